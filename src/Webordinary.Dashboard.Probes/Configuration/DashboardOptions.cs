@@ -1,0 +1,46 @@
+namespace Webordinary.Dashboard.Probes.Configuration;
+
+/// <summary><c>Dashboard</c> section.</summary>
+public sealed class DashboardOptions
+{
+    public const string SectionName = "Dashboard";
+
+    /// <summary>Where the results database lives; relative paths are under the content root.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>How soon a probe may be run by hand again (Run now / Run all).</summary>
+    public TimeSpan RunNowCooldown { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Until authentication exists the dashboard listens on loopback only, unless this is set.</summary>
+    public bool AllowRemoteAccess { get; set; }
+
+    /// <summary>Probes by id.</summary>
+    public Dictionary<string, ProbeSettings> Probes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+}
+
+/// <summary><c>Dashboard:Probes:{id}</c>: one probe. Kind-specific settings sit in the same section.</summary>
+public sealed class ProbeSettings
+{
+    public string Kind { get; set; } = "";
+
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Run every <see cref="Interval"/>; or give <see cref="Cron"/> instead (Quartz cron syntax).</summary>
+    public TimeSpan? Interval { get; set; }
+
+    public string? Cron { get; set; }
+
+    /// <summary>Hard limit for one run, cleanup included.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>A run that passes but takes longer than this is Degraded.</summary>
+    public TimeSpan? SlowThreshold { get; set; }
+
+    public string Describe() => Cron is { Length: > 0 } ? $"cron {Cron}" : $"every {FormatSpan(Interval ?? TimeSpan.Zero)}";
+
+    private static string FormatSpan(TimeSpan span) => span.TotalHours >= 1 && span.TotalHours == Math.Floor(span.TotalHours)
+        ? $"{span.TotalHours:0} h"
+        : span.TotalMinutes >= 1 && span.TotalMinutes == Math.Floor(span.TotalMinutes)
+            ? $"{span.TotalMinutes:0} min"
+            : $"{span.TotalSeconds:0.#} s";
+}

@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Options;
+using Quartz;
+
+namespace Webordinary.Dashboard.Probes.Configuration;
+
+/// <summary>
+/// Checks the probe configuration at start. Every message names the configuration key to fix, e.g.
+/// <c>Dashboard:Probes:ecs:Interval</c>, because that is what the operator edits.
+/// </summary>
+internal sealed class DashboardOptionsValidator(ProbeKindRegistry kinds) : IValidateOptions<DashboardOptions>
+{
+    private static readonly TimeSpan MinimumInterval = TimeSpan.FromSeconds(1);
+
+    public ValidateOptionsResult Validate(string? name, DashboardOptions options)
+    {
+        var errors = new List<string>();
+        const string root = DashboardOptions.SectionName;
+
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            errors.Add($"{root}:DataDirectory must name a directory.");
+        }
+
+        if (options.RunNowCooldown < TimeSpan.Zero)
+        {
+            errors.Add($"{root}:RunNowCooldown must not be negative (got {options.RunNowCooldown}).");
+        }
+
+        foreach (var (id, probe) in options.Probes)
+        {
+            var key = $"{root}:Probes:{id}";
+            if (!ProbeIdFormat.IsValid(id))
+            {
+                errors.Add($"{key}: probe id '{id}' may contain only letters, digits, '-' and '_' (at most 64).");
+            }
+
+            if (string.IsNullOrWhiteSpace(probe.Kind))
+            {
+                errors.Add($"{key}:Kind is required. Known kinds: {string.Join(", ", kinds.Names)}.");
+            }
+            else if (!kinds.Contains(probe.Kind))
+            {
+                errors.Add($"{key}:Kind '{probe.Kind}' is not a known probe kind. Known kinds: {string.Join(", ", kinds.Names)}.");
+            }
+
+            var hasCron = !string.IsNullOrWhiteSpace(probe.Cron);
+            if (hasCron == probe.Interval.HasValue)
+            {
+                errors.Add($"{key}: set exactly one of {key}:Interval (e.g. \"00:00:30\") or {key}:Cron (Quartz cron, e.g. \"0 0/5 * * * ?\").");
+            }
+
+            if (probe.Interval is { } interval && interval < MinimumInterval)
+            {
+                errors.Add($"{key}:Interval must be at least {MinimumInterval.TotalSeconds:0} s (got {interval}).");
+            }
+
+            if (hasCron && !CronExpression.TryParse(probe.Cron!, out _))
+            {
+                errors.Add($"{key}:Cron '{probe.Cron}' is not a valid Quartz cron expression (seconds minutes hours day-of-month month day-of-week, e.g. \"0 0/5 * * * ?\").");
+            }
+
+            if (probe.Timeout <= TimeSpan.Zero || probe.Timeout > TimeSpan.FromMinutes(30))
+            {
+                errors.Add($"{key}:Timeout must be between 00:00:00.001 and 00:30:00 (got {probe.Timeout}).");
+            }
+
+            if (probe.SlowThreshold is { } slow && (slow <= TimeSpan.Zero || slow >= probe.Timeout))
+            {
+                errors.Add($"{key}:SlowThreshold must be positive and below {key}:Timeout (got {slow}).");
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+public static class ProbeIdFormat
+{
+    public static bool IsValid(string id) =>
+        id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+}

@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Quartz;
+using Webordinary.Dashboard.Probes.Configuration;
+using Webordinary.Dashboard.Probes.Connectivity;
+using Webordinary.Dashboard.Probes.Feed;
+using Webordinary.Dashboard.Probes.Running;
+using Webordinary.Dashboard.Probes.Scheduling;
+using Webordinary.Dashboard.Probes.Store;
+
+namespace Webordinary.Dashboard.Probes;
+
+public static class ProbesHostingExtensions
+{
+    public const string DatabaseFileName = "dashboard.db";
+
+    /// <summary>Probes, their Quartz schedule, the SQLite results store and the live feed.</summary>
+    public static IHostApplicationBuilder AddProbes(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<DashboardOptions>()
+            .Bind(builder.Configuration.GetSection(DashboardOptions.SectionName))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DashboardOptions>, DashboardOptionsValidator>();
+
+        services.AddSingleton(new ProbeKindRegistry()
+            .Add<EcsServiceProbe>(EcsServiceProbe.KindName)
+            .Add<DynamoDbTableProbe>(DynamoDbTableProbe.KindName)
+            .Add<CloudWatchHeartbeatProbe>(CloudWatchHeartbeatProbe.KindName)
+            .Add<AlbTargetHealthProbe>(AlbTargetHealthProbe.KindName)
+            .Add<HermesHealthProbe>(HermesHealthProbe.KindName));
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IResultsStore>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<DashboardOptions>>().Value;
+            var directory = Path.Combine(builder.Environment.ContentRootPath, options.DataDirectory);
+            return new SqliteResultsStore(Path.Combine(directory, DatabaseFileName),
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqliteResultsStore>>());
+        });
+        services.AddSingleton<ProbeStatusFeed>();
+        services.AddSingleton<ProbeRunner>();
+        services.AddSingleton<ProbeCatalog>();
+        services.AddSingleton<IProbeTriggers, ProbeTriggers>();
+        services.AddSingleton<ParkedServiceCheck>();
+        services.AddHttpClient(HermesHealthProbe.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+
+        // Set up before Quartz starts, so the store is migrated before the first job fires.
+        services.AddHostedService<ProbeScheduleSetup>();
+        var probeCount = builder.Configuration.GetSection($"{DashboardOptions.SectionName}:Probes").GetChildren().Count();
+        services.AddQuartz(quartz =>
+        {
+            // Probes spend their time waiting on the network, so one thread each costs little and keeps them apart.
+            quartz.UseDefaultThreadPool(pool => pool.MaxConcurrency = Math.Max(10, probeCount + 4));
+            // On shutdown running probes are cancelled (their cleanup steps still run) and waited for.
+            quartz.ConfigureScheduler(scheduler => scheduler.ShutdownJobInterruption = ShutdownJobInterruption.Always);
+        });
+        services.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
+        return builder;
+    }
+}

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Webordinary.Dashboard.Probes.Configuration;
+using Webordinary.Dashboard.Probes.Feed;
+using Webordinary.Dashboard.Probes.Model;
+using Webordinary.Dashboard.Probes.Store;
+
+namespace Webordinary.Dashboard.Probes.Running;
+
+/// <summary>
+/// Runs one probe once: stores the run, then announces it (started, each step, completed), always in that order.
+/// Enforces the probe's hard timeout: the probe's token fires at <see cref="ProbeSettings.Timeout"/>, and a probe
+/// that ignores it is abandoned after a further grace period so a hung call never holds the scheduler thread.
+/// </summary>
+public sealed class ProbeRunner(IResultsStore store, ProbeStatusFeed feed, TimeProvider time, ILogger<ProbeRunner> logger)
+{
+    /// <summary>After the run's token fires, how long cleanup steps get before the run is given up.</summary>
+    public static readonly TimeSpan CleanupGrace = TimeSpan.FromSeconds(5);
+
+    public async Task<ProbeRun> RunAsync(IProbe probe, ProbeSettings settings, string runId, RunTrigger trigger, CancellationToken stopping)
+    {
+        var started = new ProbeRun(runId, probe.Id, probe.Kind, trigger, time.GetUtcNow(), null, null, ProbeOutcome.Unknown, null, []);
+        await store.InsertRunAsync(started, CancellationToken.None);
+        feed.Publish(new RunStartedEvent(started));
+
+        var timestamp = Stopwatch.GetTimestamp();
+        var context = new ProbeContext(runId, probe.Id, time, async step =>
+        {
+            await store.InsertStepAsync(runId, step, CancellationToken.None);
+            feed.Publish(new StepCompletedEvent(started with { Steps = [] }, step));
+        });
+
+        using var runTimeout = new CancellationTokenSource(settings.Timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, runTimeout.Token);
+        string? runFailure = null;
+        StepFailure? inFlightFailure = null;
+        try
+        {
+            await probe.RunAsync(context, linked.Token).WaitAsync(settings.Timeout + CleanupGrace, time, CancellationToken.None);
+        }
+        catch (ProbeStepFailedException)
+        {
+            // Recorded on the step.
+        }
+        catch (TimeoutException)
+        {
+            runFailure = $"Abandoned: the probe did not stop within {(settings.Timeout + CleanupGrace).TotalSeconds:0.#} s.";
+            inFlightFailure = StepFailures.Timeout(settings.Timeout, "run timeout; the call did not return");
+        }
+        catch (OperationCanceledException) when (linked.IsCancellationRequested)
+        {
+            // The probe let the cancellation escape outside a step; the message below says why.
+        }
+        catch (Exception exception)
+        {
+            logger.LogError(exception, "Probe {ProbeId} threw outside a step", probe.Id);
+            runFailure = $"Probe error: {exception.GetType().Name}: {exception.Message}";
+        }
+
+        var steps = context.Seal(inFlightFailure);
+        var elapsed = Stopwatch.GetElapsedTime(timestamp);
+        var (outcome, message) = Decide(context, steps, settings, elapsed, runFailure,
+            timedOut: runTimeout.IsCancellationRequested, stopping: stopping.IsCancellationRequested);
+
+        var completed = started with
+        {
+            EndedAt = time.GetUtcNow(),
+            DurationMs = elapsed.TotalMilliseconds,
+            Outcome = outcome,
+            Message = message,
+            Steps = steps,
+        };
+        await store.CompleteRunAsync(completed, CancellationToken.None);
+        feed.Publish(new RunCompletedEvent(completed));
+        return completed;
+    }
+
+    private static (ProbeOutcome, string) Decide(
+        ProbeContext context, IReadOnlyList<StepResult> steps, ProbeSettings settings, TimeSpan elapsed,
+        string? runFailure, bool timedOut, bool stopping)
+    {
+        var failed = steps.FirstOrDefault(s => s.Outcome == StepOutcome.Fail);
+        if (stopping)
+        {
+            return (ProbeOutcome.Fail, "Cancelled: the dashboard stopped during the run.");
+        }
+
+        if (timedOut)
+        {
+            var at = failed is null ? "" : $" at step '{failed.Name}'";
+            return (ProbeOutcome.Fail, $"Timed out after {settings.Timeout.TotalSeconds:0.###} s{at}.");
+        }
+
+        if (runFailure is not null)
+        {
+            return (ProbeOutcome.Fail, runFailure);
+        }
+
+        if (failed is not null)
+        {
+            return (ProbeOutcome.Fail, $"{failed.Name}: {FormatFailure(failed.Failure!)}");
+        }
+
+        if (context.ParkedReason is { } parked)
+        {
+            return (ProbeOutcome.Parked, parked);
+        }
+
+        if (context.DegradedReasons is [var first, ..])
+        {
+            return (ProbeOutcome.Degraded, first);
+        }
+
+        if (settings.SlowThreshold is { } slow && elapsed > slow)
+        {
+            return (ProbeOutcome.Degraded, $"Slow: took {elapsed.TotalMilliseconds:0} ms (threshold {slow.TotalMilliseconds:0} ms).");
+        }
+
+        return (ProbeOutcome.Pass, context.Summary ?? steps.LastOrDefault()?.Detail ?? "OK");
+    }
+
+    /// <summary>"ServiceUnavailable (HTTP 503, request 1f2e…): message": the one line an operator reads first.</summary>
+    public static string FormatFailure(StepFailure failure)
+    {
+        var facts = new List<string>();
+        if (failure.HttpStatus is { } status)
+        {
+            facts.Add($"HTTP {status}");
+        }
+
+        if (failure.RequestId is { } requestId)
+        {
+            facts.Add($"request {requestId}");
+        }
+
+        var code = failure.ErrorCode is { } errorCode ? errorCode : null;
+        var head = (code, facts.Count) switch
+        {
+            (null, 0) => "",
+            (null, _) => $"({string.Join(", ", facts)}) ",
+            (_, 0) => $"{code}: ",
+            _ => $"{code} ({string.Join(", ", facts)}): ",
+        };
+        return head + failure.Message;
+    }
+}

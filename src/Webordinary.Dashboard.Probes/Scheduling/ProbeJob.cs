@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Logging;
+using Quartz;
+using Webordinary.Dashboard.Probes.Model;
+using Webordinary.Dashboard.Probes.Running;
+
+namespace Webordinary.Dashboard.Probes.Scheduling;
+
+/// <summary>Runs one probe. One durable job per probe (key = probe id), never two runs of one probe at once.</summary>
+[DisallowConcurrentExecution]
+public sealed class ProbeJob(ProbeCatalog catalog, ProbeRunner runner, ILogger<ProbeJob> logger) : IJob
+{
+    public const string Group = "probes";
+    public const string RunIdKey = "runId";
+    public const string TriggerKey = "trigger";
+
+    public static JobKey KeyFor(string probeId) => new(probeId, Group);
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var probeId = context.JobDetail.Key.Name;
+        if (!catalog.TryGet(probeId, out var definition, out var probe))
+        {
+            logger.LogWarning("Job for unknown probe {ProbeId} fired", probeId);
+            return;
+        }
+
+        var data = context.MergedJobDataMap;
+        var runId = data.GetString(RunIdKey) is { Length: > 0 } requested ? requested : ProbeRun.NewId();
+        var trigger = Enum.TryParse<RunTrigger>(data.GetString(TriggerKey), out var parsed) ? parsed : RunTrigger.Schedule;
+        try
+        {
+            await runner.RunAsync(probe, definition.Settings, runId, trigger, cancellationToken);
+        }
+        catch (Exception exception)
+        {
+            // The store or the feed failed: log it, and keep the scheduler going.
+            logger.LogError(exception, "Run {RunId} of probe {ProbeId} could not be recorded", runId, probeId);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Quartz;
+using Webordinary.Dashboard.Probes.Feed;
+using Webordinary.Dashboard.Probes.Store;
+
+namespace Webordinary.Dashboard.Probes.Scheduling;
+
+/// <summary>
+/// At start, before the scheduler fires anything: migrates the results store, loads each probe's recent history
+/// into the live feed, and schedules one job per probe from its interval or cron.
+/// </summary>
+internal sealed class ProbeScheduleSetup(
+    IResultsStore store,
+    ProbeCatalog catalog,
+    ProbeStatusFeed feed,
+    ISchedulerFactory schedulers,
+    TimeProvider time,
+    ILogger<ProbeScheduleSetup> logger) : IHostedService
+{
+    /// <summary>First runs are spread out a little so start-up does not hit the platform all at once.</summary>
+    private static readonly TimeSpan StartStagger = TimeSpan.FromMilliseconds(300);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await store.InitializeAsync(cancellationToken);
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var firstRun = time.GetUtcNow().AddSeconds(1);
+        foreach (var (definition, index) in catalog.Definitions.Select((d, i) => (d, i)))
+        {
+            var recent = await store.GetRunsAsync(definition.Id, ProbeStatusFeed.TrendLength, null, cancellationToken);
+            feed.Register(definition.Id, definition.Kind, definition.Settings.Describe(), definition.Settings.Enabled, recent);
+
+            var job = JobBuilder.Create<ProbeJob>()
+                .WithIdentity(ProbeJob.KeyFor(definition.Id))
+                .WithDescription($"{definition.Kind} probe {definition.Id}")
+                .StoreDurably()
+                .Build();
+            await scheduler.AddJob(job, AddJobOptions.Replacing, cancellationToken);
+            if (!definition.Settings.Enabled)
+            {
+                continue;
+            }
+
+            var trigger = TriggerBuilder.Create()
+                .WithIdentity(definition.Id, ProbeJob.Group)
+                .ForJob(job)
+                .StartAt(firstRun + StartStagger * index)
+                // A fire more than 5 s late (the previous run overran) is skipped rather than run late.
+                .WithMisfireThreshold(TimeSpan.FromSeconds(5));
+            trigger = definition.Settings.Cron is { Length: > 0 } cron
+                // A missed cron fire is skipped, not caught up: the next one is soon enough for a probe.
+                ? trigger.WithCronSchedule(cron, c => c.WithMisfireInstruction(CronTriggerMisfireInstruction.DoNothing))
+                : trigger.WithSimpleSchedule(s => s
+                    .WithInterval(definition.Settings.Interval!.Value)
+                    .RepeatForever()
+                    .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount));
+            await scheduler.ScheduleJob(trigger.Build(), ScheduleJobOptions.Replacing, cancellationToken);
+        }
+
+        logger.LogInformation("Scheduled {Count} probe(s)", catalog.Definitions.Count(d => d.Settings.Enabled));
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,24 @@
+using Webordinary.Dashboard.Probes.Model;
+
+namespace Webordinary.Dashboard.Probes.Store;
+
+/// <summary>Every run and its steps, written before they are announced.</summary>
+public interface IResultsStore
+{
+    /// <summary>Creates or migrates the schema and closes runs a previous process left "running".</summary>
+    Task InitializeAsync(CancellationToken cancellationToken);
+
+    Task InsertRunAsync(ProbeRun run, CancellationToken cancellationToken);
+
+    Task InsertStepAsync(string runId, StepResult step, CancellationToken cancellationToken);
+
+    /// <summary>Writes the run's end and all its steps (steps recorded at a hard timeout were not stored yet).</summary>
+    Task CompleteRunAsync(ProbeRun run, CancellationToken cancellationToken);
+
+    Task<ProbeRun?> GetRunAsync(string runId, CancellationToken cancellationToken);
+
+    /// <summary>Newest first, with steps; <paramref name="before"/> pages back by start time.</summary>
+    Task<IReadOnlyList<ProbeRun>> GetRunsAsync(string probeId, int limit, DateTimeOffset? before, CancellationToken cancellationToken);
+
+    Task<int> CountRunsAsync(string probeId, CancellationToken cancellationToken);
+}

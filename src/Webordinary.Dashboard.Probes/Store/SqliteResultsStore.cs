@@ -1,0 +1,258 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Webordinary.Dashboard.Probes.Model;
+
+namespace Webordinary.Dashboard.Probes.Store;
+
+/// <summary>
+/// SQLite results store (WAL). Times are Unix milliseconds. Writes are serialised in-process (SQLite allows one
+/// writer at a time; queuing here beats SQLITE_BUSY retries); reads run concurrently thanks to WAL.
+/// </summary>
+public sealed class SqliteResultsStore(string databasePath, TimeProvider time, ILogger<SqliteResultsStore> logger) : IResultsStore
+{
+    public const string InterruptedMessage = "Interrupted: the dashboard stopped while this run was in progress.";
+
+    private readonly string _connectionString = new SqliteConnectionStringBuilder
+    {
+        DataSource = databasePath,
+        Mode = SqliteOpenMode.ReadWriteCreate,
+        Pooling = true,
+        DefaultTimeout = 30,
+    }.ToString();
+
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+
+    /// <summary>Schema versions, applied in order; <c>PRAGMA user_version</c> records the last one applied.</summary>
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE runs (
+            id TEXT PRIMARY KEY,
+            probe_id TEXT NOT NULL,
+            probe_kind TEXT NOT NULL,
+            trigger TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            ended_at INTEGER NULL,
+            duration_ms REAL NULL,
+            outcome TEXT NOT NULL,
+            message TEXT NULL
+        );
+        CREATE INDEX ix_runs_probe_started ON runs (probe_id, started_at DESC);
+        CREATE INDEX ix_runs_running ON runs (ended_at) WHERE ended_at IS NULL;
+        CREATE TABLE steps (
+            run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            duration_ms REAL NOT NULL,
+            detail TEXT NULL,
+            failure_kind TEXT NULL,
+            failure_message TEXT NULL,
+            error_code TEXT NULL,
+            request_id TEXT NULL,
+            http_status INTEGER NULL,
+            PRIMARY KEY (run_id, idx)
+        );
+        """,
+    ];
+
+    public string DatabasePath => databasePath;
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
+        await using var connection = await OpenAsync(cancellationToken);
+        await connection.ExecuteAsync("PRAGMA journal_mode = WAL;");
+        var version = (int)await connection.ExecuteScalarAsync<long>("PRAGMA user_version;");
+        if (version > Migrations.Length)
+        {
+            throw new InvalidOperationException(
+                $"The results database {databasePath} has schema version {version}, newer than this dashboard knows ({Migrations.Length}). Use a newer build or another Dashboard:DataDirectory.");
+        }
+
+        for (var next = version; next < Migrations.Length; next++)
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await connection.ExecuteAsync(Migrations[next], transaction: transaction);
+            await connection.ExecuteAsync($"PRAGMA user_version = {next + 1};", transaction: transaction);
+            await transaction.CommitAsync(cancellationToken);
+            logger.LogInformation("Results database migrated to schema version {Version}", next + 1);
+        }
+
+        var interrupted = await connection.ExecuteAsync(
+            "UPDATE runs SET ended_at = @now, outcome = 'Fail', message = @message WHERE ended_at IS NULL;",
+            new { now = time.GetUtcNow().ToUnixTimeMilliseconds(), message = InterruptedMessage });
+        if (interrupted > 0)
+        {
+            logger.LogWarning("Closed {Count} run(s) left running by a previous process", interrupted);
+        }
+    }
+
+    public Task InsertRunAsync(ProbeRun run, CancellationToken cancellationToken) => WriteAsync(connection => connection.ExecuteAsync(
+        """
+        INSERT INTO runs (id, probe_id, probe_kind, trigger, started_at, ended_at, duration_ms, outcome, message)
+        VALUES (@Id, @ProbeId, @ProbeKind, @Trigger, @StartedAt, @EndedAt, @DurationMs, @Outcome, @Message);
+        """, RunRow.From(run)), cancellationToken);
+
+    public Task InsertStepAsync(string runId, StepResult step, CancellationToken cancellationToken) =>
+        WriteAsync(connection => connection.ExecuteAsync(InsertStepSql, StepRow.From(runId, step)), cancellationToken);
+
+    public Task CompleteRunAsync(ProbeRun run, CancellationToken cancellationToken) => WriteAsync(async connection =>
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            "UPDATE runs SET ended_at = @EndedAt, duration_ms = @DurationMs, outcome = @Outcome, message = @Message WHERE id = @Id;",
+            RunRow.From(run), transaction);
+        await connection.ExecuteAsync(InsertStepSql, run.Steps.Select(s => StepRow.From(run.Id, s)), transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return 0;
+    }, cancellationToken);
+
+    public async Task<ProbeRun?> GetRunAsync(string runId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = (await connection.QueryAsync<RunRow>(SelectRunSql + " WHERE id = @runId;", new { runId })).ToList();
+        return (await WithStepsAsync(connection, rows)).SingleOrDefault();
+    }
+
+    public async Task<IReadOnlyList<ProbeRun>> GetRunsAsync(string probeId, int limit, DateTimeOffset? before, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = (await connection.QueryAsync<RunRow>(
+            SelectRunSql + " WHERE probe_id = @probeId AND started_at < @before ORDER BY started_at DESC, id DESC LIMIT @limit;",
+            new { probeId, before = before?.ToUnixTimeMilliseconds() ?? long.MaxValue, limit })).ToList();
+        return await WithStepsAsync(connection, rows);
+    }
+
+    public async Task<int> CountRunsAsync(string probeId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return (int)await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM runs WHERE probe_id = @probeId;", new { probeId });
+    }
+
+    private const string SelectRunSql =
+        """
+        SELECT id AS Id, probe_id AS ProbeId, probe_kind AS ProbeKind, trigger AS Trigger, started_at AS StartedAt,
+               ended_at AS EndedAt, duration_ms AS DurationMs, outcome AS Outcome, message AS Message
+        FROM runs
+        """;
+
+    private const string InsertStepSql =
+        """
+        INSERT OR REPLACE INTO steps (run_id, idx, name, outcome, started_at, duration_ms, detail,
+                                      failure_kind, failure_message, error_code, request_id, http_status)
+        VALUES (@RunId, @Idx, @Name, @Outcome, @StartedAt, @DurationMs, @Detail,
+                @FailureKind, @FailureMessage, @ErrorCode, @RequestId, @HttpStatus);
+        """;
+
+    private static async Task<IReadOnlyList<ProbeRun>> WithStepsAsync(SqliteConnection connection, List<RunRow> rows)
+    {
+        if (rows.Count == 0)
+        {
+            return [];
+        }
+
+        var steps = (await connection.QueryAsync<StepRow>(
+                """
+                SELECT run_id AS RunId, idx AS Idx, name AS Name, outcome AS Outcome, started_at AS StartedAt,
+                       duration_ms AS DurationMs, detail AS Detail, failure_kind AS FailureKind,
+                       failure_message AS FailureMessage, error_code AS ErrorCode, request_id AS RequestId,
+                       http_status AS HttpStatus
+                FROM steps WHERE run_id IN @ids ORDER BY run_id, idx;
+                """, new { ids = rows.Select(r => r.Id) }))
+            .ToLookup(s => s.RunId);
+        return [.. rows.Select(r => r.ToRun([.. steps[r.Id].Select(s => s.ToStep())]))];
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;");
+        return connection;
+    }
+
+    private async Task WriteAsync(Func<SqliteConnection, Task<int>> write, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await write(connection);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private sealed class RunRow
+    {
+        public string Id { get; init; } = "";
+        public string ProbeId { get; init; } = "";
+        public string ProbeKind { get; init; } = "";
+        public string Trigger { get; init; } = "";
+        public long StartedAt { get; init; }
+        public long? EndedAt { get; init; }
+        public double? DurationMs { get; init; }
+        public string Outcome { get; init; } = "";
+        public string? Message { get; init; }
+
+        public static RunRow From(ProbeRun run) => new()
+        {
+            Id = run.Id,
+            ProbeId = run.ProbeId,
+            ProbeKind = run.ProbeKind,
+            Trigger = run.Trigger.ToString(),
+            StartedAt = run.StartedAt.ToUnixTimeMilliseconds(),
+            EndedAt = run.EndedAt?.ToUnixTimeMilliseconds(),
+            DurationMs = run.DurationMs,
+            Outcome = run.Outcome.ToString(),
+            Message = run.Message,
+        };
+
+        public ProbeRun ToRun(IReadOnlyList<StepResult> steps) => new(
+            Id, ProbeId, ProbeKind, Enum.Parse<RunTrigger>(Trigger),
+            DateTimeOffset.FromUnixTimeMilliseconds(StartedAt),
+            EndedAt is { } ended ? DateTimeOffset.FromUnixTimeMilliseconds(ended) : null,
+            DurationMs, Enum.Parse<ProbeOutcome>(Outcome), Message, steps);
+    }
+
+    private sealed class StepRow
+    {
+        public string RunId { get; init; } = "";
+        public long Idx { get; init; }
+        public string Name { get; init; } = "";
+        public string Outcome { get; init; } = "";
+        public long StartedAt { get; init; }
+        public double DurationMs { get; init; }
+        public string? Detail { get; init; }
+        public string? FailureKind { get; init; }
+        public string? FailureMessage { get; init; }
+        public string? ErrorCode { get; init; }
+        public string? RequestId { get; init; }
+        public long? HttpStatus { get; init; }
+
+        public static StepRow From(string runId, StepResult step) => new()
+        {
+            RunId = runId,
+            Idx = step.Index,
+            Name = step.Name,
+            Outcome = step.Outcome.ToString(),
+            StartedAt = step.StartedAt.ToUnixTimeMilliseconds(),
+            DurationMs = step.DurationMs,
+            Detail = step.Detail,
+            FailureKind = step.Failure?.Kind,
+            FailureMessage = step.Failure?.Message,
+            ErrorCode = step.Failure?.ErrorCode,
+            RequestId = step.Failure?.RequestId,
+            HttpStatus = step.Failure?.HttpStatus,
+        };
+
+        public StepResult ToStep() => new(
+            (int)Idx, Name, Enum.Parse<StepOutcome>(Outcome), DateTimeOffset.FromUnixTimeMilliseconds(StartedAt), DurationMs, Detail,
+            FailureKind is null ? null : new StepFailure(FailureKind, FailureMessage ?? "", ErrorCode, RequestId, (int?)HttpStatus));
+    }
+}

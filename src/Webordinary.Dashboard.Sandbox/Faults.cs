@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using Webordinary.Dashboard.Platform;
+
+namespace Webordinary.Dashboard.Sandbox;
+
+public enum FaultMode
+{
+    None,
+
+    /// <summary>Every call fails (AWS: ServiceUnavailable 503; Hermes: 503 and targets unhealthy; ALB: 502).</summary>
+    Down,
+
+    /// <summary>Every call is delayed by <see cref="FaultSetting.LatencyMs"/>.</summary>
+    Slow,
+
+    /// <summary>A share (<see cref="FaultSetting.ErrorRate"/>) of calls fail with a 5xx.</summary>
+    Errors,
+
+    /// <summary>Every call is throttled (AWS: ThrottlingException 400; Hermes: 429).</summary>
+    Throttle,
+}
+
+public sealed record FaultSetting(FaultMode Mode, int LatencyMs = 0, double ErrorRate = 0)
+{
+    public static readonly FaultSetting None = new(FaultMode.None);
+}
+
+/// <summary>The components faults can be injected into.</summary>
+public static class SandboxComponents
+{
+    public const string Ecs = "ecs";
+    public const string Alb = "alb";
+    public const string Hermes = "hermes";
+    public const string DynamoDb = "dynamodb";
+    public const string CloudWatch = "cloudwatch";
+
+    public static readonly IReadOnlyList<string> All = [Ecs, Alb, Hermes, DynamoDb, CloudWatch];
+
+    public static bool IsKnown(string component) => All.Contains(component);
+}
+
+/// <summary>
+/// Per-component fault settings, changed from the sandbox panel or <c>PUT /api/sandbox/faults/{component}</c>,
+/// and applied by the simulated services on every call.
+/// </summary>
+public sealed class FaultInjector
+{
+    public const int MaxLatencyMs = 120_000;
+
+    private readonly ConcurrentDictionary<string, FaultSetting> _faults = new(StringComparer.Ordinal);
+
+    public event Action? Changed;
+
+    public IReadOnlyDictionary<string, FaultSetting> Current =>
+        SandboxComponents.All.ToDictionary(c => c, Get);
+
+    public FaultSetting Get(string component) => _faults.GetValueOrDefault(component, FaultSetting.None);
+
+    /// <returns>Null when the setting is valid, else the reason it is not.</returns>
+    public static string? Validate(string component, FaultSetting setting)
+    {
+        if (!SandboxComponents.IsKnown(component))
+        {
+            return $"Unknown component '{component}'. Known: {string.Join(", ", SandboxComponents.All)}.";
+        }
+
+        return setting.Mode switch
+        {
+            FaultMode.Slow when setting.LatencyMs is <= 0 or > MaxLatencyMs => $"latencyMs must be between 1 and {MaxLatencyMs} for mode slow.",
+            FaultMode.Errors when setting.ErrorRate is <= 0 or > 1 || double.IsNaN(setting.ErrorRate) => "errorRate must be above 0 and at most 1 for mode errors.",
+            _ => null,
+        };
+    }
+
+    public void Set(string component, FaultSetting setting)
+    {
+        if (Validate(component, setting) is { } error)
+        {
+            throw new ArgumentException(error, nameof(setting));
+        }
+
+        _faults[component] = setting;
+        Changed?.Invoke();
+    }
+
+    public void ClearAll()
+    {
+        _faults.Clear();
+        Changed?.Invoke();
+    }
+
+    /// <summary>Applies the fault of an AWS-style component to one API call: delays it or throws as AWS would.</summary>
+    public async Task ApplyAsync(string component, string service, string operation, CancellationToken cancellationToken)
+    {
+        var fault = Get(component);
+        switch (fault.Mode)
+        {
+            case FaultMode.Slow:
+                await Task.Delay(fault.LatencyMs, cancellationToken);
+                break;
+            case FaultMode.Down:
+                throw new PlatformCallException(service, operation, "ServiceUnavailable",
+                    $"Service unavailable (sandbox fault: {component} down).", 503, NewRequestId());
+            case FaultMode.Throttle:
+                throw new PlatformCallException(service, operation, component == SandboxComponents.CloudWatch ? "Throttling" : "ThrottlingException",
+                    "Rate exceeded (sandbox fault: throttle).", 400, NewRequestId());
+            case FaultMode.Errors when Random.Shared.NextDouble() < fault.ErrorRate:
+                throw new PlatformCallException(service, operation, InternalErrorCode(component),
+                    $"Internal error (sandbox fault: errors at {fault.ErrorRate:P0}).", 500, NewRequestId());
+        }
+    }
+
+    public static string NewRequestId() => Guid.NewGuid().ToString();
+
+    private static string InternalErrorCode(string component) => component switch
+    {
+        SandboxComponents.Ecs => "ServerException",
+        SandboxComponents.DynamoDb => "InternalServerError",
+        SandboxComponents.CloudWatch => "InternalServiceError",
+        _ => "InternalFailure",
+    };
+}

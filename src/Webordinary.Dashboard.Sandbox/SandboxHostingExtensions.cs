@@ -1,0 +1,31 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Webordinary.Dashboard.Platform;
+
+namespace Webordinary.Dashboard.Sandbox;
+
+public static class SandboxHostingExtensions
+{
+    /// <summary>Serves the AWS access interfaces from the simulated platform.</summary>
+    public static IHostApplicationBuilder AddSandboxPlatform(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<SandboxOptions>()
+            .Bind(builder.Configuration.GetSection(SandboxOptions.SectionName))
+            .Validate(o => o.TaskStartDelay >= TimeSpan.Zero, "Sandbox:TaskStartDelay must not be negative.")
+            .Validate(o => o.HealthCheckDelay >= TimeSpan.Zero, "Sandbox:HealthCheckDelay must not be negative.")
+            .Validate(o => o.DrainDelay >= TimeSpan.Zero, "Sandbox:DrainDelay must not be negative.")
+            .Validate(o => o.InitialDesiredCount is >= 0 and <= 10, "Sandbox:InitialDesiredCount must be between 0 and 10.")
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<FaultInjector>();
+        services.AddSingleton<SandboxPlatform>();
+        services.AddSingleton<IEcsClient, SandboxEcsClient>();
+        services.AddSingleton<IElbClient, SandboxElbClient>();
+        services.AddSingleton<ICloudWatchClient, SandboxCloudWatchClient>();
+        services.AddSingleton<IDynamoDbClient, SandboxDynamoDbClient>();
+        services.AddSingleton<IAlbEndpoint, SandboxAlbEndpoint>();
+        return builder;
+    }
+}

@@ -1,0 +1,22 @@
+namespace Webordinary.Dashboard.Sandbox;
+
+/// <summary><c>Sandbox</c> section: how the simulated platform behaves.</summary>
+public sealed class SandboxOptions
+{
+    public const string SectionName = "Sandbox";
+
+    /// <summary>How long a new ECS task stays PENDING before it is RUNNING.</summary>
+    public TimeSpan TaskStartDelay { get; set; } = TimeSpan.FromSeconds(6);
+
+    /// <summary>How long a RUNNING task's target stays <c>initial</c> before the ALB calls it healthy.</summary>
+    public TimeSpan HealthCheckDelay { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long a stopping task's target stays <c>draining</c>.</summary>
+    public TimeSpan DrainDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Hermes desired count when the app starts.</summary>
+    public int InitialDesiredCount { get; set; } = 1;
+
+    /// <summary>Start with the initial tasks already running and healthy, so a fresh start shows a healthy platform.</summary>
+    public bool StartWarm { get; set; } = true;
+}

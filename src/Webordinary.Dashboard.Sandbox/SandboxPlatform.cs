@@ -1,0 +1,402 @@
+using Microsoft.Extensions.Options;
+using Webordinary.Dashboard.Platform;
+
+namespace Webordinary.Dashboard.Sandbox;
+
+/// <summary>
+/// The simulated Webordinary platform: an ECS cluster whose Hermes service starts tasks after a delay, an ALB
+/// target group whose targets go initial → healthy → draining, a DynamoDB session table and a CloudWatch sink.
+/// State advances from timestamps on every read (no background loop), so it is exact under any clock.
+/// </summary>
+public sealed class SandboxPlatform
+{
+    public const string HermesPort = "3000";
+
+    private readonly Lock _gate = new();
+    private readonly SandboxOptions _options;
+    private readonly TimeProvider _time;
+    private readonly FaultInjector _faults;
+    private readonly string _clusterName;
+    private readonly string _accountRegion = "us-west-2:000000000000";
+    private readonly Dictionary<string, SimService> _services = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SimTable> _tables = new(StringComparer.Ordinal);
+    private readonly List<(DateTimeOffset At, string Namespace, MetricDatum Datum)> _metrics = [];
+    private int _taskCounter;
+
+    public SandboxPlatform(IOptions<SandboxOptions> options, IOptions<AwsOptions> aws, FaultInjector faults, TimeProvider time)
+    {
+        _options = options.Value;
+        _time = time;
+        _faults = faults;
+        var target = aws.Value;
+        _clusterName = target.Cluster;
+        TargetGroupName = target.TargetGroup;
+        HermesServiceName = target.Service;
+        var now = time.GetUtcNow();
+        var warmStart = _options.StartWarm ? now - _options.TaskStartDelay - _options.HealthCheckDelay : now;
+        var hermes = new SimService(target.Service, now);
+        _services[target.Service] = hermes;
+        for (var i = 0; i < _options.InitialDesiredCount; i++)
+        {
+            hermes.Tasks.Add(NewTask(warmStart));
+        }
+
+        hermes.DesiredCount = _options.InitialDesiredCount;
+        hermes.Events.Insert(0, new EcsServiceEvent(now, $"(service {target.Service}) was created by the sandbox."));
+        _tables[target.SessionTable] = new SimTable(target.SessionTable,
+            [new DynamoKeyAttribute("sessionId", DynamoKeyType.Hash, DynamoScalarType.S)]);
+    }
+
+    public string TargetGroupName { get; }
+
+    public string HermesServiceName { get; }
+
+    public string ClusterArn => $"arn:aws:ecs:{_accountRegion}:cluster/{_clusterName}";
+
+    // ---- ECS ----
+
+    public EcsCluster DescribeCluster(string cluster)
+    {
+        lock (_gate)
+        {
+            RequireCluster(cluster, "DescribeClusters");
+            Advance();
+            var tasks = _services.Values.SelectMany(s => s.Tasks).ToList();
+            return new EcsCluster(_clusterName, ClusterArn, "ACTIVE", _services.Count,
+                tasks.Count(t => t.LastStatus(_time.GetUtcNow(), _options) == "RUNNING"),
+                tasks.Count(t => t.LastStatus(_time.GetUtcNow(), _options) == "PENDING"));
+        }
+    }
+
+    public IReadOnlyList<string> ListServices(string cluster)
+    {
+        lock (_gate)
+        {
+            RequireCluster(cluster, "ListServices");
+            return [.. _services.Keys.Select(ServiceArn)];
+        }
+    }
+
+    public EcsService DescribeService(string cluster, string service)
+    {
+        lock (_gate)
+        {
+            RequireCluster(cluster, "DescribeServices");
+            Advance();
+            return Snapshot(RequireService(service, "DescribeServices"));
+        }
+    }
+
+    public EcsService UpdateDesiredCount(string cluster, string service, int desiredCount)
+    {
+        lock (_gate)
+        {
+            RequireCluster(cluster, "UpdateService");
+            if (desiredCount < 0)
+            {
+                throw new PlatformCallException("ecs", "UpdateService", "InvalidParameterException",
+                    "desiredCount must be zero or more.", 400, FaultInjector.NewRequestId());
+            }
+
+            var sim = RequireService(service, "UpdateService");
+            Advance();
+            var now = _time.GetUtcNow();
+            var active = sim.Tasks.Where(t => t.StopRequestedAt is null).ToList();
+            if (desiredCount > active.Count)
+            {
+                var started = Enumerable.Range(0, desiredCount - active.Count).Select(_ => NewTask(now)).ToList();
+                sim.Tasks.AddRange(started);
+                sim.AddEvent(now, $"(service {sim.Name}) has started {started.Count} tasks: {string.Join(" ", started.Select(t => $"(task {t.Id})"))}.");
+            }
+            else if (desiredCount < active.Count)
+            {
+                var stopping = active.OrderByDescending(t => t.CreatedAt).Take(active.Count - desiredCount).ToList();
+                foreach (var task in stopping)
+                {
+                    task.StopRequestedAt = now;
+                }
+
+                sim.AddEvent(now, $"(service {sim.Name}) has stopped {stopping.Count} running tasks: {string.Join(" ", stopping.Select(t => $"(task {t.Id})"))}.");
+            }
+
+            if (desiredCount != sim.DesiredCount)
+            {
+                sim.DesiredCount = desiredCount;
+                sim.DeploymentStartedAt = now;
+                sim.SteadyAnnounced = false;
+            }
+
+            return Snapshot(sim);
+        }
+    }
+
+    public IReadOnlyList<EcsTask> ListServiceTasks(string cluster, string service)
+    {
+        lock (_gate)
+        {
+            RequireCluster(cluster, "ListTasks");
+            Advance();
+            var now = _time.GetUtcNow();
+            return [.. RequireService(service, "ListTasks").Tasks.Select(t => new EcsTask(
+                $"arn:aws:ecs:{_accountRegion}:task/{_clusterName}/{t.Id}", t.LastStatus(now, _options),
+                t.StopRequestedAt is null ? "RUNNING" : "STOPPED", t.IsRunning(now, _options) ? "HEALTHY" : "UNKNOWN",
+                t.IsRunning(now, _options) ? t.CreatedAt + _options.TaskStartDelay : null,
+                t.StopRequestedAt is null ? null : "Scaling activity initiated by the sandbox"))];
+        }
+    }
+
+    // ---- ALB ----
+
+    public IReadOnlyList<TargetHealth> DescribeTargetHealth(string targetGroup)
+    {
+        lock (_gate)
+        {
+            if (targetGroup != TargetGroupName && !targetGroup.EndsWith($":targetgroup/{TargetGroupName}", StringComparison.Ordinal))
+            {
+                throw new PlatformResourceNotFoundException("elbv2", "DescribeTargetHealth", "TargetGroupNotFound", targetGroup,
+                    $"One or more target groups not found: {targetGroup}", 400, FaultInjector.NewRequestId());
+            }
+
+            Advance();
+            return HermesTargets();
+        }
+    }
+
+    /// <summary>The ALB's view: a healthy target to route to, if any (tasks are spread round-robin).</summary>
+    public string? PickHealthyTarget()
+    {
+        lock (_gate)
+        {
+            Advance();
+            var healthy = HermesTargets().Where(t => t.State == "healthy").ToList();
+            return healthy.Count == 0 ? null : healthy[Random.Shared.Next(healthy.Count)].TargetId;
+        }
+    }
+
+    private List<TargetHealth> HermesTargets()
+    {
+        var now = _time.GetUtcNow();
+        var hermesDown = _faults.Get(SandboxComponents.Hermes).Mode == FaultMode.Down;
+        var targets = new List<TargetHealth>();
+        if (!_services.TryGetValue(HermesServiceName, out var hermes))
+        {
+            return targets;
+        }
+
+        foreach (var task in hermes.Tasks.Where(t => t.IsRunning(now, _options) || t.StopRequestedAt is not null))
+        {
+            var ip = task.Ip;
+            if (task.StopRequestedAt is not null)
+            {
+                // Only tasks that got as far as running were registered; they drain.
+                if (task.StopRequestedAt >= task.CreatedAt + _options.TaskStartDelay)
+                {
+                    targets.Add(new TargetHealth(ip, 3000, "draining", "Target.DeregistrationInProgress", "Target deregistration is in progress"));
+                }
+            }
+            else if (now < task.CreatedAt + _options.TaskStartDelay + _options.HealthCheckDelay)
+            {
+                targets.Add(new TargetHealth(ip, 3000, "initial", "Elb.InitialHealthChecking", "Initial health checks in progress"));
+            }
+            else if (hermesDown)
+            {
+                targets.Add(new TargetHealth(ip, 3000, "unhealthy", "Target.FailedHealthChecks", "Health checks failed with these codes: [503]"));
+            }
+            else
+            {
+                targets.Add(new TargetHealth(ip, 3000, "healthy", null, null));
+            }
+        }
+
+        return targets;
+    }
+
+    // ---- DynamoDB ----
+
+    public DynamoTableDescription DescribeTable(string table)
+    {
+        lock (_gate)
+        {
+            var sim = RequireTable(table, "DescribeTable");
+            return new DynamoTableDescription(sim.Name, "ACTIVE", sim.KeySchema, sim.Items.Count);
+        }
+    }
+
+    public void PutItem(string table, IReadOnlyDictionary<string, object> item)
+    {
+        lock (_gate)
+        {
+            var sim = RequireTable(table, "PutItem");
+            sim.Items[sim.KeyOf(item, "PutItem")] = new Dictionary<string, object>(item);
+        }
+    }
+
+    public IReadOnlyDictionary<string, object>? GetItem(string table, IReadOnlyDictionary<string, object> key)
+    {
+        lock (_gate)
+        {
+            var sim = RequireTable(table, "GetItem");
+            return sim.Items.TryGetValue(sim.KeyOf(key, "GetItem"), out var item) ? new Dictionary<string, object>(item) : null;
+        }
+    }
+
+    public void DeleteItem(string table, IReadOnlyDictionary<string, object> key)
+    {
+        lock (_gate)
+        {
+            var sim = RequireTable(table, "DeleteItem");
+            sim.Items.Remove(sim.KeyOf(key, "DeleteItem"));
+        }
+    }
+
+    public int ItemCount(string table)
+    {
+        lock (_gate)
+        {
+            return _tables.TryGetValue(table, out var sim) ? sim.Items.Count : 0;
+        }
+    }
+
+    // ---- CloudWatch ----
+
+    public void PutMetricData(string metricNamespace, IReadOnlyList<MetricDatum> data)
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            _metrics.AddRange(data.Select(d => (now, metricNamespace, d)));
+            if (_metrics.Count > 10_000)
+            {
+                _metrics.RemoveRange(0, _metrics.Count - 10_000);
+            }
+        }
+    }
+
+    public IReadOnlyList<(DateTimeOffset At, string Namespace, MetricDatum Datum)> Metrics
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _metrics];
+            }
+        }
+    }
+
+    // ---- internals ----
+
+    private void RequireCluster(string cluster, string operation)
+    {
+        if (cluster != _clusterName && cluster != ClusterArn)
+        {
+            throw new PlatformResourceNotFoundException("ecs", operation, "ClusterNotFoundException", cluster,
+                "Cluster not found.", 400, FaultInjector.NewRequestId());
+        }
+    }
+
+    private SimService RequireService(string service, string operation)
+    {
+        var name = service.Contains('/') ? service[(service.LastIndexOf('/') + 1)..] : service;
+        return _services.TryGetValue(name, out var sim)
+            ? sim
+            : throw new PlatformResourceNotFoundException("ecs", operation, "ServiceNotFoundException", service,
+                $"Service not found: {service} (failures: MISSING).", 400, FaultInjector.NewRequestId());
+    }
+
+    private SimTable RequireTable(string table, string operation) =>
+        _tables.TryGetValue(table, out var sim)
+            ? sim
+            : throw new PlatformResourceNotFoundException("dynamodb", operation, "ResourceNotFoundException", table,
+                "Requested resource not found", 400, FaultInjector.NewRequestId());
+
+    private string ServiceArn(string name) => $"arn:aws:ecs:{_accountRegion}:service/{_clusterName}/{name}";
+
+    private SimTask NewTask(DateTimeOffset createdAt)
+    {
+        var n = ++_taskCounter;
+        return new SimTask($"{n:x4}{Guid.NewGuid():N}"[..32], createdAt, $"10.0.{n / 250 % 250}.{n % 250 + 2}");
+    }
+
+    /// <summary>Drops tasks that finished draining and notes steady state, from timestamps.</summary>
+    private void Advance()
+    {
+        var now = _time.GetUtcNow();
+        foreach (var service in _services.Values)
+        {
+            foreach (var gone in service.Tasks.Where(t => t.StopRequestedAt is { } stop && now >= stop + _options.DrainDelay).ToList())
+            {
+                service.Tasks.Remove(gone);
+                service.AddEvent(now, $"(service {service.Name}) deregistered 1 targets and stopped (task {gone.Id}).");
+            }
+
+            var running = service.Tasks.Count(t => t.IsRunning(now, _options));
+            var healthy = service.Tasks.Count(t => t.StopRequestedAt is null && now >= t.CreatedAt + _options.TaskStartDelay + _options.HealthCheckDelay);
+            if (!service.SteadyAnnounced && running == service.DesiredCount && healthy == service.DesiredCount
+                && service.Tasks.All(t => t.StopRequestedAt is null))
+            {
+                service.SteadyAnnounced = true;
+                service.SteadyAt = now;
+                service.AddEvent(now, $"(service {service.Name}) has reached a steady state.");
+            }
+        }
+    }
+
+    private EcsService Snapshot(SimService sim)
+    {
+        var now = _time.GetUtcNow();
+        var running = sim.Tasks.Count(t => t.IsRunning(now, _options));
+        var pending = sim.Tasks.Count(t => t.LastStatus(now, _options) == "PENDING");
+        var rollout = sim.SteadyAnnounced ? "COMPLETED" : "IN_PROGRESS";
+        var deployment = new EcsDeployment($"ecs-svc/{sim.Name}", "PRIMARY", rollout, sim.DesiredCount, running, pending, sim.DeploymentStartedAt);
+        return new EcsService(sim.Name, ServiceArn(sim.Name), ClusterArn, "ACTIVE", sim.DesiredCount, running, pending,
+            [deployment], [.. sim.Events.Take(20)]);
+    }
+
+    private sealed class SimService(string name, DateTimeOffset createdAt)
+    {
+        public string Name { get; } = name;
+        public int DesiredCount { get; set; }
+        public List<SimTask> Tasks { get; } = [];
+        public List<EcsServiceEvent> Events { get; } = [];
+        public DateTimeOffset DeploymentStartedAt { get; set; } = createdAt;
+        public bool SteadyAnnounced { get; set; }
+        public DateTimeOffset? SteadyAt { get; set; }
+
+        /// <summary>Newest first, as ECS lists them.</summary>
+        public void AddEvent(DateTimeOffset at, string message)
+        {
+            Events.Insert(0, new EcsServiceEvent(at, message));
+            if (Events.Count > 100)
+            {
+                Events.RemoveAt(Events.Count - 1);
+            }
+        }
+    }
+
+    private sealed class SimTask(string id, DateTimeOffset createdAt, string ip)
+    {
+        public string Id { get; } = id;
+        public DateTimeOffset CreatedAt { get; } = createdAt;
+        public string Ip { get; } = ip;
+        public DateTimeOffset? StopRequestedAt { get; set; }
+
+        public bool IsRunning(DateTimeOffset now, SandboxOptions options) =>
+            StopRequestedAt is null && now >= CreatedAt + options.TaskStartDelay;
+
+        public string LastStatus(DateTimeOffset now, SandboxOptions options) =>
+            StopRequestedAt is not null ? "DEACTIVATING" : IsRunning(now, options) ? "RUNNING" : "PENDING";
+    }
+
+    private sealed class SimTable(string name, IReadOnlyList<DynamoKeyAttribute> keySchema)
+    {
+        public string Name { get; } = name;
+        public IReadOnlyList<DynamoKeyAttribute> KeySchema { get; } = keySchema;
+        public Dictionary<string, Dictionary<string, object>> Items { get; } = new(StringComparer.Ordinal);
+
+        public string KeyOf(IReadOnlyDictionary<string, object> item, string operation) => string.Join("\u001f", KeySchema.Select(k =>
+            item.TryGetValue(k.Name, out var value) && value is not null
+                ? value.ToString()
+                : throw new PlatformCallException("dynamodb", operation, "ValidationException",
+                    $"One of the required keys was not given a value: {k.Name}", 400, FaultInjector.NewRequestId())));
+    }
+}

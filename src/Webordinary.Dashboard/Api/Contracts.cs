@@ -1,0 +1,66 @@
+using Webordinary.Dashboard.Probes.Feed;
+using Webordinary.Dashboard.Probes.Model;
+using Webordinary.Dashboard.Probes.Running;
+
+namespace Webordinary.Dashboard.Api;
+
+// The public shapes of the REST API and the SignalR hub. Outcomes are strings: Pass, Degraded, Fail, Parked,
+// Unknown (never run); a run in progress has outcome "Running".
+
+public sealed record StepFailureDto(string Kind, string Message, string? ErrorCode, string? RequestId, int? HttpStatus);
+
+public sealed record StepDto(int Index, string Name, string Outcome, DateTimeOffset StartedAt, double DurationMs, string? Detail, StepFailureDto? Failure);
+
+public sealed record RunDto(
+    string Id,
+    string ProbeId,
+    string ProbeKind,
+    string Trigger,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? EndedAt,
+    double? DurationMs,
+    string Outcome,
+    string? Message,
+    IReadOnlyList<StepDto> Steps);
+
+public sealed record TrendPointDto(DateTimeOffset StartedAt, double DurationMs, string Outcome);
+
+public sealed record ProbeDto(
+    string Id,
+    string Kind,
+    string Schedule,
+    bool Enabled,
+    string Status,
+    bool Running,
+    RunDto? LastRun,
+    RunDto? CurrentRun,
+    IReadOnlyList<TrendPointDto> Trend);
+
+public sealed record StatusSnapshotDto(DateTimeOffset At, IReadOnlyList<ProbeDto> Probes);
+
+public sealed record StepCompletedDto(string RunId, string ProbeId, StepDto Step);
+
+public sealed record RunAcceptedDto(string ProbeId, string RunId);
+
+public sealed record RunSkippedDto(string ProbeId, string Reason, double? RetryAfterSeconds);
+
+public sealed record RunAllResultDto(IReadOnlyList<RunAcceptedDto> Accepted, IReadOnlyList<RunSkippedDto> Skipped);
+
+public sealed record FaultDto(string Mode, int LatencyMs, double ErrorRate);
+
+public static class ContractMapping
+{
+    public static StepDto ToDto(this StepResult step) => new(step.Index, step.Name, step.Outcome.ToString(), step.StartedAt,
+        Math.Round(step.DurationMs, 1), step.Detail,
+        step.Failure is { } f ? new StepFailureDto(f.Kind, f.Message, f.ErrorCode, f.RequestId, f.HttpStatus) : null);
+
+    public static RunDto ToDto(this ProbeRun run) => new(run.Id, run.ProbeId, run.ProbeKind, run.Trigger.ToString(), run.StartedAt,
+        run.EndedAt, run.DurationMs is { } ms ? Math.Round(ms, 1) : null, run.IsRunning ? "Running" : run.Outcome.ToString(),
+        run.Message, [.. run.Steps.Select(ToDto)]);
+
+    public static ProbeDto ToDto(this ProbeState state) => new(state.ProbeId, state.Kind, state.Schedule, state.Enabled,
+        state.Status.ToString(), state.CurrentRun is not null, state.LastRun?.ToDto(), state.CurrentRun?.ToDto(),
+        [.. state.Trend.Select(p => new TrendPointDto(p.StartedAt, Math.Round(p.DurationMs, 1), p.Outcome.ToString()))]);
+
+    public static string Describe(this StepFailure failure) => ProbeRunner.FormatFailure(failure);
+}

@@ -1,0 +1,104 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Webordinary.Dashboard.Probes.Feed;
+using Webordinary.Dashboard.Probes.Scheduling;
+using Webordinary.Dashboard.Probes.Store;
+
+namespace Webordinary.Dashboard.Api;
+
+/// <summary><c>/api/probes</c> and <c>/api/runs</c>.</summary>
+public static class ProbesApi
+{
+    public const int DefaultRunLimit = 20;
+    public const int MaxRunLimit = 200;
+
+    public static IEndpointRouteBuilder MapProbesApi(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api").WithTags("Probes");
+        api.MapGet("/probes", (ProbeStatusFeed feed) => TypedResults.Ok(feed.GetSnapshot().Select(s => s.ToDto())));
+        api.MapGet("/probes/{id}", GetProbe);
+        api.MapGet("/probes/{id}/runs", GetRunsAsync);
+        api.MapPost("/probes/run-all", RunAllAsync);
+        api.MapPost("/probes/{id}/run", RunNowAsync);
+        api.MapGet("/runs/{runId}", GetRunAsync);
+        return endpoints;
+    }
+
+    private static Results<Ok<ProbeDto>, ProblemHttpResult> GetProbe(string id, ProbeStatusFeed feed) =>
+        feed.Get(id) is { } state ? TypedResults.Ok(state.ToDto()) : UnknownProbe(id);
+
+    private static async Task<Results<Ok<IEnumerable<RunDto>>, ProblemHttpResult>> GetRunsAsync(
+        string id, string? limit, string? before, ProbeStatusFeed feed, IResultsStore store, CancellationToken cancellationToken)
+    {
+        if (feed.Get(id) is not { } state)
+        {
+            return UnknownProbe(id);
+        }
+
+        var count = DefaultRunLimit;
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count is < 1 or > MaxRunLimit))
+        {
+            return BadRequest($"limit must be a whole number from 1 to {MaxRunLimit} (got '{limit}').");
+        }
+
+        DateTimeOffset? cursor = null;
+        if (before is not null)
+        {
+            if (!DateTimeOffset.TryParse(before, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+            {
+                return BadRequest($"before must be an ISO 8601 time such as 2026-11-25T12:00:00Z (got '{before}').");
+            }
+
+            cursor = parsed;
+        }
+
+        var runs = await store.GetRunsAsync(state.ProbeId, count, cursor, cancellationToken);
+        return TypedResults.Ok(runs.Select(r => r.ToDto()));
+    }
+
+    private static async Task<Results<Ok<RunDto>, ProblemHttpResult>> GetRunAsync(string runId, IResultsStore store, CancellationToken cancellationToken) =>
+        await store.GetRunAsync(runId, cancellationToken) is { } run
+            ? TypedResults.Ok(run.ToDto())
+            : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown run", detail: $"No run has id '{runId}'.");
+
+    private static async Task<IResult> RunNowAsync(string id, IProbeTriggers triggers, HttpContext http, CancellationToken cancellationToken)
+    {
+        var result = await triggers.RunNowAsync(id, cancellationToken);
+        return result.Status switch
+        {
+            RunRequestStatus.Accepted => TypedResults.Accepted($"/api/runs/{result.RunId}", new RunAcceptedDto(result.ProbeId, result.RunId!)),
+            RunRequestStatus.UnknownProbe => UnknownProbe(id),
+            RunRequestStatus.Disabled => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Probe disabled",
+                detail: $"Probe '{result.ProbeId}' is disabled in configuration (Dashboard:Probes:{result.ProbeId}:Enabled)."),
+            _ => CoolingDown(http, result),
+        };
+    }
+
+    private static async Task<IResult> RunAllAsync(IProbeTriggers triggers, HttpContext http, CancellationToken cancellationToken)
+    {
+        var results = await triggers.RunAllAsync(cancellationToken);
+        var accepted = results.Where(r => r.Status == RunRequestStatus.Accepted).Select(r => new RunAcceptedDto(r.ProbeId, r.RunId!)).ToList();
+        if (accepted.Count == 0 && results.Count > 0)
+        {
+            return CoolingDown(http, results.OrderBy(r => r.RetryAfter).First());
+        }
+
+        var skipped = results.Where(r => r.Status != RunRequestStatus.Accepted)
+            .Select(r => new RunSkippedDto(r.ProbeId, r.Status.ToString(), r.RetryAfter?.TotalSeconds)).ToList();
+        return TypedResults.Accepted((string?)null, new RunAllResultDto(accepted, skipped));
+    }
+
+    private static ProblemHttpResult CoolingDown(HttpContext http, RunRequestResult result)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(result.RetryAfter?.TotalSeconds ?? 1));
+        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Cooling down",
+            detail: $"Probe '{result.ProbeId}' was run by hand moments ago; try again in {seconds} s.");
+    }
+
+    private static ProblemHttpResult UnknownProbe(string id) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown probe", detail: $"No probe has id '{id}'.");
+
+    internal static ProblemHttpResult BadRequest(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad request", detail: detail);
+}

@@ -1,0 +1,20 @@
+using MudBlazor;
+using Webordinary.Dashboard.Probes.Scheduling;
+
+namespace Webordinary.Dashboard.Components.Controls;
+
+/// <summary>The snackbar that answers a Run-now click, the same on every page.</summary>
+public static class RunRequestFeedback
+{
+    public static void Show(ISnackbar snackbar, RunRequestResult result)
+    {
+        var (message, severity) = result.Status switch
+        {
+            RunRequestStatus.Accepted => ($"Running {result.ProbeId}…", Severity.Info),
+            RunRequestStatus.CoolingDown => ($"{result.ProbeId} ran moments ago; try again in {Math.Ceiling(result.RetryAfter?.TotalSeconds ?? 1):0} s.", Severity.Warning),
+            RunRequestStatus.Disabled => ($"{result.ProbeId} is disabled in configuration.", Severity.Warning),
+            _ => ($"No probe {result.ProbeId}.", Severity.Error),
+        };
+        snackbar.Add(message, severity);
+    }
+}

@@ -1,0 +1,100 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Options;
+using MudBlazor;
+using Webordinary.Dashboard.Platform;
+using Webordinary.Dashboard.Sandbox;
+
+namespace Webordinary.Dashboard.Components.Pages;
+
+/// <summary>Fault injection and a look at the simulated Hermes service (sandbox mode only).</summary>
+public sealed partial class SandboxPanel : IDisposable
+{
+    private readonly Dictionary<string, FaultEdit> _edits = SandboxComponents.All.ToDictionary(c => c, _ => new FaultEdit());
+    private EcsService? _service;
+    private IReadOnlyList<TargetHealth> _targets = [];
+    private ITimer? _refresh;
+
+    [Inject]
+    public required IServiceProvider Services { get; init; }
+
+    [Inject]
+    public required ISnackbar Snackbar { get; init; }
+
+    [Inject]
+    public required IOptions<AwsOptions> Aws { get; init; }
+
+    [Inject]
+    public required TimeProvider Time { get; init; }
+
+    private FaultInjector? Faults => Services.GetService<FaultInjector>();
+
+    private SandboxPlatform? Platform => Services.GetService<SandboxPlatform>();
+
+    protected override void OnInitialized()
+    {
+        if (Faults is not { } faults)
+        {
+            return;
+        }
+
+        foreach (var component in SandboxComponents.All)
+        {
+            var current = faults.Get(component);
+            _edits[component] = new FaultEdit { Mode = current.Mode, LatencyMs = Math.Max(current.LatencyMs, 3000), ErrorRate = current.ErrorRate > 0 ? current.ErrorRate : 0.5 };
+        }
+
+        ReadPlatform();
+        _refresh = Time.CreateTimer(_ => InvokeAsync(() =>
+        {
+            ReadPlatform();
+            StateHasChanged();
+        }), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
+
+    private void ReadPlatform()
+    {
+        if (Platform is not { } platform)
+        {
+            return;
+        }
+
+        _service = platform.DescribeService(Aws.Value.Cluster, Aws.Value.Service);
+        _targets = platform.DescribeTargetHealth(Aws.Value.TargetGroup);
+    }
+
+    private void Apply(string component)
+    {
+        var edit = _edits[component];
+        var setting = new FaultSetting(edit.Mode,
+            edit.Mode == FaultMode.Slow ? edit.LatencyMs : 0,
+            edit.Mode == FaultMode.Errors ? edit.ErrorRate : 0);
+        if (FaultInjector.Validate(component, setting) is { } error)
+        {
+            Snackbar.Add(error, Severity.Error);
+            return;
+        }
+
+        Faults!.Set(component, setting);
+        Snackbar.Add(edit.Mode == FaultMode.None ? $"{component}: fault cleared." : $"{component}: {edit.Mode} injected.", Severity.Info);
+    }
+
+    private void ClearAll()
+    {
+        Faults!.ClearAll();
+        foreach (var edit in _edits.Values)
+        {
+            edit.Mode = FaultMode.None;
+        }
+
+        Snackbar.Add("All faults cleared.", Severity.Info);
+    }
+
+    public void Dispose() => _refresh?.Dispose();
+
+    private sealed class FaultEdit
+    {
+        public FaultMode Mode { get; set; }
+        public int LatencyMs { get; set; } = 3000;
+        public double ErrorRate { get; set; } = 0.5;
+    }
+}

@@ -1,0 +1,101 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using MudBlazor.Services;
+using Webordinary.Dashboard.Api;
+using Webordinary.Dashboard.Components;
+using Webordinary.Dashboard.Hubs;
+using Webordinary.Dashboard.Platform;
+using Webordinary.Dashboard.Probes;
+using Webordinary.Dashboard.Sandbox;
+
+namespace Webordinary.Dashboard.Hosting;
+
+public static class DashboardHostingExtensions
+{
+    private const string LiveTag = "live";
+
+    public static WebApplicationBuilder AddDashboard(this WebApplicationBuilder builder)
+    {
+        // Outside Development the static web assets (MudBlazor's _content/*, the top-level wwwroot) need this.
+        builder.WebHost.UseStaticWebAssets();
+        builder.AddPlatform();
+        builder.AddProbes();
+
+        var services = builder.Services;
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        services.AddSignalR().AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.AddProblemDetails();
+        services.AddHostedService<StatusHubBridge>();
+        services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag])
+            .AddCheck<ResultsStoreHealthCheck>("results-store");
+
+        builder.RestrictToLoopbackUnlessAllowed();
+        return builder;
+    }
+
+    /// <summary>The platform the probes talk to: the built-in sandbox, or (with the AWS issue) real AWS.</summary>
+    public static WebApplicationBuilder AddPlatform(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<PlatformOptions>()
+            .Bind(builder.Configuration.GetSection(PlatformOptions.SectionName))
+            .Validate(o => o.Mode == PlatformMode.Sandbox,
+                "Platform:Mode 'Aws' is not available in this build yet (the real AWS clients are still being written); use 'Sandbox'.")
+            .ValidateOnStart();
+        builder.Services.AddOptions<AwsOptions>()
+            .Bind(builder.Configuration.GetSection(AwsOptions.SectionName))
+            .ValidateDataAnnotations()
+            .Validate(o => string.IsNullOrEmpty(o.AlbUrl) || Uri.TryCreate(o.AlbUrl, UriKind.Absolute, out _),
+                "Aws:AlbUrl must be an absolute URL such as https://alb.example.com.")
+            .ValidateOnStart();
+
+        if (IsSandbox(builder.Configuration))
+        {
+            builder.AddSandboxPlatform();
+        }
+
+        return builder;
+    }
+
+    public static WebApplication MapDashboard(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAntiforgery();
+
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapHub<StatusHub>(StatusHub.Path);
+        app.MapProbesApi();
+        if (IsSandbox(app.Configuration))
+        {
+            app.MapSandboxApi();
+            app.MapHermesSimulator();
+        }
+
+        app.MapHealthChecks("/health");
+        app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) });
+        return app;
+    }
+
+    /// <summary>Runs the app; a configuration error ends it with the offending key named, not a stack trace.</summary>
+    public static async Task<int> RunDashboardAsync(this WebApplication app)
+    {
+        try
+        {
+            await app.RunAsync();
+            return 0;
+        }
+        catch (Exception exception) when (ConfigurationErrors.Describe(exception) is { } message)
+        {
+            await Console.Error.WriteLineAsync($"Configuration error — the dashboard did not start:{Environment.NewLine}{message}");
+            return 2;
+        }
+    }
+
+    public static bool IsSandbox(IConfiguration configuration) =>
+        !string.Equals(configuration[$"{PlatformOptions.SectionName}:{nameof(PlatformOptions.Mode)}"], nameof(PlatformMode.Aws), StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,18 @@
+using Webordinary.Dashboard.Hosting;
+
+// `healthcheck` lets the container's HEALTHCHECK probe /alive without curl in the image.
+if (args is ["healthcheck", ..])
+{
+    return await ContainerHealthCheck.RunAsync(args);
+}
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddDashboard();
+
+var app = builder.Build();
+app.MapDashboard();
+
+return await app.RunDashboardAsync();
+
+/// <summary>Entry point, visible to the integration tests.</summary>
+public partial class Program;
