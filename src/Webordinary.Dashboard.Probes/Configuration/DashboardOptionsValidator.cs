@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Quartz;
 
@@ -7,7 +8,7 @@ namespace Webordinary.Dashboard.Probes.Configuration;
 /// Checks the probe configuration at start. Every message names the configuration key to fix, e.g.
 /// <c>Dashboard:Probes:ecs:Interval</c>, because that is what the operator edits.
 /// </summary>
-internal sealed class DashboardOptionsValidator(ProbeKindRegistry kinds) : IValidateOptions<DashboardOptions>
+internal sealed class DashboardOptionsValidator(ProbeKindRegistry kinds, IConfiguration configuration) : IValidateOptions<DashboardOptions>
 {
     private static readonly TimeSpan MinimumInterval = TimeSpan.FromSeconds(1);
 
@@ -24,6 +25,20 @@ internal sealed class DashboardOptionsValidator(ProbeKindRegistry kinds) : IVali
         if (options.RunNowCooldown < TimeSpan.Zero)
         {
             errors.Add($"{root}:RunNowCooldown must not be negative (got {options.RunNowCooldown}).");
+        }
+
+        // The binder drops a dictionary entry it cannot convert instead of failing; bind each probe on its own to
+        // surface the conversion error with its key.
+        foreach (var section in configuration.GetSection($"{root}:Probes").GetChildren())
+        {
+            try
+            {
+                section.Get<ProbeSettings>();
+            }
+            catch (InvalidOperationException exception)
+            {
+                errors.Add(exception.InnerException is { } inner ? $"{exception.Message} {inner.Message}" : exception.Message);
+            }
         }
 
         foreach (var (id, probe) in options.Probes)

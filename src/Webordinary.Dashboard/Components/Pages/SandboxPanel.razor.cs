@@ -37,12 +37,9 @@ public sealed partial class SandboxPanel : IDisposable
             return;
         }
 
-        foreach (var component in SandboxComponents.All)
-        {
-            var current = faults.Get(component);
-            _edits[component] = new FaultEdit { Mode = current.Mode, LatencyMs = Math.Max(current.LatencyMs, 3000), ErrorRate = current.ErrorRate > 0 ? current.ErrorRate : 0.5 };
-        }
-
+        ReadFaults();
+        // Faults set elsewhere (the API, another browser) show up here too.
+        faults.Changed += OnFaultsChanged;
         ReadPlatform();
         _refresh = Time.CreateTimer(_ => InvokeAsync(() =>
         {
@@ -50,6 +47,26 @@ public sealed partial class SandboxPanel : IDisposable
             StateHasChanged();
         }), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
+
+    private void ReadFaults()
+    {
+        foreach (var component in SandboxComponents.All)
+        {
+            var current = Faults!.Get(component);
+            _edits[component] = new FaultEdit
+            {
+                Mode = current.Mode,
+                LatencyMs = current.LatencyMs > 0 ? current.LatencyMs : 3000,
+                ErrorRate = current.ErrorRate > 0 ? current.ErrorRate : 0.5,
+            };
+        }
+    }
+
+    private void OnFaultsChanged() => InvokeAsync(() =>
+    {
+        ReadFaults();
+        StateHasChanged();
+    });
 
     private void ReadPlatform()
     {
@@ -89,7 +106,14 @@ public sealed partial class SandboxPanel : IDisposable
         Snackbar.Add("All faults cleared.", Severity.Info);
     }
 
-    public void Dispose() => _refresh?.Dispose();
+    public void Dispose()
+    {
+        _refresh?.Dispose();
+        if (Faults is { } faults)
+        {
+            faults.Changed -= OnFaultsChanged;
+        }
+    }
 
     private sealed class FaultEdit
     {

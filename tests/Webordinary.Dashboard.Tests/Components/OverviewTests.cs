@@ -1,0 +1,103 @@
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using MudBlazor.Services;
+using Webordinary.Dashboard.Components.Pages;
+using Webordinary.Dashboard.Probes.Feed;
+using Webordinary.Dashboard.Probes.Model;
+using Webordinary.Dashboard.Probes.Scheduling;
+
+namespace Webordinary.Dashboard.Tests.Components;
+
+/// <summary>The overview re-renders from the live feed alone: push into the feed, wait for the markup.</summary>
+public sealed class OverviewTests
+{
+    private static readonly DateTimeOffset T0 = DateTimeOffset.UtcNow.AddMinutes(-1);
+
+    [Fact]
+    public async Task Row_follows_a_run_from_started_through_steps_to_its_result()
+    {
+        await using var context = NewContext(out var feed, out _);
+        var cut = context.Render<Overview>();
+        Assert.Equal("Unknown", Row(cut).GetAttribute("data-status"));
+
+        var run = new ProbeRun("r1", "hermes", "HermesHealth", RunTrigger.Schedule, T0, null, null, ProbeOutcome.Unknown, null, []);
+        feed.Publish(new RunStartedEvent(run));
+        cut.WaitForAssertion(() => Assert.Equal("true", Row(cut).GetAttribute("data-running")));
+
+        feed.Publish(new StepCompletedEvent(run, new StepResult(0, "GET /hermes/health via ALB", StepOutcome.Pass, T0, 12, "HTTP 200", null)));
+        cut.WaitForAssertion(() => Assert.Contains("1 step(s) done", Row(cut).TextContent));
+
+        var failed = run with
+        {
+            EndedAt = T0.AddMilliseconds(300),
+            DurationMs = 300,
+            Outcome = ProbeOutcome.Fail,
+            Message = "GET /hermes/health via ALB: (HTTP 503) expected 200",
+        };
+        feed.Publish(new RunCompletedEvent(failed));
+
+        cut.WaitForAssertion(() =>
+        {
+            var row = Row(cut);
+            Assert.Equal("Fail", row.GetAttribute("data-status"));
+            Assert.Equal("false", row.GetAttribute("data-running"));
+            Assert.Contains("expected 200", row.TextContent);
+            Assert.Contains("300 ms", row.TextContent);
+        });
+    }
+
+    [Fact]
+    public async Task Run_now_button_asks_the_scheduler_for_that_probe()
+    {
+        await using var context = NewContext(out _, out var triggers);
+        var cut = context.Render<Overview>();
+
+        await cut.Find("tr[data-probe-id='hermes'] button[data-testid='run-now']").ClickAsync(new());
+
+        Assert.Equal(["hermes"], triggers.Requested);
+    }
+
+    [Fact]
+    public async Task Unsubscribes_from_the_feed_when_disposed()
+    {
+        await using var context = NewContext(out var feed, out _);
+        var cut = context.Render<Overview>();
+        var rendersBefore = cut.RenderCount;
+
+        cut.Instance.Dispose();
+        feed.Publish(new RunStartedEvent(new ProbeRun("r2", "hermes", "HermesHealth", RunTrigger.Schedule, T0, null, null, ProbeOutcome.Unknown, null, [])));
+
+        Assert.Equal(rendersBefore, cut.RenderCount);
+    }
+
+    private static AngleSharp.Dom.IElement Row(IRenderedComponent<Overview> cut) => cut.Find("tr[data-probe-id='hermes']");
+
+    private static BunitContext NewContext(out ProbeStatusFeed feed, out RecordingTriggers triggers)
+    {
+        var context = new BunitContext();
+        context.JSInterop.Mode = JSRuntimeMode.Loose;
+        context.Services.AddMudServices();
+        feed = new ProbeStatusFeed(NullLogger<ProbeStatusFeed>.Instance);
+        feed.Register("hermes", "HermesHealth", "every 15 s", true, []);
+        triggers = new RecordingTriggers();
+        context.Services.AddSingleton(feed);
+        context.Services.AddSingleton<IProbeTriggers>(triggers);
+        context.Services.AddSingleton(TimeProvider.System);
+        return context;
+    }
+
+    private sealed class RecordingTriggers : IProbeTriggers
+    {
+        public List<string> Requested { get; } = [];
+
+        public Task<RunRequestResult> RunNowAsync(string probeId, CancellationToken cancellationToken)
+        {
+            Requested.Add(probeId);
+            return Task.FromResult(new RunRequestResult(probeId, RunRequestStatus.Accepted, "run-x"));
+        }
+
+        public Task<IReadOnlyList<RunRequestResult>> RunAllAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<RunRequestResult>>([]);
+    }
+}

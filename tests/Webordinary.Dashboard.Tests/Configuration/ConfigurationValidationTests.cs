@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using Webordinary.Dashboard.Hosting;
+using Webordinary.Dashboard.Testing;
+
+namespace Webordinary.Dashboard.Tests.Configuration;
+
+/// <summary>A bad appsettings value stops the start with a message naming the key to fix.</summary>
+public sealed class ConfigurationValidationTests
+{
+    [Theory]
+    [InlineData("Dashboard:Probes:bad:Kind", "Teleport", "Dashboard:Probes:bad:Kind 'Teleport' is not a known probe kind")]
+    [InlineData("Dashboard:Probes:bad:Cron", "every tuesday", "Dashboard:Probes:bad:Cron 'every tuesday' is not a valid Quartz cron")]
+    [InlineData("Dashboard:Probes:bad:Timeout", "00:00:00", "Dashboard:Probes:bad:Timeout must be between")]
+    [InlineData("Dashboard:Probes:bad:SlowThreshold", "00:10:00", "Dashboard:Probes:bad:SlowThreshold must be positive and below")]
+    [InlineData("Dashboard:Probes:bad:Interval", "00:00:30", "set exactly one of Dashboard:Probes:bad:Interval")]
+    [InlineData("Dashboard:Probes:bad:Timeout", "soon", "Dashboard:Probes:bad:Timeout")]
+    [InlineData("Dashboard:Probes:bad:Enabled", "maybe", "Dashboard:Probes:bad:Enabled")]
+    [InlineData("Platform:Mode", "Mainframe", "Platform:Mode")]
+    [InlineData("Sandbox:InitialDesiredCount", "-1", "Sandbox:InitialDesiredCount")]
+    [InlineData("Aws:AlbUrl", "not a url", "Aws:AlbUrl")]
+    public async Task Bad_value_stops_start_up_naming_the_key(string key, string value, string expected)
+    {
+        var settings = DashboardHost.BaseSettings();
+        DashboardHost.AddProbe(settings, "bad", "EcsService");
+        settings[key] = value;
+
+        var exception = await Assert.ThrowsAnyAsync<Exception>(() => DashboardHost.StartAsync(settings));
+
+        var message = ConfigurationErrors.Describe(exception);
+        Assert.NotNull(message);
+        Assert.Contains(expected, message);
+    }
+
+    [Fact]
+    public async Task Probe_with_neither_interval_nor_cron_is_refused()
+    {
+        var settings = DashboardHost.BaseSettings();
+        settings["Dashboard:Probes:lonely:Kind"] = "EcsService";
+
+        var exception = await Assert.ThrowsAnyAsync<Exception>(() => DashboardHost.StartAsync(settings));
+
+        Assert.Contains("set exactly one of Dashboard:Probes:lonely:Interval", ConfigurationErrors.Describe(exception));
+    }
+
+    [Fact]
+    public async Task The_real_app_exits_with_code_2_and_names_the_key_when_an_environment_variable_is_bad()
+    {
+        var dll = typeof(DashboardHostingExtensions).Assembly.Location;
+        var start = new ProcessStartInfo("dotnet", [dll, "--urls", "http://127.0.0.1:0"])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            WorkingDirectory = Directory.CreateTempSubdirectory("config-test-").FullName,
+        };
+        start.Environment["Dashboard__Probes__broken__Kind"] = "EcsService";
+        start.Environment["Dashboard__Probes__broken__Interval"] = "every minute";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("Dashboard:Probes:broken:Interval", await stderr + await stdout);
+    }
+}

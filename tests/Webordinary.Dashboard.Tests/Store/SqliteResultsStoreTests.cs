@@ -1,0 +1,142 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Webordinary.Dashboard.Probes.Connectivity;
+using Webordinary.Dashboard.Probes.Feed;
+using Webordinary.Dashboard.Probes.Model;
+using Webordinary.Dashboard.Probes.Scheduling;
+using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Sandbox;
+using Webordinary.Dashboard.Testing;
+
+namespace Webordinary.Dashboard.Tests.Store;
+
+public sealed class SqliteResultsStoreTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("store-test-").FullName;
+
+    private string DatabasePath => Path.Combine(_directory, "dashboard.db");
+
+    private SqliteResultsStore NewStore() => new(DatabasePath, TimeProvider.System, NullLogger<SqliteResultsStore>.Instance);
+
+    [Fact]
+    public async Task Run_and_steps_round_trip_with_every_field()
+    {
+        var store = NewStore();
+        await store.InitializeAsync(CancellationToken.None);
+        var started = DateTimeOffset.FromUnixTimeMilliseconds(1_764_000_000_123);
+        var run = new ProbeRun("run-1", "hermes", "HermesHealth", RunTrigger.Manual, started, null, null, ProbeOutcome.Unknown, null, []);
+        var pass = new StepResult(0, "Describe", StepOutcome.Pass, started.AddMilliseconds(1), 12.5, "ACTIVE", null);
+        var fail = new StepResult(1, "GET /hermes/health", StepOutcome.Fail, started.AddMilliseconds(20), 301.25, null,
+            new StepFailure("Aws", "Rate exceeded", "ThrottlingException", "req-42", 400));
+
+        await store.InsertRunAsync(run, CancellationToken.None);
+        await store.InsertStepAsync(run.Id, pass, CancellationToken.None);
+        var running = await store.GetRunAsync(run.Id, CancellationToken.None);
+        var completed = run with
+        {
+            EndedAt = started.AddMilliseconds(400),
+            DurationMs = 399.5,
+            Outcome = ProbeOutcome.Fail,
+            Message = "GET /hermes/health: ThrottlingException",
+            Steps = [pass, fail],
+        };
+        await store.CompleteRunAsync(completed, CancellationToken.None);
+        var read = await NewStore().GetRunAsync(run.Id, CancellationToken.None);
+
+        Assert.True(running!.IsRunning);
+        Assert.Equal([pass], running.Steps);
+        Assert.NotNull(read);
+        Assert.Equal(completed with { Steps = [] }, read! with { Steps = [] });
+        Assert.Equal(completed.Steps, read.Steps);
+    }
+
+    [Fact]
+    public async Task Runs_page_newest_first_with_a_before_cursor()
+    {
+        var store = NewStore();
+        await store.InitializeAsync(CancellationToken.None);
+        var t0 = DateTimeOffset.FromUnixTimeMilliseconds(1_764_000_000_000);
+        for (var i = 0; i < 5; i++)
+        {
+            var run = new ProbeRun($"r{i}", "p", "K", RunTrigger.Schedule, t0.AddSeconds(i), t0.AddSeconds(i + 0.5), 500, ProbeOutcome.Pass, "ok", []);
+            await store.InsertRunAsync(run, CancellationToken.None);
+        }
+
+        await store.InsertRunAsync(new ProbeRun("other", "q", "K", RunTrigger.Schedule, t0, t0, 1, ProbeOutcome.Pass, null, []), CancellationToken.None);
+
+        var first = await store.GetRunsAsync("p", 2, null, CancellationToken.None);
+        var second = await store.GetRunsAsync("p", 2, first[^1].StartedAt, CancellationToken.None);
+        var last = await store.GetRunsAsync("p", 2, second[^1].StartedAt, CancellationToken.None);
+
+        Assert.Equal(["r4", "r3"], first.Select(r => r.Id));
+        Assert.Equal(["r2", "r1"], second.Select(r => r.Id));
+        Assert.Equal(["r0"], last.Select(r => r.Id));
+        Assert.Equal(5, await store.CountRunsAsync("p", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Schema_is_created_in_wal_mode_and_reopening_does_not_migrate_again()
+    {
+        await NewStore().InitializeAsync(CancellationToken.None);
+        await NewStore().InitializeAsync(CancellationToken.None);
+
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath}");
+        await connection.OpenAsync();
+        Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode;"));
+        Assert.Equal(1L, Scalar(connection, "PRAGMA user_version;"));
+    }
+
+    [Fact]
+    public async Task A_run_left_running_by_a_crashed_process_is_closed_as_interrupted_at_start()
+    {
+        var crashed = NewStore();
+        await crashed.InitializeAsync(CancellationToken.None);
+        var run = new ProbeRun("ghost", "p", "K", RunTrigger.Schedule, DateTimeOffset.UtcNow, null, null, ProbeOutcome.Unknown, null, []);
+        await crashed.InsertRunAsync(run, CancellationToken.None);
+
+        var restarted = NewStore();
+        await restarted.InitializeAsync(CancellationToken.None);
+        var read = await restarted.GetRunAsync("ghost", CancellationToken.None);
+
+        Assert.False(read!.IsRunning);
+        Assert.Equal(ProbeOutcome.Fail, read.Outcome);
+        Assert.Equal(SqliteResultsStore.InterruptedMessage, read.Message);
+    }
+
+    [Fact]
+    public async Task Stopping_the_dashboard_mid_run_leaves_no_ghost_running_after_restart()
+    {
+        var settings = DashboardHost.BaseSettings();
+        DashboardHost.AddProbe(settings, "hermes", HermesHealthProbe.KindName, timeout: "00:00:30");
+        var host = await DashboardHost.StartAsync(settings, _directory);
+        host.Get<FaultInjector>().Set(SandboxComponents.Hermes, new FaultSetting(FaultMode.Slow, LatencyMs: 60_000));
+        using (var recorder = new FeedRecorder(host.Get<ProbeStatusFeed>()))
+        {
+            var request = await host.Get<IProbeTriggers>().RunNowAsync("hermes", CancellationToken.None);
+            await recorder.WaitForAsync<RunStartedEvent>(e => e.Run.Id == request.RunId);
+            await host.DisposeAsync();
+        }
+
+        await using var restarted = await DashboardHost.StartAsync(settings, _directory);
+        var runs = await restarted.Get<IResultsStore>().GetRunsAsync("hermes", 10, null, CancellationToken.None);
+
+        var run = Assert.Single(runs);
+        Assert.False(run.IsRunning);
+        Assert.Equal(ProbeOutcome.Fail, run.Outcome);
+        Assert.Contains("dashboard stopped", run.Message);
+        Assert.Equal(ProbeOutcome.Fail, restarted.Get<ProbeStatusFeed>().Get("hermes")!.Status);
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+}
