@@ -56,9 +56,8 @@ public static class ProbesHostingExtensions
         {
             // Probes spend their time waiting on the network, so one thread each costs little and keeps them apart.
             quartz.UseDefaultThreadPool(pool => pool.MaxConcurrency = Math.Max(10, probeCount + 4));
-            // On shutdown running probes are cancelled (their cleanup steps still run) and waited for.
-            quartz.ConfigureScheduler(scheduler => scheduler.ShutdownJobInterruption = ShutdownJobInterruption.Always);
         });
+        // Running probes are cancelled by ApplicationStopping (see ProbeJob) and then waited for, so every run is closed.
         services.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
         return builder;
     }

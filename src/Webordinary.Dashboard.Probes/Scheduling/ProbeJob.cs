@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Quartz;
 using Webordinary.Dashboard.Probes.Model;
@@ -7,7 +8,7 @@ namespace Webordinary.Dashboard.Probes.Scheduling;
 
 /// <summary>Runs one probe. One durable job per probe (key = probe id), never two runs of one probe at once.</summary>
 [DisallowConcurrentExecution]
-public sealed class ProbeJob(ProbeCatalog catalog, ProbeRunner runner, ILogger<ProbeJob> logger) : IJob
+public sealed class ProbeJob(ProbeCatalog catalog, ProbeRunner runner, IHostApplicationLifetime lifetime, ILogger<ProbeJob> logger) : IJob
 {
     public const string Group = "probes";
     public const string RunIdKey = "runId";
@@ -27,9 +28,11 @@ public sealed class ProbeJob(ProbeCatalog catalog, ProbeRunner runner, ILogger<P
         var data = context.MergedJobDataMap;
         var runId = data.GetString(RunIdKey) is { Length: > 0 } requested ? requested : ProbeRun.NewId();
         var trigger = Enum.TryParse<RunTrigger>(data.GetString(TriggerKey), out var parsed) ? parsed : RunTrigger.Schedule;
+        // Stopping the app cancels a run at once (its cleanup steps still run) so shutdown does not wait it out.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
         try
         {
-            await runner.RunAsync(probe, definition.Settings, runId, trigger, cancellationToken);
+            await runner.RunAsync(probe, definition.Settings, runId, trigger, stopping.Token);
         }
         catch (Exception exception)
         {

@@ -7,7 +7,7 @@ public sealed class LoopbackOnlyException(string message) : Exception(message);
 
 /// <summary>
 /// Until authentication exists, the dashboard (which can scale services and inject faults) listens on loopback
-/// only. Wildcard or external URLs are rewritten to localhost on the same port, and the log says so. Setting
+/// only. Wildcard or external URLs are rewritten to 127.0.0.1 on the same port, and the log says so. Setting
 /// <c>Dashboard:AllowRemoteAccess=true</c> (as the container image does, for use behind an authenticating proxy)
 /// lifts this.
 /// </summary>
@@ -86,7 +86,7 @@ public static class LoopbackOnly
 
         var host = HostOf(url);
         var schemeEnd = url.IndexOf("://", StringComparison.Ordinal) + 3;
-        return string.Concat(url.AsSpan(0, schemeEnd), "localhost", url.AsSpan(schemeEnd + host.Length));
+        return string.Concat(url.AsSpan(0, schemeEnd), "127.0.0.1", url.AsSpan(schemeEnd + host.Length));
     }
 
     private static string HostOf(string url)

@@ -107,14 +107,16 @@ public sealed class SqliteResultsStoreTests : IDisposable
     public async Task Stopping_the_dashboard_mid_run_leaves_no_ghost_running_after_restart()
     {
         var settings = DashboardHost.BaseSettings();
-        DashboardHost.AddProbe(settings, "hermes", HermesHealthProbe.KindName, timeout: "00:00:30");
+        DashboardHost.AddProbe(settings, "hermes", HermesHealthProbe.KindName, timeout: "00:05:00");
         var host = await DashboardHost.StartAsync(settings, _directory);
         host.Get<FaultInjector>().Set(SandboxComponents.Hermes, new FaultSetting(FaultMode.Slow, LatencyMs: 60_000));
         using (var recorder = new FeedRecorder(host.Get<ProbeStatusFeed>()))
         {
             var request = await host.Get<IProbeTriggers>().RunNowAsync("hermes", CancellationToken.None);
             await recorder.WaitForAsync<RunStartedEvent>(e => e.Run.Id == request.RunId);
+            var stopping = System.Diagnostics.Stopwatch.StartNew();
             await host.DisposeAsync();
+            Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(10), $"shutdown waited {stopping.Elapsed} for the hung run");
         }
 
         await using var restarted = await DashboardHost.StartAsync(settings, _directory);
