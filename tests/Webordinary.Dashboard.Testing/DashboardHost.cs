@@ -69,7 +69,8 @@ public sealed class DashboardHost : IAsyncDisposable
     }
 
     public static async Task<DashboardHost> StartAsync(
-        IDictionary<string, string?> settings, string? contentRoot = null, Action<IServiceCollection>? configureServices = null)
+        IDictionary<string, string?> settings, string? contentRoot = null, Action<IServiceCollection>? configureServices = null,
+        string url = "http://127.0.0.1:0")
     {
         contentRoot ??= Directory.CreateTempSubdirectory("dashboard-test-").FullName;
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -79,7 +80,7 @@ public sealed class DashboardHost : IAsyncDisposable
             EnvironmentName = "Testing",
         });
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls(url);
         builder.Logging.ClearProviders();
         builder.AddDashboard();
         configureServices?.Invoke(builder.Services);
@@ -99,6 +100,14 @@ public sealed class DashboardHost : IAsyncDisposable
     }
 
     public async Task StopAsync() => await _app.StopAsync();
+
+    /// <summary>A loopback port free right now, for a test that restarts the app on the same address.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
 
     public async ValueTask DisposeAsync()
     {
