@@ -34,6 +34,15 @@ public sealed class AwsOptions
     /// <summary>One endpoint for every service (moto, LocalStack).</summary>
     public string? ServiceUrl { get; set; }
 
+    /// <summary>Per-service endpoint overrides (<c>Aws:Endpoints:Ecs</c>, <c>Elb</c>, <c>CloudWatch</c>, <c>DynamoDb</c>, <c>Efs</c>); they win over <see cref="ServiceUrl"/>.</summary>
+    public Dictionary<string, string> Endpoints { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Limit for one AWS call, retries included.</summary>
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often a throttled or 5xx call is retried (capped exponential backoff with jitter).</summary>
+    public int MaxRetries { get; set; } = 3;
+
     [Required(AllowEmptyStrings = false)]
     public string Cluster { get; set; } = "webordinary-edit-cluster";
 

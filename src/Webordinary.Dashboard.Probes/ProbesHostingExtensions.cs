@@ -32,7 +32,8 @@ public static class ProbesHostingExtensions
             .Add<DynamoDbTableProbe>(DynamoDbTableProbe.KindName)
             .Add<CloudWatchHeartbeatProbe>(CloudWatchHeartbeatProbe.KindName)
             .Add<AlbTargetHealthProbe>(AlbTargetHealthProbe.KindName)
-            .Add<HermesHealthProbe>(HermesHealthProbe.KindName));
+            .Add<HermesHealthProbe>(HermesHealthProbe.KindName)
+            .Add<EfsFileSystemProbe>(EfsFileSystemProbe.KindName));
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IResultsStore>(sp =>

@@ -33,8 +33,9 @@ public static class SandboxComponents
     public const string Hermes = "hermes";
     public const string DynamoDb = "dynamodb";
     public const string CloudWatch = "cloudwatch";
+    public const string Efs = "efs";
 
-    public static readonly IReadOnlyList<string> All = [Ecs, Alb, Hermes, DynamoDb, CloudWatch];
+    public static readonly IReadOnlyList<string> All = [Ecs, Alb, Hermes, DynamoDb, CloudWatch, Efs];
 
     public static bool IsKnown(string component) => All.Contains(component);
 }
@@ -117,6 +118,7 @@ public sealed class FaultInjector
         SandboxComponents.Ecs => "ServerException",
         SandboxComponents.DynamoDb => "InternalServerError",
         SandboxComponents.CloudWatch => "InternalServiceError",
+        SandboxComponents.Efs => "InternalServerError",
         _ => "InternalFailure",
     };
 }

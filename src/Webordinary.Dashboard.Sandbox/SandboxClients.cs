@@ -39,6 +39,18 @@ internal sealed class SandboxEcsClient(SandboxPlatform platform, FaultInjector f
 
 internal sealed class SandboxElbClient(SandboxPlatform platform, FaultInjector faults) : IElbClient
 {
+    public async Task<IReadOnlyList<LoadBalancer>> DescribeLoadBalancersAsync(CancellationToken cancellationToken)
+    {
+        await faults.ApplyAsync(SandboxComponents.Alb, "elbv2", "DescribeLoadBalancers", cancellationToken);
+        return [platform.LoadBalancer];
+    }
+
+    public async Task<TargetGroup> DescribeTargetGroupAsync(string targetGroup, CancellationToken cancellationToken)
+    {
+        await faults.ApplyAsync(SandboxComponents.Alb, "elbv2", "DescribeTargetGroups", cancellationToken);
+        return platform.DescribeTargetGroup(targetGroup);
+    }
+
     public async Task<IReadOnlyList<TargetHealth>> DescribeTargetHealthAsync(string targetGroup, CancellationToken cancellationToken)
     {
         await faults.ApplyAsync(SandboxComponents.Alb, "elbv2", "DescribeTargetHealth", cancellationToken);
@@ -53,6 +65,35 @@ internal sealed class SandboxCloudWatchClient(SandboxPlatform platform, FaultInj
         await faults.ApplyAsync(SandboxComponents.CloudWatch, "cloudwatch", "PutMetricData", cancellationToken);
         platform.PutMetricData(metricNamespace, data);
     }
+
+    public async Task<IReadOnlyList<MetricDatapoint>> GetMetricStatisticsAsync(
+        string metricNamespace, string metricName, IReadOnlyDictionary<string, string> dimensions,
+        DateTimeOffset start, DateTimeOffset end, TimeSpan period, string statistic, CancellationToken cancellationToken)
+    {
+        await faults.ApplyAsync(SandboxComponents.CloudWatch, "cloudwatch", "GetMetricStatistics", cancellationToken);
+        return platform.GetMetricStatistics(metricNamespace, metricName, dimensions, start, end, period, statistic);
+    }
+}
+
+internal sealed class SandboxEfsClient(SandboxPlatform platform, FaultInjector faults) : IEfsClient
+{
+    public async Task<EfsFileSystem> DescribeFileSystemAsync(string fileSystemId, CancellationToken cancellationToken)
+    {
+        await faults.ApplyAsync(SandboxComponents.Efs, "efs", "DescribeFileSystems", cancellationToken);
+        return platform.DescribeFileSystem(fileSystemId);
+    }
+
+    public async Task<IReadOnlyList<EfsMountTarget>> DescribeMountTargetsAsync(string fileSystemId, CancellationToken cancellationToken)
+    {
+        await faults.ApplyAsync(SandboxComponents.Efs, "efs", "DescribeMountTargets", cancellationToken);
+        return platform.DescribeMountTargets(fileSystemId);
+    }
+}
+
+/// <summary>The sandbox is always reachable.</summary>
+internal sealed class SandboxPlatformStatus : IPlatformStatus
+{
+    public string? Problem => null;
 }
 
 internal sealed class SandboxDynamoDbClient(SandboxPlatform platform, FaultInjector faults) : IDynamoDbClient

@@ -25,6 +25,10 @@ public static class SandboxHostingExtensions
         services.AddSingleton<IElbClient, SandboxElbClient>();
         services.AddSingleton<ICloudWatchClient, SandboxCloudWatchClient>();
         services.AddSingleton<IDynamoDbClient, SandboxDynamoDbClient>();
+        services.AddSingleton<IEfsClient, SandboxEfsClient>();
+        services.AddSingleton<IPlatformStatus, SandboxPlatformStatus>();
+        // The sandbox simulates a workspace file system; it takes the configured id, or one of its own.
+        services.PostConfigure<AwsOptions>(aws => aws.FileSystemId = string.IsNullOrWhiteSpace(aws.FileSystemId) ? SandboxPlatform.DefaultFileSystemId : aws.FileSystemId);
         services.AddSingleton<IAlbEndpoint, SandboxAlbEndpoint>();
         return builder;
     }

@@ -10,14 +10,14 @@ namespace Webordinary.Dashboard.Sandbox;
 /// </summary>
 public sealed class SandboxPlatform
 {
-    public const string HermesPort = "3000";
+    public const string DefaultFileSystemId = "fs-0sandbox0workspaces";
 
     private readonly Lock _gate = new();
     private readonly SandboxOptions _options;
     private readonly TimeProvider _time;
     private readonly FaultInjector _faults;
     private readonly string _clusterName;
-    private readonly string _accountRegion = "us-west-2:000000000000";
+    private readonly string _accountRegion = $"{Region}:{Account}";
     private readonly Dictionary<string, SimService> _services = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SimTable> _tables = new(StringComparer.Ordinal);
     private readonly List<(DateTimeOffset At, string Namespace, MetricDatum Datum)> _metrics = [];
@@ -45,7 +45,17 @@ public sealed class SandboxPlatform
         hermes.Events.Insert(0, new EcsServiceEvent(now, $"(service {target.Service}) was created by the sandbox."));
         _tables[target.SessionTable] = new SimTable(target.SessionTable,
             [new DynamoKeyAttribute("sessionId", DynamoKeyType.Hash, DynamoScalarType.S)]);
+        FileSystemId = string.IsNullOrWhiteSpace(target.FileSystemId) ? DefaultFileSystemId : target.FileSystemId;
+        LoadBalancer = new LoadBalancer("webordinary-alb", $"arn:aws:elasticloadbalancing:{Region}:{Account}:loadbalancer/app/webordinary-alb/0sandbox",
+            "webordinary-alb.sandbox.local", "active", "application");
     }
+
+    private const string Region = "us-west-2";
+    private const string Account = "000000000000";
+
+    public string FileSystemId { get; }
+
+    public LoadBalancer LoadBalancer { get; }
 
     public string TargetGroupName { get; }
 
@@ -147,18 +157,30 @@ public sealed class SandboxPlatform
 
     // ---- ALB ----
 
+    private string TargetGroupArn => $"arn:aws:elasticloadbalancing:{Region}:{Account}:targetgroup/{TargetGroupName}/0sandbox";
+
+    public TargetGroup DescribeTargetGroup(string targetGroup)
+    {
+        RequireTargetGroup(targetGroup, "DescribeTargetGroups");
+        return new TargetGroup(TargetGroupName, TargetGroupArn, "HTTP", 3000, "/hermes/health", [LoadBalancer.Arn]);
+    }
+
     public IReadOnlyList<TargetHealth> DescribeTargetHealth(string targetGroup)
     {
         lock (_gate)
         {
-            if (targetGroup != TargetGroupName && !targetGroup.EndsWith($":targetgroup/{TargetGroupName}", StringComparison.Ordinal))
-            {
-                throw new PlatformResourceNotFoundException("elbv2", "DescribeTargetHealth", "TargetGroupNotFound", targetGroup,
-                    $"One or more target groups not found: {targetGroup}", 400, FaultInjector.NewRequestId());
-            }
-
+            RequireTargetGroup(targetGroup, "DescribeTargetHealth");
             Advance();
             return HermesTargets();
+        }
+    }
+
+    private void RequireTargetGroup(string targetGroup, string operation)
+    {
+        if (targetGroup != TargetGroupName && targetGroup != TargetGroupArn)
+        {
+            throw new PlatformResourceNotFoundException("elbv2", operation, "TargetGroupNotFound", targetGroup,
+                $"One or more target groups not found: {targetGroup}", 400, FaultInjector.NewRequestId());
         }
     }
 
@@ -280,6 +302,52 @@ public sealed class SandboxPlatform
             {
                 return [.. _metrics];
             }
+        }
+    }
+
+    public IReadOnlyList<MetricDatapoint> GetMetricStatistics(string metricNamespace, string metricName,
+        IReadOnlyDictionary<string, string> dimensions, DateTimeOffset start, DateTimeOffset end, TimeSpan period, string statistic)
+    {
+        lock (_gate)
+        {
+            var points = _metrics.Where(m => m.Namespace == metricNamespace && m.Datum.Name == metricName && m.At >= start && m.At < end
+                    && dimensions.All(d => m.Datum.Dimensions.TryGetValue(d.Key, out var value) && value == d.Value))
+                .GroupBy(m => start + period * Math.Floor((m.At - start) / period));
+            return [.. points.OrderBy(g => g.Key).Select(g => new MetricDatapoint(g.Key, statistic switch
+            {
+                "Sum" => g.Sum(m => m.Datum.Value),
+                "Average" => g.Average(m => m.Datum.Value),
+                "Minimum" => g.Min(m => m.Datum.Value),
+                "Maximum" => g.Max(m => m.Datum.Value),
+                _ => g.Count(),
+            }, g.First().Datum.Unit))];
+        }
+    }
+
+    // ---- EFS ----
+
+    public EfsFileSystem DescribeFileSystem(string fileSystemId)
+    {
+        RequireFileSystem(fileSystemId, "DescribeFileSystems");
+        return new EfsFileSystem(FileSystemId, "webordinary-workspaces", "available", 2);
+    }
+
+    public IReadOnlyList<EfsMountTarget> DescribeMountTargets(string fileSystemId)
+    {
+        RequireFileSystem(fileSystemId, "DescribeMountTargets");
+        return
+        [
+            new EfsMountTarget("fsmt-0sandbox0a", "subnet-0sandbox0a", $"{Region}a", "available", "10.0.1.20"),
+            new EfsMountTarget("fsmt-0sandbox0b", "subnet-0sandbox0b", $"{Region}b", "available", "10.0.2.20"),
+        ];
+    }
+
+    private void RequireFileSystem(string fileSystemId, string operation)
+    {
+        if (fileSystemId != FileSystemId)
+        {
+            throw new PlatformResourceNotFoundException("efs", operation, "FileSystemNotFound", fileSystemId,
+                $"File system '{fileSystemId}' does not exist.", 404, FaultInjector.NewRequestId());
         }
     }
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MudBlazor.Services;
 using Webordinary.Dashboard.Api;
+using Webordinary.Dashboard.Aws;
 using Webordinary.Dashboard.Components;
 using Webordinary.Dashboard.Hubs;
 using Webordinary.Dashboard.Platform;
@@ -37,13 +38,11 @@ public static class DashboardHostingExtensions
         return builder;
     }
 
-    /// <summary>The platform the probes talk to: the built-in sandbox, or (with the AWS issue) real AWS.</summary>
+    /// <summary>The platform the probes talk to: the built-in sandbox, or real AWS.</summary>
     public static WebApplicationBuilder AddPlatform(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<PlatformOptions>()
             .Bind(builder.Configuration.GetSection(PlatformOptions.SectionName))
-            .Validate(o => o.Mode == PlatformMode.Sandbox,
-                "Platform:Mode 'Aws' is not available in this build yet (the real AWS clients are still being written); use 'Sandbox'.")
             .ValidateOnStart();
         builder.Services.AddOptions<AwsOptions>()
             .Bind(builder.Configuration.GetSection(AwsOptions.SectionName))
@@ -55,6 +54,10 @@ public static class DashboardHostingExtensions
         if (IsSandbox(builder.Configuration))
         {
             builder.AddSandboxPlatform();
+        }
+        else
+        {
+            builder.AddAwsPlatform();
         }
 
         return builder;

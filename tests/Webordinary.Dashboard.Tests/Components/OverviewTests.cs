@@ -85,7 +85,13 @@ public sealed class OverviewTests
         context.Services.AddSingleton(feed);
         context.Services.AddSingleton<IProbeTriggers>(triggers);
         context.Services.AddSingleton(TimeProvider.System);
+        context.Services.AddSingleton<Webordinary.Dashboard.Platform.IPlatformStatus>(new NoProblem());
         return context;
+    }
+
+    private sealed class NoProblem : Webordinary.Dashboard.Platform.IPlatformStatus
+    {
+        public string? Problem => null;
     }
 
     private sealed class RecordingTriggers : IProbeTriggers

@@ -18,6 +18,7 @@ public sealed class ConfigurationValidationTests
     [InlineData("Platform:Mode", "Mainframe", "Platform:Mode")]
     [InlineData("Sandbox:InitialDesiredCount", "-1", "Sandbox:InitialDesiredCount")]
     [InlineData("Aws:AlbUrl", "not a url", "Aws:AlbUrl")]
+    [InlineData("Platform:Mode", "Aws", "Aws:AlbUrl is required in Aws mode")]
     public async Task Bad_value_stops_start_up_naming_the_key(string key, string value, string expected)
     {
         var settings = DashboardHost.BaseSettings();

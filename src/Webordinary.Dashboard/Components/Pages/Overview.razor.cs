@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Webordinary.Dashboard.Components.Controls;
+using Webordinary.Dashboard.Platform;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Model;
 using Webordinary.Dashboard.Probes.Scheduling;
@@ -27,6 +28,9 @@ public sealed partial class Overview : IDisposable
 
     [Inject]
     public required TimeProvider Time { get; init; }
+
+    [Inject]
+    public required IPlatformStatus PlatformStatus { get; init; }
 
     private IEnumerable<(ProbeOutcome Outcome, int Count)> Summary =>
         _probes.GroupBy(p => p.Status).OrderBy(g => g.Key).Select(g => (g.Key, g.Count()));
