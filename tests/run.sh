@@ -16,6 +16,15 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+# moto (a real AWS emulator) for the Aws-mode tests; machines of this kind ship it.
+if ! command -v moto_server >/dev/null 2>&1; then
+  echo "Installing moto[server] for the Aws-mode tests..."
+  python3 -m pip install --quiet 'moto[server]' || {
+    echo "moto_server is missing and could not be installed: install it with: pip install 'moto[server]'" >&2
+    exit 1
+  }
+fi
+
 results=artifacts/test-results
 rm -rf "$results"
 mkdir -p "$results"

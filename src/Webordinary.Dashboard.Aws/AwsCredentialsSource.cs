@@ -34,7 +34,7 @@ public sealed class AwsCredentialsSource(IOptions<AwsOptions> options, ILogger<A
     public async Task<string?> CheckAsync()
     {
         var resolved = Resolve();
-        if (resolved.Credentials is null)
+        if (resolved.Problem is not null || resolved.Credentials is null)
         {
             return resolved.Problem;
         }
@@ -89,7 +89,10 @@ public sealed class AwsCredentialsSource(IOptions<AwsOptions> options, ILogger<A
         string? profileRegion = null;
         if (!string.IsNullOrWhiteSpace(aws.Profile))
         {
-            var chain = new CredentialProfileStoreChain();
+            // Read AWS_SHARED_CREDENTIALS_FILE now: the SDK's default chain remembers the path it saw first.
+            var chain = Environment.GetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE") is { Length: > 0 } file
+                ? new CredentialProfileStoreChain(file)
+                : new CredentialProfileStoreChain();
             source = $"profile '{aws.Profile}' (Aws:Profile)";
             if (!chain.TryGetProfile(aws.Profile, out var profile) || !chain.TryGetAWSCredentials(aws.Profile, out credentials))
             {
@@ -103,7 +106,8 @@ public sealed class AwsCredentialsSource(IOptions<AwsOptions> options, ILogger<A
         {
             try
             {
-                credentials = DefaultAWSCredentialsIdentityResolver.GetCredentials(null);
+                // A resolver of our own (not the SDK's shared one): its answer belongs to this configuration.
+                credentials = new DefaultAWSCredentialsIdentityResolver().ResolveIdentity(null);
                 source = DescribeDefaultSource();
             }
             catch (Exception exception)

@@ -27,9 +27,10 @@ public sealed class AwsTransport
         _credentials = credentials;
         _options = options.Value;
         _primaryHandler = primaryHandler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
-        _pipeline = new ResiliencePipelineBuilder()
-            .AddTimeout(_options.CallTimeout)
-            .AddRetry(new RetryStrategyOptions
+        var pipeline = new ResiliencePipelineBuilder().AddTimeout(_options.CallTimeout);
+        if (_options.MaxRetries > 0)
+        {
+            pipeline.AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder()
                     .Handle<PlatformCallException>(e => e.IsTransient)
@@ -39,8 +40,10 @@ public sealed class AwsTransport
                 UseJitter = true,
                 Delay = RetryBaseDelay,
                 MaxDelay = TimeSpan.FromSeconds(5),
-            })
-            .Build();
+            });
+        }
+
+        _pipeline = pipeline.Build();
     }
 
     /// <summary>First retry waits about this long; each next one about twice as long (with jitter), at most 5 s.</summary>

@@ -72,6 +72,17 @@ public sealed class OverviewTests
         Assert.Equal(rendersBefore, cut.RenderCount);
     }
 
+    [Fact]
+    public async Task Platform_problem_is_shown_above_the_probes()
+    {
+        await using var context = NewContext(out _, out _);
+        context.Services.AddSingleton<Webordinary.Dashboard.Platform.IPlatformStatus>(new Problem("Aws:Profile 'x' was not found"));
+
+        var cut = context.Render<Overview>();
+
+        Assert.Contains("Aws:Profile 'x' was not found", cut.Find("[data-testid='platform-problem']").TextContent);
+    }
+
     private static AngleSharp.Dom.IElement Row(IRenderedComponent<Overview> cut) => cut.Find("tr[data-probe-id='hermes']");
 
     private static BunitContext NewContext(out ProbeStatusFeed feed, out RecordingTriggers triggers)
@@ -92,6 +103,11 @@ public sealed class OverviewTests
     private sealed class NoProblem : Webordinary.Dashboard.Platform.IPlatformStatus
     {
         public string? Problem => null;
+    }
+
+    private sealed class Problem(string text) : Webordinary.Dashboard.Platform.IPlatformStatus
+    {
+        string? Webordinary.Dashboard.Platform.IPlatformStatus.Problem => text;
     }
 
     private sealed class RecordingTriggers : IProbeTriggers

@@ -1,0 +1,143 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Amazon.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Webordinary.Dashboard.Platform;
+using Webordinary.Dashboard.Probes.Connectivity;
+using Webordinary.Dashboard.Probes.Model;
+using Webordinary.Dashboard.Testing;
+
+namespace Webordinary.Dashboard.Tests.Aws;
+
+/// <summary>The dashboard in Aws mode, pointed at moto (and at a stand-in ALB for /hermes/health).</summary>
+public sealed class AwsModeHost : IAsyncLifetime
+{
+    private WebApplication? _alb;
+
+    public MotoServer Moto { get; private set; } = null!;
+
+    public DashboardHost Host { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        MotoServer.UseEnvironmentCredentials();
+        Moto = await MotoServer.StartAsync();
+        var albBuilder = WebApplication.CreateBuilder();
+        albBuilder.WebHost.UseUrls("http://127.0.0.1:0");
+        albBuilder.Logging.ClearProviders();
+        var alb = albBuilder.Build();
+        alb.MapGet("/hermes/health", () => Results.Json(new { status = "healthy" }));
+        await alb.StartAsync();
+        _alb = alb;
+
+        var settings = DashboardHost.BaseSettings();
+        settings["Platform:Mode"] = "Aws";
+        foreach (var (key, value) in Moto.AwsSettings())
+        {
+            settings[key] = value;
+        }
+
+        settings["Aws:AlbUrl"] = alb.Urls.First();
+        DashboardHost.AddProbe(settings, "ecs", EcsServiceProbe.KindName);
+        DashboardHost.AddProbe(settings, "dynamo", DynamoDbTableProbe.KindName);
+        DashboardHost.AddProbe(settings, "cloudwatch", CloudWatchHeartbeatProbe.KindName);
+        DashboardHost.AddProbe(settings, "alb", AlbTargetHealthProbe.KindName);
+        DashboardHost.AddProbe(settings, "efs", EfsFileSystemProbe.KindName);
+        DashboardHost.AddProbe(settings, "hermes", HermesHealthProbe.KindName);
+        Host = await DashboardHost.StartAsync(settings);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        if (_alb is not null)
+        {
+            await _alb.DisposeAsync();
+        }
+
+        await Moto.DisposeAsync();
+    }
+}
+
+public sealed class AwsModeHostTests(AwsModeHost fixture) : IClassFixture<AwsModeHost>
+{
+    private readonly DashboardHost _host = fixture.Host;
+
+    [Theory]
+    [InlineData("dynamo")]
+    [InlineData("cloudwatch")]
+    [InlineData("alb")]
+    [InlineData("efs")]
+    [InlineData("hermes")]
+    public async Task Connectivity_probe_passes_against_moto(string probeId)
+    {
+        var run = await _host.RunProbeAsync(probeId);
+
+        Assert.True(run.Outcome == ProbeOutcome.Pass, $"{probeId}: {run.Outcome}: {run.Message}");
+        Assert.Null(_host.Get<IPlatformStatus>().Problem);
+    }
+
+    [Fact]
+    public async Task Ecs_probe_reads_the_real_counts_moto_reports()
+    {
+        // moto accepts services but runs no tasks: one wanted, none running is what the probe must say.
+        var run = await _host.RunProbeAsync("ecs");
+
+        Assert.Equal(ProbeOutcome.Fail, run.Outcome);
+        Assert.Equal(StepOutcome.Pass, run.Steps[0].Outcome);
+        Assert.Contains("No task running (0/1 running, 1 pending)", run.Steps[1].Failure!.Message);
+    }
+
+    [Fact]
+    public async Task Deleted_table_fails_the_dynamodb_probe_naming_resource_not_found()
+    {
+        var table = fixture.Moto.Seed.Table;
+        using var dynamo = new AmazonDynamoDBClient(new BasicAWSCredentials(MotoServer.AccessKey, MotoServer.SecretKey),
+            new AmazonDynamoDBConfig { ServiceURL = fixture.Moto.Endpoint.ToString(), AuthenticationRegion = fixture.Moto.Seed.Region });
+        var described = (await dynamo.DescribeTableAsync(table)).Table;
+        await dynamo.DeleteTableAsync(table);
+        try
+        {
+            var run = await _host.RunProbeAsync("dynamo");
+
+            Assert.Equal(ProbeOutcome.Fail, run.Outcome);
+            var step = Assert.Single(run.Steps);
+            Assert.Equal("Describe table", step.Name);
+            Assert.Equal("ResourceNotFoundException", step.Failure!.ErrorCode);
+            Assert.False(string.IsNullOrEmpty(step.Failure.RequestId));
+        }
+        finally
+        {
+            await dynamo.CreateTableAsync(new CreateTableRequest
+            {
+                TableName = table,
+                KeySchema = described.KeySchema,
+                AttributeDefinitions = described.AttributeDefinitions,
+                BillingMode = BillingMode.PAY_PER_REQUEST,
+            });
+        }
+    }
+
+    [Fact]
+    public async Task Desired_count_zero_makes_the_ecs_probe_parked()
+    {
+        var aws = _host.Get<IOptions<AwsOptions>>().Value;
+        var ecs = _host.Get<IEcsClient>();
+        await ecs.UpdateDesiredCountAsync(aws.Cluster, aws.Service, 0, CancellationToken.None);
+        try
+        {
+            var run = await _host.RunProbeAsync("ecs");
+
+            Assert.Equal(ProbeOutcome.Parked, run.Outcome);
+            Assert.Equal(0, (await ecs.DescribeServiceAsync(aws.Cluster, aws.Service, CancellationToken.None)).DesiredCount);
+        }
+        finally
+        {
+            await ecs.UpdateDesiredCountAsync(aws.Cluster, aws.Service, 1, CancellationToken.None);
+        }
+    }
+}
