@@ -2,9 +2,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Webordinary.Dashboard.Platform;
 using Webordinary.Dashboard.Probes.Connectivity;
@@ -26,12 +24,7 @@ public sealed class AwsModeHost : IAsyncLifetime
     {
         MotoServer.UseEnvironmentCredentials();
         Moto = await MotoServer.StartAsync();
-        var albBuilder = WebApplication.CreateBuilder();
-        albBuilder.WebHost.UseUrls("http://127.0.0.1:0");
-        albBuilder.Logging.ClearProviders();
-        var alb = albBuilder.Build();
-        alb.MapGet("/hermes/health", () => Results.Json(new { status = "healthy" }));
-        await alb.StartAsync();
+        var alb = await StubServer.StartAsync(app => app.MapGet("/hermes/health", () => Results.Json(new { status = "healthy" })));
         _alb = alb;
 
         var settings = DashboardHost.BaseSettings();

@@ -1,6 +1,5 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -167,19 +166,11 @@ public sealed class CredentialsTests : IDisposable
         return (Assert.Single(handler.Authorizations), clients.Credentials.Source);
     }
 
-    private static async Task<WebApplication> StartContainerCredentialsEndpointAsync()
-    {
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+    private static Task<WebApplication> StartContainerCredentialsEndpointAsync() =>
         // The container credentials document, with its PascalCase names.
-        app.MapGet("/creds", () => Results.Text(
+        StubServer.StartAsync(app => app.MapGet("/creds", () => Results.Text(
             "{\"AccessKeyId\":\"ASIACONTAINER\",\"SecretAccessKey\":\"container-secret-value\",\"Token\":\"container-session-token\",\"Expiration\":\""
-            + DateTime.UtcNow.AddHours(6).ToString("yyyy-MM-ddTHH:mm:ssZ") + "\"}", "application/json"));
-        await app.StartAsync();
-        return app;
-    }
+            + DateTime.UtcNow.AddHours(6).ToString("yyyy-MM-ddTHH:mm:ssZ") + "\"}", "application/json")));
 
     private sealed class CapturingLoggerProvider : ILoggerProvider
     {
