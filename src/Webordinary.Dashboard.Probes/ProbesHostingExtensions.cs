@@ -36,13 +36,13 @@ public static class ProbesHostingExtensions
             .Add<EfsFileSystemProbe>(EfsFileSystemProbe.KindName));
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<IResultsStore>(sp =>
+        services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<DashboardOptions>>().Value;
             var directory = Path.Combine(builder.Environment.ContentRootPath, options.DataDirectory);
-            return new SqliteResultsStore(Path.Combine(directory, DatabaseFileName),
-                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqliteResultsStore>>());
+            return new SqliteDatabase(Path.Combine(directory, DatabaseFileName), sp.GetRequiredService<ILogger<SqliteDatabase>>());
         });
+        services.AddSingleton<IResultsStore, SqliteResultsStore>();
         services.AddSingleton<ProbeStatusFeed>();
         services.AddSingleton<ProbeRunner>();
         services.AddSingleton<ProbeCatalog>();

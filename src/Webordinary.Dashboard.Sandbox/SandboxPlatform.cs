@@ -12,6 +12,8 @@ public sealed class SandboxPlatform
 {
     public const string DefaultFileSystemId = "fs-0sandbox0workspaces";
 
+    public const string WorkerServiceName = "webordinary-build-worker";
+
     private readonly Lock _gate = new();
     private readonly SandboxOptions _options;
     private readonly TimeProvider _time;
@@ -43,6 +45,12 @@ public sealed class SandboxPlatform
 
         hermes.DesiredCount = _options.InitialDesiredCount;
         hermes.Events.Insert(0, new EcsServiceEvent(now, $"(service {target.Service}) was created by the sandbox."));
+
+        // A second service the dashboard shows but may not scale (it is not allow-listed by default).
+        var worker = new SimService(WorkerServiceName, now) { DesiredCount = 1 };
+        worker.Tasks.Add(NewTask(warmStart));
+        worker.Events.Insert(0, new EcsServiceEvent(now, $"(service {WorkerServiceName}) was created by the sandbox."));
+        _services[WorkerServiceName] = worker;
         _tables[target.SessionTable] = new SimTable(target.SessionTable,
             [new DynamoKeyAttribute("sessionId", DynamoKeyType.Hash, DynamoScalarType.S)]);
         FileSystemId = string.IsNullOrWhiteSpace(target.FileSystemId) ? DefaultFileSystemId : target.FileSystemId;

@@ -40,6 +40,9 @@ public sealed class DashboardHost : IAsyncDisposable
         ["Sandbox:HealthCheckDelay"] = "00:00:00.200",
         ["Sandbox:DrainDelay"] = "00:00:00.200",
         ["Dashboard:RunNowCooldown"] = "00:00:10",
+        ["Scaling:Services:webordinary-hermes-service:MaxDesiredCount"] = "2",
+        ["Scaling:PollInterval"] = "00:00:01",
+        ["Scaling:RolloutPollInterval"] = "00:00:00.100",
         ["Logging:LogLevel:Default"] = "Warning",
         ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
     };

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Webordinary.Dashboard.Platform;
 using Webordinary.Dashboard.Probes.Configuration;
 using Webordinary.Dashboard.Probes.Model;
 
@@ -11,8 +12,9 @@ public sealed class ProbeCatalog
 {
     private readonly Dictionary<string, (ProbeDefinition Definition, IProbe Probe)> _probes = new(StringComparer.OrdinalIgnoreCase);
 
-    public ProbeCatalog(IOptions<DashboardOptions> options, IConfiguration configuration, ProbeKindRegistry kinds, IServiceProvider services)
+    public ProbeCatalog(IOptions<DashboardOptions> options, IOptions<AwsOptions> aws, IConfiguration configuration, ProbeKindRegistry kinds, IServiceProvider services)
     {
+        HermesService = aws.Value.Service;
         foreach (var (id, settings) in options.Value.Probes)
         {
             var definition = new ProbeDefinition(id, settings, configuration.GetSection($"{DashboardOptions.SectionName}:Probes:{id}"));
@@ -23,6 +25,9 @@ public sealed class ProbeCatalog
     }
 
     public List<ProbeDefinition> Definitions { get; } = [];
+
+    /// <summary>The service the Hermes probes depend on (<c>Aws:Service</c>).</summary>
+    public string HermesService { get; }
 
     public bool TryGet(string probeId, out ProbeDefinition definition, out IProbe probe)
     {

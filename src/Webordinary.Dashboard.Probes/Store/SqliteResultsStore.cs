@@ -5,101 +5,33 @@ using Webordinary.Dashboard.Probes.Model;
 
 namespace Webordinary.Dashboard.Probes.Store;
 
-/// <summary>
-/// SQLite results store (WAL). Times are Unix milliseconds. Writes are serialised in-process (SQLite allows one
-/// writer at a time; queuing here beats SQLITE_BUSY retries); reads run concurrently thanks to WAL.
-/// </summary>
-public sealed class SqliteResultsStore(string databasePath, TimeProvider time, ILogger<SqliteResultsStore> logger) : IResultsStore
+/// <summary>Probe runs and their steps in the dashboard's SQLite database. Times are Unix milliseconds.</summary>
+public sealed class SqliteResultsStore(SqliteDatabase database, TimeProvider time, ILogger<SqliteResultsStore> logger) : IResultsStore
 {
     public const string InterruptedMessage = "Interrupted: the dashboard stopped while this run was in progress.";
 
-    private readonly string _connectionString = new SqliteConnectionStringBuilder
-    {
-        DataSource = databasePath,
-        Mode = SqliteOpenMode.ReadWriteCreate,
-        Pooling = true,
-        DefaultTimeout = 30,
-    }.ToString();
-
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
-
-    /// <summary>Schema versions, applied in order; <c>PRAGMA user_version</c> records the last one applied.</summary>
-    private static readonly string[] Migrations =
-    [
-        """
-        CREATE TABLE runs (
-            id TEXT PRIMARY KEY,
-            probe_id TEXT NOT NULL,
-            probe_kind TEXT NOT NULL,
-            trigger TEXT NOT NULL,
-            started_at INTEGER NOT NULL,
-            ended_at INTEGER NULL,
-            duration_ms REAL NULL,
-            outcome TEXT NOT NULL,
-            message TEXT NULL
-        );
-        CREATE INDEX ix_runs_probe_started ON runs (probe_id, started_at DESC);
-        CREATE INDEX ix_runs_running ON runs (ended_at) WHERE ended_at IS NULL;
-        CREATE TABLE steps (
-            run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-            idx INTEGER NOT NULL,
-            name TEXT NOT NULL,
-            outcome TEXT NOT NULL,
-            started_at INTEGER NOT NULL,
-            duration_ms REAL NOT NULL,
-            detail TEXT NULL,
-            failure_kind TEXT NULL,
-            failure_message TEXT NULL,
-            error_code TEXT NULL,
-            request_id TEXT NULL,
-            http_status INTEGER NULL,
-            PRIMARY KEY (run_id, idx)
-        );
-        """,
-    ];
-
-    public string DatabasePath => databasePath;
-
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
-        await using var connection = await OpenAsync(cancellationToken);
-        await connection.ExecuteAsync("PRAGMA journal_mode = WAL;");
-        var version = (int)await connection.ExecuteScalarAsync<long>("PRAGMA user_version;");
-        if (version > Migrations.Length)
-        {
-            throw new InvalidOperationException(
-                $"The results database {databasePath} has schema version {version}, newer than this dashboard knows ({Migrations.Length}). Use a newer build or another Dashboard:DataDirectory.");
-        }
-
-        for (var next = version; next < Migrations.Length; next++)
-        {
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await connection.ExecuteAsync(Migrations[next], transaction: transaction);
-            await connection.ExecuteAsync($"PRAGMA user_version = {next + 1};", transaction: transaction);
-            await transaction.CommitAsync(cancellationToken);
-            logger.LogInformation("Results database migrated to schema version {Version}", next + 1);
-        }
-
-        var interrupted = await connection.ExecuteAsync(
+        await database.MigrateAsync(cancellationToken);
+        var interrupted = await database.WriteAsync(connection => connection.ExecuteAsync(
             "UPDATE runs SET ended_at = @now, outcome = 'Fail', message = @message WHERE ended_at IS NULL;",
-            new { now = time.GetUtcNow().ToUnixTimeMilliseconds(), message = InterruptedMessage });
+            new { now = time.GetUtcNow().ToUnixTimeMilliseconds(), message = InterruptedMessage }), cancellationToken);
         if (interrupted > 0)
         {
             logger.LogWarning("Closed {Count} run(s) left running by a previous process", interrupted);
         }
     }
 
-    public Task InsertRunAsync(ProbeRun run, CancellationToken cancellationToken) => WriteAsync(connection => connection.ExecuteAsync(
+    public Task InsertRunAsync(ProbeRun run, CancellationToken cancellationToken) => database.WriteAsync(connection => connection.ExecuteAsync(
         """
         INSERT INTO runs (id, probe_id, probe_kind, trigger, started_at, ended_at, duration_ms, outcome, message)
         VALUES (@Id, @ProbeId, @ProbeKind, @Trigger, @StartedAt, @EndedAt, @DurationMs, @Outcome, @Message);
         """, RunRow.From(run)), cancellationToken);
 
     public Task InsertStepAsync(string runId, StepResult step, CancellationToken cancellationToken) =>
-        WriteAsync(connection => connection.ExecuteAsync(InsertStepSql, StepRow.From(runId, step)), cancellationToken);
+        database.WriteAsync(connection => connection.ExecuteAsync(InsertStepSql, StepRow.From(runId, step)), cancellationToken);
 
-    public Task CompleteRunAsync(ProbeRun run, CancellationToken cancellationToken) => WriteAsync(async connection =>
+    public Task CompleteRunAsync(ProbeRun run, CancellationToken cancellationToken) => database.WriteAsync(async connection =>
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(
@@ -112,14 +44,14 @@ public sealed class SqliteResultsStore(string databasePath, TimeProvider time, I
 
     public async Task<ProbeRun?> GetRunAsync(string runId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         var rows = (await connection.QueryAsync<RunRow>(SelectRunSql + " WHERE id = @runId;", new { runId })).ToList();
         return (await WithStepsAsync(connection, rows)).SingleOrDefault();
     }
 
     public async Task<IReadOnlyList<ProbeRun>> GetRunsAsync(string probeId, int limit, DateTimeOffset? before, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         var rows = (await connection.QueryAsync<RunRow>(
             SelectRunSql + " WHERE probe_id = @probeId AND started_at < @before ORDER BY started_at DESC, id DESC LIMIT @limit;",
             new { probeId, before = before?.ToUnixTimeMilliseconds() ?? long.MaxValue, limit })).ToList();
@@ -128,7 +60,7 @@ public sealed class SqliteResultsStore(string databasePath, TimeProvider time, I
 
     public async Task<int> CountRunsAsync(string probeId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         return (int)await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM runs WHERE probe_id = @probeId;", new { probeId });
     }
 
@@ -164,28 +96,6 @@ public sealed class SqliteResultsStore(string databasePath, TimeProvider time, I
                 """, new { ids = rows.Select(r => r.Id) }))
             .ToLookup(s => s.RunId);
         return [.. rows.Select(r => r.ToRun([.. steps[r.Id].Select(s => s.ToStep())]))];
-    }
-
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;");
-        return connection;
-    }
-
-    private async Task WriteAsync(Func<SqliteConnection, Task<int>> write, CancellationToken cancellationToken)
-    {
-        await _writeGate.WaitAsync(cancellationToken);
-        try
-        {
-            await using var connection = await OpenAsync(cancellationToken);
-            await write(connection);
-        }
-        finally
-        {
-            _writeGate.Release();
-        }
     }
 
     private sealed class RunRow

@@ -8,6 +8,7 @@ using Webordinary.Dashboard.Components;
 using Webordinary.Dashboard.Hubs;
 using Webordinary.Dashboard.Platform;
 using Webordinary.Dashboard.Probes;
+using Webordinary.Dashboard.Probes.Scaling;
 using Webordinary.Dashboard.Sandbox;
 
 namespace Webordinary.Dashboard.Hosting;
@@ -22,6 +23,7 @@ public static class DashboardHostingExtensions
         builder.WebHost.UseStaticWebAssets();
         builder.AddPlatform();
         builder.AddProbes();
+        builder.AddScaling();
 
         var services = builder.Services;
         services.AddRazorComponents().AddInteractiveServerComponents();
@@ -73,6 +75,7 @@ public static class DashboardHostingExtensions
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapHub<StatusHub>(StatusHub.Path);
         app.MapProbesApi();
+        app.MapServicesApi();
         if (IsSandbox(app.Configuration))
         {
             app.MapSandboxApi();

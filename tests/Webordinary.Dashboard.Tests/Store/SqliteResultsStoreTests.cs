@@ -16,7 +16,8 @@ public sealed class SqliteResultsStoreTests : IDisposable
 
     private string DatabasePath => Path.Combine(_directory, "dashboard.db");
 
-    private SqliteResultsStore NewStore() => new(DatabasePath, TimeProvider.System, NullLogger<SqliteResultsStore>.Instance);
+    private SqliteResultsStore NewStore() =>
+        new(new SqliteDatabase(DatabasePath, NullLogger<SqliteDatabase>.Instance), TimeProvider.System, NullLogger<SqliteResultsStore>.Instance);
 
     [Fact]
     public async Task Run_and_steps_round_trip_with_every_field()
@@ -83,7 +84,7 @@ public sealed class SqliteResultsStoreTests : IDisposable
         await using var connection = new SqliteConnection($"Data Source={DatabasePath}");
         await connection.OpenAsync();
         Assert.Equal("wal", Scalar(connection, "PRAGMA journal_mode;"));
-        Assert.Equal(1L, Scalar(connection, "PRAGMA user_version;"));
+        Assert.Equal((long)SqliteDatabase.SchemaVersion, Scalar(connection, "PRAGMA user_version;"));
     }
 
     [Fact]

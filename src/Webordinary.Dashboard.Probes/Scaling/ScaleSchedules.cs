@@ -1,0 +1,111 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Quartz;
+
+namespace Webordinary.Dashboard.Probes.Scaling;
+
+public sealed record ScaleScheduleState(string Name, string Service, string Cron, int DesiredCount, string TimeZone, bool Paused, DateTimeOffset? NextFireAt);
+
+/// <summary>Fires one scale schedule: asks the scaler for the configured count, and audits a refusal too.</summary>
+[DisallowConcurrentExecution]
+public sealed class ScaleScheduleJob(ScaleSchedules schedules, ServiceScaler scaler, ScaleAuditStore audit, TimeProvider time, ILogger<ScaleScheduleJob> logger) : IJob
+{
+    public const string Group = "scale-schedules";
+
+    public static JobKey KeyFor(string schedule) => new(schedule, Group);
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var name = context.JobDetail.Key.Name;
+        if (!schedules.TryGet(name, out var schedule))
+        {
+            return;
+        }
+
+        var actor = $"schedule:{name}";
+        var result = await scaler.RequestAsync(schedule.Service, schedule.DesiredCount, ScaleReason.Schedule, actor, cancellationToken);
+        if (result.Status is ScaleRequestStatus.Accepted or ScaleRequestStatus.NoChange)
+        {
+            return;
+        }
+
+        logger.LogWarning("Schedule {Schedule} could not scale {Service}: {Message}", name, schedule.Service, result.Message);
+        if (result.Status != ScaleRequestStatus.Failed)
+        {
+            await audit.AddAsync(new ScaleAuditEntry(Model.ProbeRun.NewId(), time.GetUtcNow(), actor, schedule.Service, result.From ?? -1,
+                schedule.DesiredCount, ScaleReason.Schedule, ScaleOutcome.Refused, result.Message, time.GetUtcNow(), null), CancellationToken.None);
+        }
+    }
+}
+
+/// <summary>
+/// The configured scale schedules as Quartz cron triggers: listed with their next fire time, and each one can be
+/// paused (remembered across restarts).
+/// </summary>
+public sealed class ScaleSchedules(ISchedulerFactory schedulers, IOptions<ScalingOptions> options, ScaleAuditStore audit) : IHostedService
+{
+    public bool TryGet(string name, out ScaleSchedule schedule) => options.Value.Schedules.TryGetValue(name, out schedule!);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (options.Value.Schedules.Count == 0)
+        {
+            return;
+        }
+
+        var paused = await audit.PausedSchedulesAsync(cancellationToken);
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        foreach (var (name, schedule) in options.Value.Schedules)
+        {
+            var job = JobBuilder.Create<ScaleScheduleJob>().WithIdentity(ScaleScheduleJob.KeyFor(name)).StoreDurably().Build();
+            await scheduler.AddJob(job, AddJobOptions.Replacing, cancellationToken);
+            var zone = string.IsNullOrEmpty(schedule.TimeZone) ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(schedule.TimeZone);
+            var trigger = TriggerBuilder.Create()
+                .WithIdentity(name, ScaleScheduleJob.Group)
+                .ForJob(job)
+                // A parking time missed while the dashboard was down is not caught up: the next one comes.
+                .WithCronSchedule(schedule.Cron, c => c.InTimeZone(zone).WithMisfireInstruction(CronTriggerMisfireInstruction.DoNothing))
+                .Build();
+            await scheduler.ScheduleJob(trigger, ScheduleJobOptions.Replacing, cancellationToken);
+            if (paused.Contains(name))
+            {
+                await scheduler.PauseTrigger(trigger.Key, cancellationToken);
+            }
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task<IReadOnlyList<ScaleScheduleState>> ListAsync(CancellationToken cancellationToken)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var states = new List<ScaleScheduleState>();
+        foreach (var (name, schedule) in options.Value.Schedules)
+        {
+            var key = new TriggerKey(name, ScaleScheduleJob.Group);
+            var trigger = await scheduler.GetTrigger(key, cancellationToken);
+            var state = await scheduler.GetTriggerState(key, cancellationToken);
+            states.Add(new ScaleScheduleState(name, schedule.Service, schedule.Cron, schedule.DesiredCount,
+                string.IsNullOrEmpty(schedule.TimeZone) ? "UTC" : schedule.TimeZone, state == TriggerState.Paused,
+                state == TriggerState.Paused ? null : trigger?.NextFireTimeUtc));
+        }
+
+        return states;
+    }
+
+    /// <returns>False when there is no such schedule.</returns>
+    public async Task<bool> SetPausedAsync(string name, bool paused, CancellationToken cancellationToken)
+    {
+        if (!options.Value.Schedules.ContainsKey(name))
+        {
+            return false;
+        }
+
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var key = new TriggerKey(name, ScaleScheduleJob.Group);
+        await (paused ? scheduler.PauseTrigger(key, cancellationToken) : scheduler.ResumeTrigger(key, cancellationToken));
+        await audit.SetPausedAsync(name, paused, cancellationToken);
+        return true;
+    }
+}

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Webordinary.Dashboard.Probes.Scaling;
+
+public static class ScalingHostingExtensions
+{
+    /// <summary>Scale controls: the services monitor, the guarded scaler, scale schedules and the audit log.</summary>
+    public static IHostApplicationBuilder AddScaling(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<ScalingOptions>().Bind(builder.Configuration.GetSection(ScalingOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ScalingOptions>, ScalingOptionsValidator>();
+        services.AddSingleton<ScaleAuditStore>();
+        services.AddSingleton<ServiceStatusFeed>();
+        services.AddSingleton<ServiceScaler>();
+        services.AddSingleton<ScaleSchedules>();
+        services.AddHostedService<ScaleAuditSetup>();
+        services.AddHostedService(sp => sp.GetRequiredService<ScaleSchedules>());
+        services.AddHostedService<ServiceMonitor>();
+        return builder;
+    }
+
+    /// <summary>Closes audit entries a previous process left in progress, before anything new is recorded.</summary>
+    private sealed class ScaleAuditSetup(ScaleAuditStore audit) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => audit.InitializeAsync(cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

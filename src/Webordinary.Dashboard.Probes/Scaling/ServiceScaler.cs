@@ -1,0 +1,229 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Webordinary.Dashboard.Platform;
+using Webordinary.Dashboard.Probes.Model;
+
+namespace Webordinary.Dashboard.Probes.Scaling;
+
+public enum ScaleRequestStatus
+{
+    Accepted,
+
+    /// <summary>Already at that count and nothing in flight: nothing to do (the request is idempotent).</summary>
+    NoChange,
+    NotAllowListed,
+    OutOfRange,
+    ChangeInFlight,
+    UnknownService,
+    Failed,
+}
+
+public sealed record ScaleRequestResult(ScaleRequestStatus Status, string Service, string Message, string? AuditId = null, int? From = null, int? To = null,
+    string? ErrorCode = null, string? RequestId = null);
+
+/// <summary>
+/// Sets a service's desired count with guardrails: only allow-listed services, 0 to their maximum, one change at a
+/// time per service. Every change is audited; the rollout is then watched (by <see cref="ServiceMonitor"/>) until
+/// steady, and the time it took is stored — the service's real cold-start time.
+/// </summary>
+public sealed class ServiceScaler(
+    IEcsClient ecs,
+    IOptions<AwsOptions> aws,
+    IOptions<ScalingOptions> scaling,
+    ScaleAuditStore audit,
+    ServiceStatusFeed feed,
+    TimeProvider time,
+    ILogger<ServiceScaler> logger)
+{
+    /// <summary>Who changes things until authentication exists.</summary>
+    public const string LocalActor = "local";
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, RolloutProgress> _inFlight = new(StringComparer.Ordinal);
+
+    public RolloutProgress? InFlight(string service)
+    {
+        lock (_gate)
+        {
+            return _inFlight.GetValueOrDefault(service);
+        }
+    }
+
+    public bool AnyInFlight
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inFlight.Count > 0;
+            }
+        }
+    }
+
+    public bool IsAllowListed(string service, out int maxDesiredCount)
+    {
+        var found = scaling.Value.Services.TryGetValue(service, out var settings);
+        maxDesiredCount = settings?.MaxDesiredCount ?? 0;
+        return found;
+    }
+
+    public async Task<ScaleRequestResult> RequestAsync(string service, int desiredCount, ScaleReason reason, string actor, CancellationToken cancellationToken)
+    {
+        if (!IsAllowListed(service, out var max))
+        {
+            return new(ScaleRequestStatus.NotAllowListed, service,
+                $"{service} is not in Scaling:Services, so the dashboard may not scale it.");
+        }
+
+        if (desiredCount < 0 || desiredCount > max)
+        {
+            return new(ScaleRequestStatus.OutOfRange, service,
+                $"desiredCount must be between 0 and {max} for {service} (Scaling:Services:{service}:MaxDesiredCount); got {desiredCount}.");
+        }
+
+        RolloutProgress progress;
+        lock (_gate)
+        {
+            if (_inFlight.TryGetValue(service, out var busy))
+            {
+                return new(ScaleRequestStatus.ChangeInFlight, service,
+                    $"A change of {service} to {busy.To} ({busy.Reason}, by {busy.Actor}) is in flight since {busy.StartedAt:HH:mm:ss} UTC; wait until it is steady.",
+                    busy.AuditId, busy.From, busy.To);
+            }
+
+            // Claimed before any await, so a second click cannot slip in while ECS is being asked.
+            progress = new RolloutProgress(ProbeRun.NewId(), actor, reason, -1, desiredCount, time.GetUtcNow(), "Requested");
+            _inFlight[service] = progress;
+        }
+
+        try
+        {
+            var current = await ecs.DescribeServiceAsync(aws.Value.Cluster, service, cancellationToken);
+            if (current.DesiredCount == desiredCount)
+            {
+                Release(service);
+                return new(ScaleRequestStatus.NoChange, service, $"{service} already wants {desiredCount}.", null, desiredCount, desiredCount);
+            }
+
+            progress = progress with { From = current.DesiredCount, StartedAt = time.GetUtcNow() };
+            lock (_gate)
+            {
+                _inFlight[service] = progress;
+            }
+
+            await audit.AddAsync(new ScaleAuditEntry(progress.AuditId, progress.StartedAt, actor, service, current.DesiredCount, desiredCount,
+                reason, ScaleOutcome.InProgress, null, null, null), CancellationToken.None);
+            try
+            {
+                await ecs.UpdateDesiredCountAsync(aws.Value.Cluster, service, desiredCount, cancellationToken);
+            }
+            catch (PlatformCallException exception)
+            {
+                await audit.CompleteAsync(progress.AuditId, ScaleOutcome.Failed, $"{exception.ErrorCode}: {exception.ErrorMessage}",
+                    time.GetUtcNow(), null, CancellationToken.None);
+                throw;
+            }
+
+            logger.LogInformation("{Actor} scaled {Service} from {From} to {To} ({Reason})", actor, service, current.DesiredCount, desiredCount, reason);
+            feed.RequestRefresh();
+            return new(ScaleRequestStatus.Accepted, service, $"Scaling {service} from {current.DesiredCount} to {desiredCount}.",
+                progress.AuditId, current.DesiredCount, desiredCount);
+        }
+        catch (PlatformResourceNotFoundException exception)
+        {
+            Release(service);
+            return new(ScaleRequestStatus.UnknownService, service, $"{service}: {exception.ErrorMessage}", null, null, null, exception.ErrorCode, exception.RequestId);
+        }
+        catch (PlatformCallException exception)
+        {
+            Release(service);
+            return new(ScaleRequestStatus.Failed, service, $"ECS refused the change: {exception.ErrorCode}: {exception.ErrorMessage}", progress.AuditId,
+                null, desiredCount, exception.ErrorCode, exception.RequestId);
+        }
+        catch
+        {
+            Release(service);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Called with each fresh read of ECS: advances the rollouts in flight, and records the steady (or timed-out)
+    /// ones in the audit log with their elapsed time.
+    /// </summary>
+    internal async Task<IReadOnlyDictionary<string, RolloutProgress>> ObserveAsync(IReadOnlyList<ServiceState> services, CancellationToken cancellationToken)
+    {
+        List<(string Service, RolloutProgress Rollout)> watching;
+        lock (_gate)
+        {
+            // From < 0: still being requested; the next read will see it.
+            watching = [.. _inFlight.Where(p => p.Value.From >= 0).Select(p => (p.Key, p.Value))];
+        }
+
+        var now = time.GetUtcNow();
+        var result = new Dictionary<string, RolloutProgress>(StringComparer.Ordinal);
+        foreach (var (service, rollout) in watching)
+        {
+            if (services.FirstOrDefault(s => s.Service.Name == service) is not { } state)
+            {
+                continue;
+            }
+
+            var elapsed = now - rollout.StartedAt;
+            if (state.Service.DesiredCount == rollout.To && state.IsSteady)
+            {
+                await audit.CompleteAsync(rollout.AuditId, ScaleOutcome.Completed, $"Steady at {rollout.To} after {elapsed.TotalSeconds:0.0} s.",
+                    now, elapsed.TotalMilliseconds, cancellationToken);
+                Release(service);
+                logger.LogInformation("{Service} is steady at {Count} after {Elapsed}", service, rollout.To, elapsed);
+                continue;
+            }
+
+            if (elapsed > scaling.Value.RolloutTimeout)
+            {
+                await audit.CompleteAsync(rollout.AuditId, ScaleOutcome.TimedOut,
+                    $"Not steady after {elapsed.TotalMinutes:0.#} min (running {state.Service.RunningCount}, pending {state.Service.PendingCount}, healthy targets {state.HealthyTargets}).",
+                    now, null, cancellationToken);
+                Release(service);
+                continue;
+            }
+
+            var advanced = rollout with { Phase = PhaseOf(rollout, state) };
+            lock (_gate)
+            {
+                _inFlight[service] = advanced;
+            }
+
+            result[service] = advanced;
+        }
+
+        return result;
+    }
+
+    /// <summary>Where a rollout has got to: pending → running → targets healthy (up), or stopping → draining (down).</summary>
+    public static string PhaseOf(RolloutProgress rollout, ServiceState state)
+    {
+        var service = state.Service;
+        if (rollout.To >= rollout.From)
+        {
+            return service.RunningCount < rollout.To
+                ? $"Starting: {service.RunningCount}/{rollout.To} running, {service.PendingCount} pending"
+                : state.Targets is not null && state.HealthyTargets < rollout.To
+                    ? $"Registering: {state.HealthyTargets}/{rollout.To} targets healthy"
+                    : "Steady";
+        }
+
+        var draining = state.Targets?.Count(t => t.State == "draining") ?? 0;
+        return service.RunningCount > rollout.To || service.PendingCount > 0
+            ? $"Stopping: {service.RunningCount} running, {rollout.To} wanted"
+            : draining > 0 ? $"Draining: {draining} target(s)" : "Steady";
+    }
+
+    private void Release(string service)
+    {
+        lock (_gate)
+        {
+            _inFlight.Remove(service);
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using Webordinary.Dashboard.Platform;
+
+namespace Webordinary.Dashboard.Probes.Scaling;
+
+/// <summary>A rollout the dashboard started and is watching: from → to, since when, and where it has got to.</summary>
+public sealed record RolloutProgress(string AuditId, string Actor, ScaleReason Reason, int From, int To, DateTimeOffset StartedAt, string Phase);
+
+/// <summary>One service as last seen in ECS, with its targets (for the Hermes service) and the rollout in flight.</summary>
+public sealed record ServiceState(
+    EcsService Service,
+    IReadOnlyList<TargetHealth>? Targets,
+    bool Scalable,
+    int MaxDesiredCount,
+    RolloutProgress? Rollout)
+{
+    public int HealthyTargets => Targets?.Count(t => t.State == "healthy") ?? 0;
+
+    public bool IsParked => Service.DesiredCount == 0;
+
+    /// <summary>No task starting or stopping, and (where targets are known) exactly the desired count healthy.</summary>
+    public bool IsSteady => Service.RunningCount == Service.DesiredCount && Service.PendingCount == 0
+        && (Targets is null || (HealthyTargets == Service.DesiredCount && Targets.All(t => t.State is "healthy" or "unhealthy")));
+}
+
+/// <param name="ObservedAt">When ECS was last read successfully.</param>
+/// <param name="Error">Why the last read failed, if it did (the services shown are then the last known).</param>
+public sealed record ServicesSnapshot(IReadOnlyList<ServiceState> Services, DateTimeOffset? ObservedAt, string? Error)
+{
+    public static readonly ServicesSnapshot Empty = new([], null, null);
+
+    public ServiceState? Find(string service) => Services.FirstOrDefault(s => s.Service.Name == service);
+}
+
+/// <summary>
+/// The services' live state, pushed to every open page and hub client: whoever changed the counts (the dashboard,
+/// a schedule, someone with the CLI), the next poll shows it.
+/// </summary>
+public sealed class ServiceStatusFeed
+{
+    private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _refresh = new(0, 1);
+    private Action<ServicesSnapshot>[] _handlers = [];
+
+    public ServicesSnapshot Current { get; private set; } = ServicesSnapshot.Empty;
+
+    public IDisposable Subscribe(Action<ServicesSnapshot> handler)
+    {
+        lock (_gate)
+        {
+            _handlers = [.. _handlers, handler];
+        }
+
+        return new Subscription(() =>
+        {
+            lock (_gate)
+            {
+                _handlers = [.. _handlers.Where(h => h != handler)];
+            }
+        });
+    }
+
+    public void Publish(ServicesSnapshot snapshot)
+    {
+        Action<ServicesSnapshot>[] handlers;
+        lock (_gate)
+        {
+            Current = snapshot;
+            handlers = _handlers;
+        }
+
+        foreach (var handler in handlers)
+        {
+            handler(snapshot);
+        }
+    }
+
+    /// <summary>Asks the monitor to read ECS now (after a change), instead of at its next interval.</summary>
+    public void RequestRefresh()
+    {
+        try
+        {
+            _refresh.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // A refresh is already pending.
+        }
+    }
+
+    internal async Task WaitForRefreshAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        using var delay = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(delay.Token, cancellationToken);
+        try
+        {
+            await _refresh.WaitAsync(linked.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The interval passed.
+        }
+    }
+
+    private sealed class Subscription(Action dispose) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace Webordinary.Dashboard.Probes.Store;
+
+/// <summary>
+/// The dashboard's SQLite file (WAL): connections, the schema migrations, and one in-process writer at a time
+/// (SQLite allows one writer; queuing here beats SQLITE_BUSY retries). Reads run concurrently thanks to WAL.
+/// </summary>
+public sealed class SqliteDatabase(string databasePath, ILogger<SqliteDatabase> logger)
+{
+    /// <summary>Schema versions, applied in order; <c>PRAGMA user_version</c> records the last one applied.</summary>
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE runs (
+            id TEXT PRIMARY KEY,
+            probe_id TEXT NOT NULL,
+            probe_kind TEXT NOT NULL,
+            trigger TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            ended_at INTEGER NULL,
+            duration_ms REAL NULL,
+            outcome TEXT NOT NULL,
+            message TEXT NULL
+        );
+        CREATE INDEX ix_runs_probe_started ON runs (probe_id, started_at DESC);
+        CREATE INDEX ix_runs_running ON runs (ended_at) WHERE ended_at IS NULL;
+        CREATE TABLE steps (
+            run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            duration_ms REAL NOT NULL,
+            detail TEXT NULL,
+            failure_kind TEXT NULL,
+            failure_message TEXT NULL,
+            error_code TEXT NULL,
+            request_id TEXT NULL,
+            http_status INTEGER NULL,
+            PRIMARY KEY (run_id, idx)
+        );
+        """,
+        """
+        CREATE TABLE scale_audit (
+            id TEXT PRIMARY KEY,
+            at INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            service TEXT NOT NULL,
+            from_count INTEGER NOT NULL,
+            to_count INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            message TEXT NULL,
+            completed_at INTEGER NULL,
+            rollout_ms REAL NULL
+        );
+        CREATE INDEX ix_scale_audit_at ON scale_audit (at DESC);
+        CREATE TABLE schedule_pauses (
+            name TEXT PRIMARY KEY,
+            paused_at INTEGER NOT NULL
+        );
+        """,
+    ];
+
+    private readonly string _connectionString = new SqliteConnectionStringBuilder
+    {
+        DataSource = databasePath,
+        Mode = SqliteOpenMode.ReadWriteCreate,
+        Pooling = true,
+        DefaultTimeout = 30,
+    }.ToString();
+
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly SemaphoreSlim _migrateGate = new(1, 1);
+    private bool _migrated;
+
+    public string DatabasePath => databasePath;
+
+    /// <summary>The schema version this build creates.</summary>
+    public static int SchemaVersion => Migrations.Length;
+
+    /// <summary>Creates or migrates the schema (once per process; later calls return at once).</summary>
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await _migrateGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_migrated)
+            {
+                return;
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
+            await using var connection = await OpenAsync(cancellationToken);
+            await connection.ExecuteAsync("PRAGMA journal_mode = WAL;");
+            var version = (int)await connection.ExecuteScalarAsync<long>("PRAGMA user_version;");
+            if (version > Migrations.Length)
+            {
+                throw new InvalidOperationException(
+                    $"The results database {databasePath} has schema version {version}, newer than this dashboard knows ({Migrations.Length}). Use a newer build or another Dashboard:DataDirectory.");
+            }
+
+            for (var next = version; next < Migrations.Length; next++)
+            {
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                await connection.ExecuteAsync(Migrations[next], transaction: transaction);
+                await connection.ExecuteAsync($"PRAGMA user_version = {next + 1};", transaction: transaction);
+                await transaction.CommitAsync(cancellationToken);
+                logger.LogInformation("Results database migrated to schema version {Version}", next + 1);
+            }
+
+            _migrated = true;
+        }
+        finally
+        {
+            _migrateGate.Release();
+        }
+    }
+
+    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;");
+        return connection;
+    }
+
+    public async Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> write, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            return await write(connection);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+}

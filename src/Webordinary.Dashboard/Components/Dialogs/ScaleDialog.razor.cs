@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+using Webordinary.Dashboard.Probes.Scaling;
+
+namespace Webordinary.Dashboard.Components.Dialogs;
+
+/// <summary>Set a desired count within the guardrails; parking (0) asks for the service name to be typed.</summary>
+public sealed partial class ScaleDialog
+{
+    private int _desired;
+    private string? _confirmation;
+    private string? _error;
+    private bool _busy;
+
+    [CascadingParameter]
+    public required IMudDialogInstance Dialog { get; set; }
+
+    [Parameter, EditorRequired]
+    public string ServiceName { get; set; } = "";
+
+    [Parameter]
+    public int CurrentDesiredCount { get; set; }
+
+    [Parameter]
+    public int MaxDesiredCount { get; set; }
+
+    [Parameter]
+    public IReadOnlyList<string> DependentProbes { get; set; } = [];
+
+    [Inject]
+    public required ServiceScaler Scaler { get; init; }
+
+    [Inject]
+    public required ISnackbar Snackbar { get; init; }
+
+    private bool CanSubmit => !_busy && _desired >= 0 && _desired <= MaxDesiredCount && _desired != CurrentDesiredCount
+        && (_desired != 0 || _confirmation == ServiceName);
+
+    protected override void OnInitialized() => _desired = CurrentDesiredCount == 0 ? Math.Min(1, MaxDesiredCount) : CurrentDesiredCount;
+
+    private async Task SubmitAsync()
+    {
+        _busy = true;
+        _error = null;
+        try
+        {
+            var result = await Scaler.RequestAsync(ServiceName, _desired, ScaleReason.Manual, ServiceScaler.LocalActor, CancellationToken.None);
+            if (result.Status is ScaleRequestStatus.Accepted or ScaleRequestStatus.NoChange)
+            {
+                Snackbar.Add(result.Message, Severity.Info);
+                Dialog.Close(DialogResult.Ok(result));
+                return;
+            }
+
+            _error = result.Message;
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
+    private void Cancel() => Dialog.Cancel();
+}

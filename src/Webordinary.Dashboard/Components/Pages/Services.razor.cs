@@ -1,0 +1,99 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Options;
+using MudBlazor;
+using Webordinary.Dashboard.Api;
+using Webordinary.Dashboard.Components.Dialogs;
+using Webordinary.Dashboard.Platform;
+using Webordinary.Dashboard.Probes.Feed;
+using Webordinary.Dashboard.Probes.Scaling;
+using Webordinary.Dashboard.Probes.Scheduling;
+
+namespace Webordinary.Dashboard.Components.Pages;
+
+/// <summary>The cluster's services, live: counts, rollout progress, targets, the probes that need them; scale and schedules.</summary>
+public sealed partial class Services : IDisposable
+{
+    private ServicesSnapshot _snapshot = ServicesSnapshot.Empty;
+    private IReadOnlyList<ScaleScheduleState> _schedules = [];
+    private DateTimeOffset _now;
+    private IDisposable? _servicesSubscription;
+    private IDisposable? _probesSubscription;
+    private ITimer? _clock;
+
+    [Inject]
+    public required ServiceStatusFeed ServiceFeed { get; init; }
+
+    [Inject]
+    public required ProbeStatusFeed ProbeFeed { get; init; }
+
+    [Inject]
+    public required ProbeCatalog Catalog { get; init; }
+
+    [Inject]
+    public required ScaleSchedules Schedules { get; init; }
+
+    [Inject]
+    public required IDialogService Dialogs { get; init; }
+
+    [Inject]
+    public required TimeProvider Time { get; init; }
+
+    [Inject]
+    public required IOptions<AwsOptions> Aws { get; init; }
+
+    private string Cluster => Aws.Value.Cluster;
+
+    protected override async Task OnInitializedAsync()
+    {
+        _servicesSubscription = ServiceFeed.Subscribe(snapshot => InvokeAsync(async () =>
+        {
+            _snapshot = snapshot;
+            _schedules = await Schedules.ListAsync(CancellationToken.None);
+            StateHasChanged();
+        }));
+        // Dependent probes' chips follow their runs.
+        _probesSubscription = ProbeFeed.Subscribe(e =>
+        {
+            if (e is RunCompletedEvent)
+            {
+                _ = InvokeAsync(StateHasChanged);
+            }
+        });
+        _snapshot = ServiceFeed.Current;
+        _now = Time.GetUtcNow();
+        _schedules = await Schedules.ListAsync(CancellationToken.None);
+        _clock = Time.CreateTimer(_ => InvokeAsync(() =>
+        {
+            _now = Time.GetUtcNow();
+            StateHasChanged();
+        }), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
+
+    private IReadOnlyList<ProbeState> Dependents(string service) => ServiceViews.Dependents(Catalog, ProbeFeed)(service);
+
+    private async Task OpenScaleDialogAsync(ServiceState state)
+    {
+        var parameters = new DialogParameters<ScaleDialog>
+        {
+            { d => d.ServiceName, state.Service.Name },
+            { d => d.CurrentDesiredCount, state.Service.DesiredCount },
+            { d => d.MaxDesiredCount, state.MaxDesiredCount },
+            { d => d.DependentProbes, Dependents(state.Service.Name).Select(p => p.ProbeId).ToList() },
+        };
+        await Dialogs.ShowAsync<ScaleDialog>($"Scale {state.Service.Name}", parameters,
+            new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, CloseOnEscapeKey = true });
+    }
+
+    private async Task SetActiveAsync(string schedule, bool active)
+    {
+        await Schedules.SetPausedAsync(schedule, !active, CancellationToken.None);
+        _schedules = await Schedules.ListAsync(CancellationToken.None);
+    }
+
+    public void Dispose()
+    {
+        _servicesSubscription?.Dispose();
+        _probesSubscription?.Dispose();
+        _clock?.Dispose();
+    }
+}

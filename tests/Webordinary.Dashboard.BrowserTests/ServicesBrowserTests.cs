@@ -1,0 +1,48 @@
+using Microsoft.Playwright;
+using Webordinary.Dashboard.Probes.Connectivity;
+using Webordinary.Dashboard.Testing;
+using static Microsoft.Playwright.Assertions;
+
+namespace Webordinary.Dashboard.BrowserTests;
+
+/// <summary>Parking Hermes from the services page, watched live from a second page on the overview.</summary>
+public sealed class ServicesBrowserTests(ChromiumFixture chromium) : IClassFixture<ChromiumFixture>
+{
+    private const string Hermes = "webordinary-hermes-service";
+
+    [Fact]
+    public async Task Scale_hermes_to_zero_through_the_confirmation_dialog_and_see_both_pages_follow()
+    {
+        var settings = DashboardHost.BaseSettings();
+        DashboardHost.AddProbe(settings, "hermes-health", HermesHealthProbe.KindName, interval: "00:00:01");
+        DashboardHost.AddProbe(settings, "ecs-hermes-service", EcsServiceProbe.KindName, interval: "00:00:01");
+        await using var host = await DashboardHost.StartAsync(settings);
+        await using var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = host.BaseAddress.ToString() });
+        context.SetDefaultTimeout(20_000);
+        var services = await context.NewPageAsync();
+        var overview = await context.NewPageAsync();
+        await overview.GotoAsync("/");
+        await Expect(overview.Locator("tr.probe-row[data-probe-id='hermes-health']")).ToHaveAttributeAsync("data-status", "Pass");
+        await services.GotoAsync("/services");
+        var card = services.Locator($"[data-service='{Hermes}']");
+        await Expect(card).ToHaveAttributeAsync("data-running", "1");
+
+        await card.Locator("button[data-testid='scale']").ClickAsync();
+        var dialog = services.Locator(".mud-dialog");
+        await dialog.Locator("input[data-testid='desired-count'], [data-testid='desired-count'] input").FillAsync("0");
+        var submit = dialog.Locator("button[data-testid='scale-submit']");
+        await Expect(submit).ToBeDisabledAsync();
+        await Expect(dialog).ToContainTextAsync("hermes-health");
+        await dialog.Locator("input[data-testid='confirm-name'], [data-testid='confirm-name'] input").FillAsync(Hermes);
+        await Expect(submit).ToBeEnabledAsync();
+        await submit.ClickAsync();
+
+        await Expect(card).ToHaveAttributeAsync("data-desired", "0");
+        await Expect(card).ToHaveAttributeAsync("data-running", "0");
+        await Expect(card).ToHaveAttributeAsync("data-parked", "true");
+        await Expect(overview.Locator("tr.probe-row[data-probe-id='hermes-health']")).ToHaveAttributeAsync("data-status", "Parked");
+        await Expect(overview.Locator("tr.probe-row[data-probe-id='ecs-hermes-service']")).ToHaveAttributeAsync("data-status", "Parked");
+        await services.GotoAsync("/audit");
+        await Expect(services.Locator("tr.audit-row").First).ToHaveAttributeAsync("data-outcome", "Completed");
+    }
+}
