@@ -54,13 +54,52 @@ public sealed class DynamoDbClient : IDynamoDbClient, IDisposable
         CallAsync("GetItem", async () =>
         {
             var reply = await _client.Value.GetItemAsync(new GetItemRequest { TableName = table, Key = ToAttributes(key), ConsistentRead = true }, cancellationToken);
-            return reply.Item is { Count: > 0 } found
-                ? (IReadOnlyDictionary<string, object>?)found.ToDictionary(p => p.Key, p => FromAttribute(p.Value))
-                : null;
+            return reply.Item is { Count: > 0 } found ? FromItem(found) : null;
         }, table);
 
     public Task DeleteItemAsync(string table, IReadOnlyDictionary<string, object> key, CancellationToken cancellationToken) =>
         CallAsync("DeleteItem", () => _client.Value.DeleteItemAsync(new DeleteItemRequest { TableName = table, Key = ToAttributes(key) }, cancellationToken), table);
+
+    public Task<IReadOnlyList<IReadOnlyDictionary<string, object>>> QueryAsync(string table, string hashKeyName, object hashKeyValue, int limit, CancellationToken cancellationToken) =>
+        CallAsync("Query", async () =>
+        {
+            var reply = await _client.Value.QueryAsync(new QueryRequest
+            {
+                TableName = table,
+                KeyConditionExpression = "#k = :v",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#k"] = hashKeyName },
+                ExpressionAttributeValues = ToAttributes(new Dictionary<string, object> { [":v"] = hashKeyValue }),
+                Limit = limit,
+                ConsistentRead = true,
+            }, cancellationToken);
+            return (IReadOnlyList<IReadOnlyDictionary<string, object>>)[.. (reply.Items ?? []).Select(FromItem)];
+        }, table);
+
+    public Task<IReadOnlyList<IReadOnlyDictionary<string, object>>> ScanByPrefixAsync(string table, string attributeName, string prefix, CancellationToken cancellationToken) =>
+        CallAsync("Scan", async () =>
+        {
+            var items = new List<IReadOnlyDictionary<string, object>>();
+            Dictionary<string, AttributeValue>? start = null;
+            do
+            {
+                var reply = await _client.Value.ScanAsync(new ScanRequest
+                {
+                    TableName = table,
+                    FilterExpression = "begins_with(#a, :p)",
+                    ExpressionAttributeNames = new Dictionary<string, string> { ["#a"] = attributeName },
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":p"] = new() { S = prefix } },
+                    ExclusiveStartKey = start,
+                }, cancellationToken);
+                items.AddRange((reply.Items ?? []).Select(FromItem));
+                start = reply.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+            }
+            while (start is not null);
+
+            return (IReadOnlyList<IReadOnlyDictionary<string, object>>)items;
+        }, table);
+
+    private static IReadOnlyDictionary<string, object> FromItem(Dictionary<string, AttributeValue> item) =>
+        item.ToDictionary(p => p.Key, p => FromAttribute(p.Value));
 
     private static async Task<T> CallAsync<T>(string operation, Func<Task<T>> call, string table)
     {

@@ -24,4 +24,10 @@ public interface IDynamoDbClient
     Task<IReadOnlyDictionary<string, object>?> GetItemAsync(string table, IReadOnlyDictionary<string, object> key, CancellationToken cancellationToken);
 
     Task DeleteItemAsync(string table, IReadOnlyDictionary<string, object> key, CancellationToken cancellationToken);
+
+    /// <summary>The items whose hash key equals <paramref name="hashKeyValue"/> (Query), at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<IReadOnlyDictionary<string, object>>> QueryAsync(string table, string hashKeyName, object hashKeyValue, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Every item whose string attribute starts with <paramref name="prefix"/> (Scan with a filter, all pages).</summary>
+    Task<IReadOnlyList<IReadOnlyDictionary<string, object>>> ScanByPrefixAsync(string table, string attributeName, string prefix, CancellationToken cancellationToken);
 }

@@ -10,6 +10,7 @@ using Webordinary.Dashboard.Probes.Connectivity;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Running;
 using Webordinary.Dashboard.Probes.Scheduling;
+using Webordinary.Dashboard.Probes.Sessions;
 using Webordinary.Dashboard.Probes.Store;
 
 namespace Webordinary.Dashboard.Probes;
@@ -33,7 +34,12 @@ public static class ProbesHostingExtensions
             .Add<CloudWatchHeartbeatProbe>(CloudWatchHeartbeatProbe.KindName)
             .Add<AlbTargetHealthProbe>(AlbTargetHealthProbe.KindName)
             .Add<HermesHealthProbe>(HermesHealthProbe.KindName)
-            .Add<EfsFileSystemProbe>(EfsFileSystemProbe.KindName));
+            .Add<EfsFileSystemProbe>(EfsFileSystemProbe.KindName)
+            .Add<ColdStartProbe>(ColdStartProbe.KindName)
+            .Add<PersistenceProbe>(PersistenceProbe.KindName)
+            .Add<ConcurrentSessionsProbe>(ConcurrentSessionsProbe.KindName)
+            .Add<RoutingProbe>(RoutingProbe.KindName)
+            .Add<SessionJanitorProbe>(SessionJanitorProbe.KindName));
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp =>
@@ -48,6 +54,8 @@ public static class ProbesHostingExtensions
         services.AddSingleton<ProbeCatalog>();
         services.AddSingleton<IProbeTriggers, ProbeTriggers>();
         services.AddSingleton<ParkedServiceCheck>();
+        services.AddSingleton<SessionRows>();
+        services.AddSingleton<SessionFlow>();
         services.AddHttpClient(HermesHealthProbe.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
 
         // Set up before Quartz starts, so the store is migrated before the first job fires.

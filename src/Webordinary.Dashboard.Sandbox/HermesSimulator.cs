@@ -1,39 +1,65 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+using Webordinary.Dashboard.Platform;
 
 namespace Webordinary.Dashboard.Sandbox;
 
 /// <summary>
-/// The sandbox's ALB with Hermes behind it, served by the app itself under <see cref="AlbPathBase"/>:
-/// <c>{AlbPathBase}/hermes/health</c> answers 200 only while a target is healthy, else 503, as the real ALB does.
-/// Responses carry the serving task in <c>X-Hermes-Task</c>.
+/// The sandbox's ALB with Hermes behind it, served by the app itself under <see cref="AlbPathBase"/>. It implements
+/// the Hermes contract the session-flow probes expect:
+/// <c>GET /hermes/health</c> (200 only with a healthy target, else 503 as the ALB answers),
+/// <c>POST /hermes/api/sessions</c> (201 <c>{sessionId, status, task}</c>; the body may choose the id and carry a <c>ttl</c>),
+/// <c>GET</c>/<c>DELETE /hermes/api/sessions/{id}</c> (404 unknown), <c>PUT /hermes/api/sessions/{id}/state</c>,
+/// the session's own route <c>GET /hermes/sessions/{id}/</c>, and 404 for any other <c>/hermes/*</c> path.
+/// Sessions are rows in the DynamoDB session table; each is served by one task (sticky), named in <c>X-Hermes-Task</c>.
 /// </summary>
 public static class HermesSimulator
 {
     public const string AlbPathBase = "/sandbox/alb";
+    public const string TaskHeader = "X-Hermes-Task";
 
     public static IEndpointRouteBuilder MapHermesSimulator(this IEndpointRouteBuilder endpoints)
     {
-        var alb = endpoints.MapGroup(AlbPathBase).ExcludeFromDescription();
-        alb.MapGet("/hermes/health", HealthAsync);
+        var hermes = endpoints.MapGroup(AlbPathBase + "/hermes").ExcludeFromDescription();
+        hermes.MapGet("/health", (HttpContext http, SandboxPlatform platform, FaultInjector faults, CancellationToken ct) =>
+            ServeAsync(http, platform, faults, null, ct, target => Task.FromResult(Results.Json(new { status = "healthy", service = "hermes", task = target }))));
+        hermes.MapPost("/api/sessions", (HttpContext http, SandboxPlatform platform, FaultInjector faults, IOptions<AwsOptions> aws, CancellationToken ct) =>
+            ServeAsync(http, platform, faults, null, ct, target => CreateSessionAsync(http, platform, aws.Value.SessionTable, target, ct)));
+        hermes.MapGet("/api/sessions/{id}", (string id, HttpContext http, SandboxPlatform platform, FaultInjector faults, IOptions<AwsOptions> aws, CancellationToken ct) =>
+            ServeAsync(http, platform, faults, (aws.Value.SessionTable, id), ct, _ => Task.FromResult(SessionResult(platform, aws.Value.SessionTable, id))));
+        hermes.MapPut("/api/sessions/{id}/state", (string id, HttpContext http, SandboxPlatform platform, FaultInjector faults, IOptions<AwsOptions> aws, CancellationToken ct) =>
+            ServeAsync(http, platform, faults, (aws.Value.SessionTable, id), ct, _ => WriteStateAsync(http, platform, aws.Value.SessionTable, id)));
+        hermes.MapDelete("/api/sessions/{id}", (string id, HttpContext http, SandboxPlatform platform, FaultInjector faults, IOptions<AwsOptions> aws, CancellationToken ct) =>
+            ServeAsync(http, platform, faults, (aws.Value.SessionTable, id), ct, _ => Task.FromResult(DeleteSession(platform, aws.Value.SessionTable, id))));
+        hermes.MapGet("/sessions/{id}/{**rest}", (string id, HttpContext http, SandboxPlatform platform, FaultInjector faults, IOptions<AwsOptions> aws, CancellationToken ct) =>
+            ServeAsync(http, platform, faults, (aws.Value.SessionTable, id), ct, target => Task.FromResult(
+                platform.GetItem(aws.Value.SessionTable, Key(id)) is null
+                    ? Results.Json(new { error = $"No session {id}" }, statusCode: 404)
+                    : Results.Json(new { sessionId = id, task = target, message = "session route" }))));
+        hermes.MapFallback((HttpContext http, SandboxPlatform platform, FaultInjector faults, CancellationToken ct) =>
+            ServeAsync(http, platform, faults, null, ct, _ => Task.FromResult(Results.Json(new { error = "Not found" }, statusCode: 404))));
         return endpoints;
     }
 
-    private static async Task<IResult> HealthAsync(HttpContext http, SandboxPlatform platform, FaultInjector faults, CancellationToken cancellationToken)
+    /// <summary>The ALB, then Hermes' own faults, then the handler on the task that serves the request.</summary>
+    private static async Task<IResult> ServeAsync(HttpContext http, SandboxPlatform platform, FaultInjector faults, (string Table, string Id)? session,
+        CancellationToken cancellationToken, Func<string, Task<IResult>> handle)
     {
         if (await ThroughAlbAsync(faults, cancellationToken) is { } albAnswer)
         {
             return albAnswer;
         }
 
-        var target = platform.PickHealthyTarget();
+        var target = session is { } s ? StickyTarget(platform, s.Table, s.Id) : platform.PickHealthyTarget();
         if (target is null)
         {
             return Results.Text("<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>", "text/html", statusCode: 503);
         }
 
-        http.Response.Headers["X-Hermes-Task"] = target;
+        http.Response.Headers[TaskHeader] = target;
         var hermes = faults.Get(SandboxComponents.Hermes);
         switch (hermes.Mode)
         {
@@ -46,8 +72,85 @@ public static class HermesSimulator
                 return Results.Json(new { error = "Internal error (sandbox fault: errors)" }, statusCode: 500);
         }
 
-        return Results.Json(new { status = "healthy", service = "hermes", task = target });
+        return await handle(target);
     }
+
+    /// <summary>A session stays on its task while that task is healthy; then it moves to another (its state lives in DynamoDB).</summary>
+    private static string? StickyTarget(SandboxPlatform platform, string table, string id)
+    {
+        var row = platform.GetItem(table, Key(id));
+        if (row?.GetValueOrDefault("task") is string task && platform.IsHealthyTarget(task))
+        {
+            return task;
+        }
+
+        var picked = platform.PickHealthyTarget();
+        if (row is not null && picked is not null)
+        {
+            platform.PutItem(table, new Dictionary<string, object>(row) { ["task"] = picked });
+        }
+
+        return picked;
+    }
+
+    private static async Task<IResult> CreateSessionAsync(HttpContext http, SandboxPlatform platform, string table, string target, CancellationToken cancellationToken)
+    {
+        var body = http.Request.ContentLength is > 0 || http.Request.HasJsonContentType()
+            ? await JsonSerializer.DeserializeAsync<JsonElement>(http.Request.Body, cancellationToken: cancellationToken)
+            : default;
+        var id = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("sessionId", out var requested) && requested.ValueKind == JsonValueKind.String
+            ? requested.GetString()!
+            : $"sess-{Guid.NewGuid():N}";
+        var row = new Dictionary<string, object>
+        {
+            ["sessionId"] = id,
+            ["status"] = "ready",
+            ["createdAt"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            ["task"] = target,
+        };
+        if (body.ValueKind == JsonValueKind.Object && body.TryGetProperty("ttl", out var ttl) && ttl.TryGetInt64(out var expires))
+        {
+            row["ttl"] = expires;
+        }
+
+        if (body.ValueKind == JsonValueKind.Object && body.TryGetProperty("createdBy", out var creator) && creator.ValueKind == JsonValueKind.String)
+        {
+            row["createdBy"] = creator.GetString()!;
+        }
+
+        platform.PutItem(table, row);
+        return Results.Json(new { sessionId = id, status = "ready", task = target }, statusCode: 201);
+    }
+
+    private static IResult SessionResult(SandboxPlatform platform, string table, string id) =>
+        platform.GetItem(table, Key(id)) is { } row
+            ? Results.Json(new { sessionId = id, status = "ready", task = row.GetValueOrDefault("task"), state = row.GetValueOrDefault("state") })
+            : Results.Json(new { error = $"No session {id}" }, statusCode: 404);
+
+    private static async Task<IResult> WriteStateAsync(HttpContext http, SandboxPlatform platform, string table, string id)
+    {
+        if (platform.GetItem(table, Key(id)) is not { } row)
+        {
+            return Results.Json(new { error = $"No session {id}" }, statusCode: 404);
+        }
+
+        using var reader = new StreamReader(http.Request.Body);
+        platform.PutItem(table, new Dictionary<string, object>(row) { ["state"] = await reader.ReadToEndAsync() });
+        return Results.NoContent();
+    }
+
+    private static IResult DeleteSession(SandboxPlatform platform, string table, string id)
+    {
+        if (platform.GetItem(table, Key(id)) is null)
+        {
+            return Results.Json(new { error = $"No session {id}" }, statusCode: 404);
+        }
+
+        platform.DeleteItem(table, Key(id));
+        return Results.NoContent();
+    }
+
+    private static Dictionary<string, object> Key(string id) => new() { ["sessionId"] = id };
 
     /// <summary>The ALB's own faults, before any target is chosen.</summary>
     private static async Task<IResult?> ThroughAlbAsync(FaultInjector faults, CancellationToken cancellationToken)

@@ -121,6 +121,18 @@ internal sealed class SandboxDynamoDbClient(SandboxPlatform platform, FaultInjec
         await faults.ApplyAsync(SandboxComponents.DynamoDb, "dynamodb", "DeleteItem", cancellationToken);
         platform.DeleteItem(table, key);
     }
+
+    public async Task<IReadOnlyList<IReadOnlyDictionary<string, object>>> QueryAsync(string table, string hashKeyName, object hashKeyValue, int limit, CancellationToken cancellationToken)
+    {
+        await faults.ApplyAsync(SandboxComponents.DynamoDb, "dynamodb", "Query", cancellationToken);
+        return [.. platform.Items(table, item => item.TryGetValue(hashKeyName, out var value) && Equals(value?.ToString(), hashKeyValue.ToString())).Take(limit)];
+    }
+
+    public async Task<IReadOnlyList<IReadOnlyDictionary<string, object>>> ScanByPrefixAsync(string table, string attributeName, string prefix, CancellationToken cancellationToken)
+    {
+        await faults.ApplyAsync(SandboxComponents.DynamoDb, "dynamodb", "Scan", cancellationToken);
+        return platform.Items(table, item => item.TryGetValue(attributeName, out var value) && value is string text && text.StartsWith(prefix, StringComparison.Ordinal));
+    }
 }
 
 /// <summary>The sandbox clients, for tests that wrap one of them.</summary>

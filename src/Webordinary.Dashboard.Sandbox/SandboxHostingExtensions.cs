@@ -27,6 +27,7 @@ public static class SandboxHostingExtensions
         services.AddSingleton<IDynamoDbClient, SandboxDynamoDbClient>();
         services.AddSingleton<IEfsClient, SandboxEfsClient>();
         services.AddSingleton<IPlatformStatus, SandboxPlatformStatus>();
+        services.AddSingleton<ISessionTaskReplacer, SandboxTaskReplacer>();
         // The sandbox simulates a workspace file system; it takes the configured id, or one of its own.
         services.PostConfigure<AwsOptions>(aws => aws.FileSystemId = string.IsNullOrWhiteSpace(aws.FileSystemId) ? SandboxPlatform.DefaultFileSystemId : aws.FileSystemId);
         services.AddSingleton<IAlbEndpoint, SandboxAlbEndpoint>();

@@ -192,6 +192,40 @@ public sealed class SandboxPlatform
         }
     }
 
+    /// <summary>Stops the Hermes task behind <paramref name="targetId"/> and starts a replacement (desired count unchanged).</summary>
+    public bool ReplaceTask(string targetId)
+    {
+        lock (_gate)
+        {
+            Advance();
+            var hermes = _services[HermesServiceName];
+            var task = hermes.Tasks.FirstOrDefault(t => t.Ip == targetId && t.StopRequestedAt is null);
+            if (task is null)
+            {
+                return false;
+            }
+
+            var now = _time.GetUtcNow();
+            task.StopRequestedAt = now;
+            var replacement = NewTask(now);
+            hermes.Tasks.Add(replacement);
+            hermes.SteadyAnnounced = false;
+            hermes.AddEvent(now, $"(service {hermes.Name}) replaced task {task.Id} with (task {replacement.Id}).");
+            return true;
+        }
+    }
+
+    public bool IsHealthyTarget(string targetId) => PickHealthyTargets().Contains(targetId);
+
+    private List<string> PickHealthyTargets()
+    {
+        lock (_gate)
+        {
+            Advance();
+            return [.. HermesTargets().Where(t => t.State == "healthy").Select(t => t.TargetId)];
+        }
+    }
+
     /// <summary>The ALB's view: a healthy target to route to, if any (tasks are spread round-robin).</summary>
     public string? PickHealthyTarget()
     {
@@ -276,6 +310,15 @@ public sealed class SandboxPlatform
         {
             var sim = RequireTable(table, "DeleteItem");
             sim.Items.Remove(sim.KeyOf(key, "DeleteItem"));
+        }
+    }
+
+    public IReadOnlyList<IReadOnlyDictionary<string, object>> Items(string table, Func<IReadOnlyDictionary<string, object>, bool> match)
+    {
+        lock (_gate)
+        {
+            var sim = RequireTable(table, "Scan");
+            return [.. sim.Items.Values.Where(match).Select(i => (IReadOnlyDictionary<string, object>)new Dictionary<string, object>(i))];
         }
     }
 

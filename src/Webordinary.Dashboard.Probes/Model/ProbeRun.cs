@@ -51,7 +51,8 @@ public sealed record ProbeRun(
     double? DurationMs,
     ProbeOutcome Outcome,
     string? Message,
-    IReadOnlyList<StepResult> Steps)
+    IReadOnlyList<StepResult> Steps,
+    IReadOnlyDictionary<string, double>? Metrics = null)
 {
     public bool IsRunning => EndedAt is null;
 

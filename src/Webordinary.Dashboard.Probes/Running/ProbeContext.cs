@@ -33,6 +33,7 @@ public sealed class ProbeContext
     private readonly List<StepResult> _steps = [];
     private readonly Dictionary<int, (string Name, DateTimeOffset StartedAt, long Timestamp)> _inFlight = [];
     private readonly List<string> _degradedReasons = [];
+    private readonly Dictionary<string, double> _metrics = [];
     private readonly Func<StepResult, Task> _onStepCompleted;
     private readonly TimeProvider _time;
     private int _nextInFlightId;
@@ -80,6 +81,26 @@ public sealed class ProbeContext
         }
     }
 
+    /// <summary>Named figures of the run (milliseconds unless the name says otherwise), e.g. the cold-start split.</summary>
+    public IReadOnlyDictionary<string, double> Metrics
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new Dictionary<string, double>(_metrics);
+            }
+        }
+    }
+
+    public void Record(string metric, double value)
+    {
+        lock (_gate)
+        {
+            _metrics[metric] = Math.Round(value, 1);
+        }
+    }
+
     /// <summary>The target service is parked (desired count 0): the run ends Parked, not Fail.</summary>
     public void Park(string reason) => ParkedReason = reason;
 
@@ -111,6 +132,23 @@ public sealed class ProbeContext
     }
 
     /// <summary>
+    /// A step whose failure the probe can work around (e.g. Hermes unreachable → DynamoDB fallback): a failure is
+    /// recorded on the step as Degraded, with its reason, and the run goes on; the caller gets null.
+    /// </summary>
+    public async Task<T?> AttemptAsync<T>(string name, Func<StepScope, Task<T>> body, CancellationToken cancellationToken, TimeSpan? timeout = null,
+        Func<Exception, bool>? tolerate = null)
+        where T : class
+    {
+        var (result, value) = await RunStepAsync(name, body, cancellationToken, timeout, tolerate ?? (_ => true));
+        if (result.Outcome == StepOutcome.Fail)
+        {
+            throw new ProbeStepFailedException(name);
+        }
+
+        return result.Failure is null ? value : null;
+    }
+
+    /// <summary>
     /// A step that must run whatever happened before (delete what the probe created). It gets its own token
     /// (<see cref="CleanupTimeout"/>), retries transient AWS errors, never throws, and a failure still fails the
     /// run: a leak is a bug.
@@ -126,7 +164,7 @@ public sealed class ProbeContext
     }
 
     private async Task<(StepResult Result, T? Value)> RunStepAsync<T>(
-        string name, Func<StepScope, Task<T>> body, CancellationToken cancellationToken, TimeSpan? timeout)
+        string name, Func<StepScope, Task<T>> body, CancellationToken cancellationToken, TimeSpan? timeout, Func<Exception, bool>? tolerate = null)
     {
         using var stepTimeout = timeout is { } limit ? new CancellationTokenSource(limit, _time) : null;
         using var linked = stepTimeout is null
@@ -144,6 +182,7 @@ public sealed class ProbeContext
 
         T? value = default;
         StepFailure? failure = null;
+        Exception? caught = null;
         try
         {
             value = await body(scope);
@@ -159,11 +198,15 @@ public sealed class ProbeContext
         }
         catch (Exception exception)
         {
+            caught = exception;
             failure = StepFailures.From(exception);
         }
 
         var elapsed = Stopwatch.GetElapsedTime(timestamp);
-        var outcome = failure is not null ? StepOutcome.Fail : scope.DegradedReason is not null ? StepOutcome.Degraded : StepOutcome.Pass;
+        // The run's own cancellation is never tolerated: a stopping dashboard or a timeout ends the run.
+        var tolerated = caught is not null && tolerate?.Invoke(caught) == true && !cancellationToken.IsCancellationRequested;
+        var outcome = failure is not null ? (tolerated ? StepOutcome.Degraded : StepOutcome.Fail)
+            : scope.DegradedReason is not null ? StepOutcome.Degraded : StepOutcome.Pass;
         StepResult result;
         lock (_gate)
         {

@@ -69,6 +69,7 @@ public sealed class ProbeRunner(IResultsStore store, ProbeStatusFeed feed, TimeP
             Outcome = outcome,
             Message = message,
             Steps = steps,
+            Metrics = context.Metrics is { Count: > 0 } metrics ? metrics : null,
         };
         await store.CompleteRunAsync(completed, CancellationToken.None);
         feed.Publish(new RunCompletedEvent(completed));

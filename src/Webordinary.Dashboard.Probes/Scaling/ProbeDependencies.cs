@@ -11,10 +11,11 @@ public static class ProbeDependencies
         EcsServiceProbe.KindName,
         AlbTargetHealthProbe.KindName,
         HermesHealthProbe.KindName,
+        Sessions.ColdStartProbe.KindName,
+        Sessions.PersistenceProbe.KindName,
+        Sessions.ConcurrentSessionsProbe.KindName,
+        Sessions.RoutingProbe.KindName,
     };
 
     public static bool NeedsHermes(ProbeDefinition probe) => HermesKinds.Contains(probe.Kind);
-
-    /// <summary>Session-flow kinds register here too.</summary>
-    public static void AddHermesKind(string kind) => HermesKinds.Add(kind);
 }

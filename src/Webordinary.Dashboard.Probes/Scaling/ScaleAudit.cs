@@ -29,6 +29,9 @@ public enum ScaleOutcome
 
     /// <summary>The dashboard stopped before the rollout was seen to finish.</summary>
     Interrupted,
+
+    /// <summary>Replaced by a later change from the same actor (a probe parking what it warmed up).</summary>
+    Superseded,
 }
 
 /// <summary>One change of a service's desired count: who, when, what, why, and how it went.</summary>

@@ -67,7 +67,9 @@ public sealed class ServiceScaler(
         return found;
     }
 
-    public async Task<ScaleRequestResult> RequestAsync(string service, int desiredCount, ScaleReason reason, string actor, CancellationToken cancellationToken)
+    /// <param name="supersedeOwn">A change still in flight that <paramref name="actor"/> itself started is closed as Superseded instead of refusing.</param>
+    public async Task<ScaleRequestResult> RequestAsync(string service, int desiredCount, ScaleReason reason, string actor, CancellationToken cancellationToken,
+        bool supersedeOwn = false)
     {
         if (!IsAllowListed(service, out var max))
         {
@@ -82,8 +84,15 @@ public sealed class ServiceScaler(
         }
 
         RolloutProgress progress;
+        RolloutProgress? superseded = null;
         lock (_gate)
         {
+            if (_inFlight.TryGetValue(service, out var own) && supersedeOwn && own.Actor == actor && own.From >= 0)
+            {
+                superseded = own;
+                _inFlight.Remove(service);
+            }
+
             if (_inFlight.TryGetValue(service, out var busy))
             {
                 return new(ScaleRequestStatus.ChangeInFlight, service,
@@ -94,6 +103,12 @@ public sealed class ServiceScaler(
             // Claimed before any await, so a second click cannot slip in while ECS is being asked.
             progress = new RolloutProgress(ProbeRun.NewId(), actor, reason, -1, desiredCount, time.GetUtcNow(), "Requested");
             _inFlight[service] = progress;
+        }
+
+        if (superseded is not null)
+        {
+            await audit.CompleteAsync(superseded.AuditId, ScaleOutcome.Superseded, $"Superseded by a change to {desiredCount} from {actor}.",
+                time.GetUtcNow(), null, CancellationToken.None);
         }
 
         try

@@ -63,6 +63,9 @@ public sealed class SqliteDatabase(string databasePath, ILogger<SqliteDatabase> 
             paused_at INTEGER NOT NULL
         );
         """,
+        """
+        ALTER TABLE runs ADD COLUMN metrics TEXT NULL;
+        """,
     ];
 
     private readonly string _connectionString = new SqliteConnectionStringBuilder

@@ -35,7 +35,7 @@ public sealed class SqliteResultsStore(SqliteDatabase database, TimeProvider tim
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(
-            "UPDATE runs SET ended_at = @EndedAt, duration_ms = @DurationMs, outcome = @Outcome, message = @Message WHERE id = @Id;",
+            "UPDATE runs SET ended_at = @EndedAt, duration_ms = @DurationMs, outcome = @Outcome, message = @Message, metrics = @Metrics WHERE id = @Id;",
             RunRow.From(run), transaction);
         await connection.ExecuteAsync(InsertStepSql, run.Steps.Select(s => StepRow.From(run.Id, s)), transaction);
         await transaction.CommitAsync(cancellationToken);
@@ -67,7 +67,7 @@ public sealed class SqliteResultsStore(SqliteDatabase database, TimeProvider tim
     private const string SelectRunSql =
         """
         SELECT id AS Id, probe_id AS ProbeId, probe_kind AS ProbeKind, trigger AS Trigger, started_at AS StartedAt,
-               ended_at AS EndedAt, duration_ms AS DurationMs, outcome AS Outcome, message AS Message
+               ended_at AS EndedAt, duration_ms AS DurationMs, outcome AS Outcome, message AS Message, metrics AS Metrics
         FROM runs
         """;
 
@@ -109,6 +109,7 @@ public sealed class SqliteResultsStore(SqliteDatabase database, TimeProvider tim
         public double? DurationMs { get; init; }
         public string Outcome { get; init; } = "";
         public string? Message { get; init; }
+        public string? Metrics { get; init; }
 
         public static RunRow From(ProbeRun run) => new()
         {
@@ -121,13 +122,15 @@ public sealed class SqliteResultsStore(SqliteDatabase database, TimeProvider tim
             DurationMs = run.DurationMs,
             Outcome = run.Outcome.ToString(),
             Message = run.Message,
+            Metrics = run.Metrics is null ? null : System.Text.Json.JsonSerializer.Serialize(run.Metrics),
         };
 
         public ProbeRun ToRun(IReadOnlyList<StepResult> steps) => new(
             Id, ProbeId, ProbeKind, Enum.Parse<RunTrigger>(Trigger),
             DateTimeOffset.FromUnixTimeMilliseconds(StartedAt),
             EndedAt is { } ended ? DateTimeOffset.FromUnixTimeMilliseconds(ended) : null,
-            DurationMs, Enum.Parse<ProbeOutcome>(Outcome), Message, steps);
+            DurationMs, Enum.Parse<ProbeOutcome>(Outcome), Message, steps,
+            Metrics is null ? null : System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double>>(Metrics));
     }
 
     private sealed class StepRow

@@ -21,7 +21,8 @@ public sealed record RunDto(
     double? DurationMs,
     string Outcome,
     string? Message,
-    IReadOnlyList<StepDto> Steps);
+    IReadOnlyList<StepDto> Steps,
+    IReadOnlyDictionary<string, double>? Metrics);
 
 public sealed record TrendPointDto(DateTimeOffset StartedAt, double DurationMs, string Outcome);
 
@@ -56,7 +57,7 @@ public static class ContractMapping
 
     public static RunDto ToDto(this ProbeRun run) => new(run.Id, run.ProbeId, run.ProbeKind, run.Trigger.ToString(), run.StartedAt,
         run.EndedAt, run.DurationMs is { } ms ? Math.Round(ms, 1) : null, run.IsRunning ? "Running" : run.Outcome.ToString(),
-        run.Message, [.. run.Steps.Select(ToDto)]);
+        run.Message, [.. run.Steps.Select(ToDto)], run.Metrics);
 
     public static ProbeDto ToDto(this ProbeState state) => new(state.ProbeId, state.Kind, state.Schedule, state.Enabled,
         state.Status.ToString(), state.CurrentRun is not null, state.LastRun?.ToDto(), state.CurrentRun?.ToDto(),

@@ -148,3 +148,28 @@ public sealed class MotoClientTests(MotoFixture fixture) : IClassFixture<MotoFix
         Assert.Equal("ResourceNotFoundException", missing.ErrorCode);
     }
 }
+
+/// <summary>The session rows the flows write, find and remove, against moto's table (hash S + range N).</summary>
+public sealed class MotoSessionRowsTests(MotoFixture fixture) : IClassFixture<MotoFixture>
+{
+    [Fact]
+    public async Task Fallback_row_is_created_found_scanned_and_deleted_through_the_real_dynamodb_client()
+    {
+        var aws = new AwsClients(fixture.Moto.AwsSettings());
+        var rows = new Webordinary.Dashboard.Probes.Sessions.SessionRows(aws.DynamoDb, aws.Options, TimeProvider.System);
+        var sessionId = Webordinary.Dashboard.Probes.Sessions.HermesSessions.NewSessionId();
+
+        await rows.CreateAsync(sessionId, DateTimeOffset.UtcNow.AddMinutes(-1), CancellationToken.None);
+        var found = await rows.FindAsync(sessionId, CancellationToken.None);
+        var marked = await rows.FindMarkedAsync(CancellationToken.None);
+        var deleted = await rows.DeleteAsync(sessionId, CancellationToken.None);
+
+        var row = Assert.Single(found);
+        Assert.Equal("fallback", row["status"]);
+        Assert.True(row.ContainsKey("createdAt"));
+        var (_, expiresAt) = Assert.Single(marked, m => m.SessionId == sessionId);
+        Assert.True(expiresAt < DateTimeOffset.UtcNow);
+        Assert.Equal(1, deleted);
+        Assert.Empty(await rows.FindAsync(sessionId, CancellationToken.None));
+    }
+}

@@ -91,6 +91,12 @@ public sealed class DynamoDbCleanupTests : IAsyncLifetime
                     ? throw new PlatformCallException("dynamodb", "GetItem", "InternalServerError", "scripted failure", 500, "req-get")
                     : inner.GetItemAsync(table, key, cancellationToken);
 
+            public Task<IReadOnlyList<IReadOnlyDictionary<string, object>>> QueryAsync(string table, string hashKeyName, object hashKeyValue, int limit, CancellationToken cancellationToken) =>
+                inner.QueryAsync(table, hashKeyName, hashKeyValue, limit, cancellationToken);
+
+            public Task<IReadOnlyList<IReadOnlyDictionary<string, object>>> ScanByPrefixAsync(string table, string attributeName, string prefix, CancellationToken cancellationToken) =>
+                inner.ScanByPrefixAsync(table, attributeName, prefix, cancellationToken);
+
             public Task DeleteItemAsync(string table, IReadOnlyDictionary<string, object> key, CancellationToken cancellationToken) =>
                 Interlocked.Increment(ref script.DeleteCalls) <= script.ThrottleDeletes
                     ? throw new PlatformCallException("dynamodb", "DeleteItem", "ThrottlingException", "scripted throttle", 400, "req-delete")

@@ -1,0 +1,103 @@
+using Microsoft.Extensions.Options;
+using Webordinary.Dashboard.Platform;
+using Webordinary.Dashboard.Probes.Configuration;
+using Webordinary.Dashboard.Probes.Connectivity;
+using Webordinary.Dashboard.Probes.Running;
+
+namespace Webordinary.Dashboard.Probes.Sessions;
+
+/// <summary>What every session-flow probe needs, in one place: the Hermes contract, the session rows, the parked check.</summary>
+public sealed class SessionFlow(
+    IHttpClientFactory httpClients,
+    IAlbEndpoint alb,
+    SessionRows rows,
+    ParkedServiceCheck parked,
+    IOptions<AwsOptions> aws,
+    TimeProvider time)
+{
+    public SessionRows Rows => rows;
+
+    public ParkedServiceCheck Parked => parked;
+
+    public AwsOptions Aws => aws.Value;
+
+    public TimeProvider Time => time;
+
+    public (HermesSessions Hermes, HermesSessionOptions Options) For(ProbeDefinition definition)
+    {
+        var options = definition.Bind<HermesSessionOptions>();
+        return (new HermesSessions(httpClients, alb, options), options);
+    }
+
+    /// <summary>
+    /// First step of a flow: Hermes health through the ALB. Returns "up", or "parked" (the run is marked Parked),
+    /// or "down" (unreachable while it should run).
+    /// </summary>
+    /// <param name="allowDown">False: an unreachable Hermes that is not parked fails the run here.</param>
+    public async Task<HermesReachability> CheckHealthAsync(ProbeContext context, HermesSessions hermes, CancellationToken cancellationToken,
+        bool markParked = true, bool allowDown = false)
+    {
+        var healthy = await context.AttemptAsync("Hermes health via ALB", async step =>
+        {
+            var status = await hermes.StatusOfPathAsync(hermes.Options.HealthPath, step.CancellationToken);
+            step.Detail = $"HTTP {status}";
+            StepScope.Check(status == 200, $"{hermes.Options.HealthPath} answered HTTP {status}.", status);
+            return "up";
+        }, cancellationToken, hermes.Options.StepTimeout) is not null;
+        if (healthy)
+        {
+            return HermesReachability.Up;
+        }
+
+        if (await parked.IsParkedAsync(cancellationToken))
+        {
+            if (markParked)
+            {
+                context.Park(parked.ParkedMessage);
+            }
+
+            return HermesReachability.Parked;
+        }
+
+        if (!allowDown)
+        {
+            await context.StepAsync("Hermes reachable", _ => throw new HermesUnreachableException(
+                "Hermes does not answer its health check through the ALB and is not parked: it is down.", null), cancellationToken);
+        }
+
+        return HermesReachability.Down;
+    }
+
+    /// <summary>Cleanup: the session through Hermes (when it can be reached), then its rows in DynamoDB.</summary>
+    public async Task DeleteSessionAsync(ProbeContext context, HermesSessions hermes, string sessionId, bool throughApi)
+    {
+        if (throughApi)
+        {
+            await context.CleanupAsync("Delete session via API", async step =>
+            {
+                try
+                {
+                    step.Detail = await hermes.DeleteAsync(sessionId, step.CancellationToken) ? $"deleted {sessionId}" : $"{sessionId} was already gone";
+                }
+                catch (HermesUnreachableException exception)
+                {
+                    // The row below is what keeps the session; Hermes being away must not hide a clean removal.
+                    step.Degrade($"Hermes unreachable ({exception.Message}); the row is removed directly.");
+                }
+            });
+        }
+
+        await context.CleanupAsync("Delete session row in DynamoDB", async step =>
+        {
+            var deleted = await rows.DeleteAsync(sessionId, step.CancellationToken);
+            step.Detail = deleted == 0 ? "no row left" : $"deleted {deleted} row(s)";
+        });
+    }
+}
+
+public enum HermesReachability
+{
+    Up,
+    Parked,
+    Down,
+}
