@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Runtime;
 using Microsoft.Playwright;
 using Webordinary.Dashboard.Probes.Connectivity;
 using Webordinary.Dashboard.Probes.Feed;
@@ -33,6 +35,7 @@ public static class MemoryBenchmark
         using var runs = new RunCounter(host.Get<ProbeStatusFeed>());
         await using var chromium = await Chromium.LaunchAsync();
         await using var browserContext = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = host.BaseAddress.ToString() });
+        var opening = ProcessReading.Now();
         for (var i = 0; i < Pages; i++)
         {
             await Chromium.OpenOverviewAsync(browserContext, Probes);
@@ -42,7 +45,7 @@ public static class MemoryBenchmark
         context.Log($"memory: {Pages} circuits up; waiting for {RunsAfterCircuitsUp} more runs of each of {Probes} probes");
         await runs.EveryProbeRunsAgainAsync(ProbeIds, RunsAfterCircuitsUp).WaitAsync(SettleTimeout);
         var settled = ProcessReading.Now();
-        var settleSeconds = System.Diagnostics.Stopwatch.GetElapsedTime(circuitsUp.Timestamp, settled.Timestamp).TotalSeconds;
+        var settleSeconds = Stopwatch.GetElapsedTime(circuitsUp.Timestamp, settled.Timestamp).TotalSeconds;
         var heap = GC.GetTotalMemory(forceFullCollection: true);
         var committed = GC.GetGCMemoryInfo().TotalCommittedBytes;
         var afterGc = ProcessReading.Now();
@@ -50,7 +53,7 @@ public static class MemoryBenchmark
 
         var measured = $"RSS {Stats.Mb(settled.Rss)} (after a full GC {Stats.Mb(afterGc.Rss)}); managed heap {Stats.Mb(heap)} after a full GC, GC committed {Stats.Mb(committed)}";
         var notes = $"RSS is this process: dashboard host + benchmark harness + Playwright's .NET client objects (Chromium runs in separate processes, not counted); "
-            + $"harness alone before the host started: {Stats.Mb(baseline.Rss)}; server GC as in the app; measured {settleSeconds:0} s after the circuits came up; "
+            + $"harness alone before the host started: {Stats.Mb(baseline.Rss)}; {(GCSettings.IsServerGC ? "server GC as in the app" : "workstation GC (DOTNET_gcServer=0), unlike the app")}; {Pages} circuits opened one after another in {Stopwatch.GetElapsedTime(opening.Timestamp, circuitsUp.Timestamp).TotalSeconds:0} s, measured {settleSeconds:0} s after; "
             + $"host CPU meanwhile {ProcessReading.CpuPercent(circuitsUp, settled):0}% of a core";
         return [new BenchmarkRow(Name, $"{Probes} probes (5 s interval), {Pages} circuits", measured, "RSS <= 200 MB",
             BenchmarkRow.YesNo(settled.Rss <= TargetBytes), notes)];

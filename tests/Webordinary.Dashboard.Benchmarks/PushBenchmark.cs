@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Webordinary.Dashboard.Api;
 using Webordinary.Dashboard.Hubs;
 using Webordinary.Dashboard.Probes.Connectivity;
@@ -32,7 +34,9 @@ public static class PushBenchmark
         var settings = DashboardHost.BaseSettings();
         // No interval: the probe runs only when the benchmark runs it.
         DashboardHost.AddProbe(settings, ProbeId, CloudWatchHeartbeatProbe.KindName);
-        await using var host = await DashboardHost.StartAsync(settings);
+        await using var host = await DashboardHost.StartAsync(settings,
+            configureServices: s => s.AddSingleton<SendTimings>().AddSingleton<HubLifetimeManager<StatusHub>>(sp => sp.GetRequiredService<SendTimings>()));
+        var sends = host.Get<SendTimings>();
         var storedAt = new ConcurrentDictionary<string, long>();
         using var stored = host.Get<ProbeStatusFeed>().Subscribe(e =>
         {
@@ -52,7 +56,7 @@ public static class PushBenchmark
                 var connectTime = Stopwatch.StartNew();
                 await ConnectAsync(host, clients, count, current);
                 context.Log($"push: {count} client(s) connected in {connectTime.Elapsed.TotalSeconds:0.0} s");
-                rows.Add(await MeasureAsync(context, host, count, current, storedAt, connectTime.Elapsed));
+                rows.Add(await MeasureAsync(context, host, count, current, storedAt, sends, connectTime.Elapsed));
             }
         }
         finally
@@ -90,10 +94,12 @@ public static class PushBenchmark
     }
 
     private static async Task<BenchmarkRow> MeasureAsync(BenchmarkContext context, DashboardHost host, int count, CurrentRound current,
-        ConcurrentDictionary<string, long> storedAt, TimeSpan connectTime)
+        ConcurrentDictionary<string, long> storedAt, SendTimings sends, TimeSpan connectTime)
     {
         var runs = context.Quick ? 10 : count switch { <= 1 => 50, <= 100 => 40, _ => 30 };
         var latencies = new List<double>();
+        var queued = new List<double>();
+        var fanOut = new List<double>();
         var fastestClient = new List<double>();
         var slowestClient = new List<double>();
         var gcPauseBefore = GC.GetTotalPauseDuration();
@@ -130,6 +136,9 @@ public static class PushBenchmark
             var stored = storedAt[run.Id];
             var deliveries = round.Arrivals.Select(at => Stats.ElapsedMs(stored, at)).ToList();
             latencies.AddRange(deliveries);
+            var (began, sent) = sends.RunCompleted[run.Id];
+            queued.Add(Stats.ElapsedMs(stored, began));
+            fanOut.Add(Stats.ElapsedMs(began, sent));
             fastestClient.Add(deliveries.Min());
             slowestClient.Add(deliveries.Max());
             measured++;
@@ -140,6 +149,7 @@ public static class PushBenchmark
         var p99 = Stats.Percentile(latencies, 99);
         var targeted = count == TargetClients;
         var notes = $"{measured} runs × {count} = {latencies.Count} deliveries after {WarmupRuns} warm-up runs; "
+            + $"server side per run: RunCompleted broadcast began {Stats.Summary(queued, 50, 100)} after stored, handed to all connections {Stats.Summary(fanOut, 50, 100)} later; "
             + $"per run, first client {Stats.Summary(fastestClient, 50, 100)}, last client {Stats.Summary(slowestClient, 50, 100)}; "
             + $"GC meanwhile: {GC.CollectionCount(0) - collectionsBefore[0]}/{GC.CollectionCount(1) - collectionsBefore[1]}/{GC.CollectionCount(2) - collectionsBefore[2]} gen0/1/2 collections, "
             + $"{(GC.GetTotalPauseDuration() - gcPauseBefore).TotalMilliseconds:0} ms paused; {ThreadPool.ThreadCount} pool threads; "
