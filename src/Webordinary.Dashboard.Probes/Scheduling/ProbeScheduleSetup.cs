@@ -19,13 +19,16 @@ internal sealed class ProbeScheduleSetup(
     ILogger<ProbeScheduleSetup> logger) : IHostedService
 {
     /// <summary>First runs are spread out a little so start-up does not hit the platform all at once.</summary>
-    private static readonly TimeSpan StartStagger = TimeSpan.FromMilliseconds(300);
+    private static readonly TimeSpan MaxStartStagger = TimeSpan.FromMilliseconds(300);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await store.InitializeAsync(cancellationToken);
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         var firstRun = time.GetUtcNow().AddSeconds(1);
+        // Spread over at most the shortest interval, so with many probes every one has run within one interval.
+        var shortest = catalog.Definitions.Select(d => d.Settings.Interval ?? TimeSpan.FromMinutes(1)).DefaultIfEmpty(TimeSpan.FromMinutes(1)).Min();
+        var stagger = TimeSpan.FromTicks(Math.Min(MaxStartStagger.Ticks, shortest.Ticks / Math.Max(1, catalog.Definitions.Count)));
         foreach (var (definition, index) in catalog.Definitions.Select((d, i) => (d, i)))
         {
             var recent = await store.GetRunsAsync(definition.Id, ProbeStatusFeed.TrendLength, null, cancellationToken);
@@ -45,7 +48,7 @@ internal sealed class ProbeScheduleSetup(
             var trigger = TriggerBuilder.Create()
                 .WithIdentity(definition.Id, ProbeJob.Group)
                 .ForJob(job)
-                .StartAt(firstRun + StartStagger * index)
+                .StartAt(firstRun + stagger * index)
                 // A fire more than 5 s late (the previous run overran) is skipped rather than run late.
                 .WithMisfireThreshold(TimeSpan.FromSeconds(5));
             trigger = definition.Settings.Cron is { Length: > 0 } cron

@@ -96,6 +96,7 @@ public sealed class OverviewTests
         context.Services.AddSingleton(feed);
         context.Services.AddSingleton<IProbeTriggers>(triggers);
         context.Services.AddSingleton(TimeProvider.System);
+        context.Services.AddScoped<Webordinary.Dashboard.Components.Controls.UiClock>();
         context.Services.AddSingleton<Webordinary.Dashboard.Platform.IPlatformStatus>(new NoProblem());
         return context;
     }

@@ -12,10 +12,9 @@ namespace Webordinary.Dashboard.Components.Pages;
 public sealed partial class Overview : IDisposable
 {
     private IReadOnlyList<ProbeState> _probes = [];
-    private DateTimeOffset _now;
     private IDisposable? _subscription;
-    private ITimer? _clock;
     private bool _runAllBusy;
+    private int _refreshQueued;
 
     [Inject]
     public required ProbeStatusFeed Feed { get; init; }
@@ -27,9 +26,6 @@ public sealed partial class Overview : IDisposable
     public required ISnackbar Snackbar { get; init; }
 
     [Inject]
-    public required TimeProvider Time { get; init; }
-
-    [Inject]
     public required IPlatformStatus PlatformStatus { get; init; }
 
     private IEnumerable<(ProbeOutcome Outcome, int Count)> Summary =>
@@ -38,17 +34,23 @@ public sealed partial class Overview : IDisposable
     protected override void OnInitialized()
     {
         // Subscribe before reading the snapshot so nothing falls between the two.
-        _subscription = Feed.Subscribe(_ => InvokeAsync(Refresh));
+        _subscription = Feed.Subscribe(_ => QueueRefresh());
         _probes = Feed.GetSnapshot();
-        _now = Time.GetUtcNow();
-        // One clock for the page keeps every "x s ago" current.
-        _clock = Time.CreateTimer(_ => InvokeAsync(Refresh), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>A burst of feed events (many probes, many steps) costs one render, not one each.</summary>
+    private void QueueRefresh()
+    {
+        if (Interlocked.Exchange(ref _refreshQueued, 1) == 0)
+        {
+            _ = InvokeAsync(Refresh);
+        }
     }
 
     private void Refresh()
     {
+        Volatile.Write(ref _refreshQueued, 0);
         _probes = Feed.GetSnapshot();
-        _now = Time.GetUtcNow();
         StateHasChanged();
     }
 
@@ -78,6 +80,5 @@ public sealed partial class Overview : IDisposable
     public void Dispose()
     {
         _subscription?.Dispose();
-        _clock?.Dispose();
     }
 }

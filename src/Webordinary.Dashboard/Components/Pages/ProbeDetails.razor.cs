@@ -19,9 +19,7 @@ public sealed partial class ProbeDetails : IDisposable
     private IReadOnlyList<ProbeRun> _runs = [];
     private DateTimeOffset? _pageCursor;
     private int _total;
-    private DateTimeOffset _now;
     private IDisposable? _subscription;
-    private ITimer? _clock;
 
     [Parameter]
     public string ProbeId { get; set; } = "";
@@ -38,23 +36,14 @@ public sealed partial class ProbeDetails : IDisposable
     [Inject]
     public required ISnackbar Snackbar { get; init; }
 
-    [Inject]
-    public required TimeProvider Time { get; init; }
-
     protected override void OnInitialized()
     {
         _subscription = Feed.Subscribe(OnFeedEvent);
-        _clock = Time.CreateTimer(_ => InvokeAsync(() =>
-        {
-            _now = Time.GetUtcNow();
-            StateHasChanged();
-        }), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
     protected override async Task OnParametersSetAsync()
     {
         _state = Feed.Get(ProbeId);
-        _now = Time.GetUtcNow();
         _newerCursors.Clear();
         _pageCursor = null;
         await LoadPageAsync();
@@ -117,6 +106,5 @@ public sealed partial class ProbeDetails : IDisposable
     public void Dispose()
     {
         _subscription?.Dispose();
-        _clock?.Dispose();
     }
 }
