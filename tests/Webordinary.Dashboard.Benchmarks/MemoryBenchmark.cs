@@ -53,7 +53,7 @@ public static class MemoryBenchmark
 
         var measured = $"RSS {Stats.Mb(settled.Rss)} (after a full GC {Stats.Mb(afterGc.Rss)}); managed heap {Stats.Mb(heap)} after a full GC, GC committed {Stats.Mb(committed)}";
         var notes = $"RSS is this process: dashboard host + benchmark harness + Playwright's .NET client objects (Chromium runs in separate processes, not counted); "
-            + $"harness alone before the host started: {Stats.Mb(baseline.Rss)}; {(GCSettings.IsServerGC ? "server GC as in the app" : "workstation GC (DOTNET_gcServer=0), unlike the app")}; {Pages} circuits opened one after another in {Stopwatch.GetElapsedTime(opening.Timestamp, circuitsUp.Timestamp).TotalSeconds:0} s, measured {settleSeconds:0} s after; "
+            + $"harness alone before the host started: {Stats.Mb(baseline.Rss)}; {(GCSettings.IsServerGC ? "server GC (DOTNET_gcServer=1), unlike the app" : "workstation GC as in the app")}; {Pages} circuits opened one after another in {Stopwatch.GetElapsedTime(opening.Timestamp, circuitsUp.Timestamp).TotalSeconds:0} s, measured {settleSeconds:0} s after; "
             + $"host CPU meanwhile {ProcessReading.CpuPercent(circuitsUp, settled):0}% of a core";
         return [new BenchmarkRow(Name, $"{Probes} probes (5 s interval), {Pages} circuits", measured, "RSS <= 200 MB",
             BenchmarkRow.YesNo(settled.Rss <= TargetBytes), notes)];

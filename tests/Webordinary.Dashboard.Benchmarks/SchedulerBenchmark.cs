@@ -92,7 +92,7 @@ public static class SchedulerBenchmark
             + $"CPU {cpu:0.0}% of a core (last {SteadyWindow.TotalSeconds:0} s: {cpuSteady:0.0}%); "
             + $"RSS peak {Stats.Mb(readings.Max(r => r.Rss))}, end {Stats.Mb(last.Rss)}";
         var notes = $"{duration.TotalSeconds:0} s window{(context.Quick ? " (--quick)" : "")} from host started (startup {startupTime.TotalSeconds:0.0} s not counted); "
-            + $"{activeProbes}/{probes} probes had reached their first fire by the end (start stagger 300 ms × index); "
+            + $"{activeProbes}/{probes} probes had reached their first fire by the end (start stagger min(300 ms, shortest interval / P) × index); "
             + $"runs started {recorded.Length}, {fires.Unmatched} outside any checked fire; RunStarted published after StartedAt {Stats.Summary(publishDelays, 50, 99, 100)}";
         return [new BenchmarkRow(Name, $"P = {probes} probes, 10 s interval, {duration.TotalSeconds:0} s",
             measured, $"no missed fire, CPU <= {TargetCpuPercent:0}% of a core{(probes == TargetProbes ? "" : " (target set for P = 500)")}",

@@ -47,7 +47,8 @@ internal sealed class ServiceMonitor(
                 }
 
                 var scalable = scaler.IsAllowListed(service.Name, out var max);
-                states.Add(new ServiceState(service, targets, scalable, max, scaler.InFlight(service.Name)));
+                var tasks = service.RunningCount + service.PendingCount > 0 ? await TryTasksAsync(target.Cluster, service.Name, cancellationToken) : [];
+                states.Add(new ServiceState(service, targets, scalable, max, scaler.InFlight(service.Name), tasks));
             }
 
             var rollouts = await scaler.ObserveAsync(states, cancellationToken);
@@ -60,6 +61,20 @@ internal sealed class ServiceMonitor(
             logger.LogWarning("Reading the services failed: {Error}", exception.Message);
             feed.Publish(feed.Current with { Error = $"{exception.ErrorCode}: {exception.ErrorMessage}" + (exception.RequestId is null ? "" : $" (request {exception.RequestId})") });
             return scaler.AnyInFlight;
+        }
+    }
+
+    /// <summary>Task health is shown when ECS gives it; without it the counts still show.</summary>
+    private async Task<IReadOnlyList<EcsTask>?> TryTasksAsync(string cluster, string service, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ecs.ListServiceTasksAsync(cluster, service, cancellationToken);
+        }
+        catch (PlatformCallException exception)
+        {
+            logger.LogDebug("Tasks of {Service} unavailable: {Error}", service, exception.Message);
+            return null;
         }
     }
 

@@ -11,7 +11,8 @@ public sealed record ServiceState(
     IReadOnlyList<TargetHealth>? Targets,
     bool Scalable,
     int MaxDesiredCount,
-    RolloutProgress? Rollout)
+    RolloutProgress? Rollout,
+    IReadOnlyList<EcsTask>? Tasks = null)
 {
     public int HealthyTargets => Targets?.Count(t => t.State == "healthy") ?? 0;
 

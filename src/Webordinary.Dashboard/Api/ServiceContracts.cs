@@ -9,6 +9,8 @@ public sealed record TargetDto(string Id, int Port, string State, string? Reason
 
 public sealed record ServiceEventDto(DateTimeOffset At, string Message);
 
+public sealed record TaskDto(string Arn, string LastStatus, string DesiredStatus, string? HealthStatus, DateTimeOffset? StartedAt);
+
 public sealed record RolloutDto(int From, int To, DateTimeOffset StartedAt, double ElapsedMs, string Phase, string Actor, string Reason);
 
 public sealed record DependentProbeDto(string Id, string Status);
@@ -24,6 +26,7 @@ public sealed record ServiceDto(
     bool Steady,
     int? HealthyTargets,
     IReadOnlyList<TargetDto>? Targets,
+    IReadOnlyList<TaskDto>? Tasks,
     IReadOnlyList<ServiceEventDto> Events,
     bool Scalable,
     int MaxDesiredCount,
@@ -56,6 +59,7 @@ public static class ServiceViews
         state.Service.Deployments.FirstOrDefault(d => d.Status == "PRIMARY")?.RolloutState, state.IsParked, state.IsSteady,
         state.Targets is null ? null : state.HealthyTargets,
         state.Targets?.Select(t => new TargetDto(t.TargetId, t.Port, t.State, t.Reason)).ToList(),
+        state.Tasks?.Select(t => new TaskDto(t.Arn, t.LastStatus, t.DesiredStatus, t.HealthStatus, t.StartedAt)).ToList(),
         [.. state.Service.Events.Take(5).Select(e => new ServiceEventDto(e.CreatedAt, e.Message))],
         state.Scalable, state.MaxDesiredCount,
         state.Rollout is { } r ? new RolloutDto(r.From, r.To, r.StartedAt, (now - r.StartedAt).TotalMilliseconds, r.Phase, r.Actor, r.Reason.ToString()) : null,

@@ -39,6 +39,7 @@ public sealed class ScalingTests
         Assert.Equal(ScaleRequestStatus.Accepted, result.Status);
         Assert.Equal((0, 1), (result.From, result.To));
         Assert.True(steady.Hermes()!.IsSteady);
+        Assert.Equal(["RUNNING"], (await host.Get<ServiceStatusFeed>().WaitForAsync(s => s.Hermes()?.Tasks is { Count: 1 })).Hermes()!.Tasks!.Select(t => t.LastStatus));
         lock (phases)
         {
             Assert.Contains(phases, p => p.StartsWith("Starting:"));

@@ -15,6 +15,10 @@ public sealed partial class Overview : IDisposable
     private IDisposable? _subscription;
     private bool _runAllBusy;
     private int _refreshQueued;
+    private long _lastRefresh;
+
+    /// <summary>At most this many renders a second per page, however busy the feed: a burst costs one render.</summary>
+    private static readonly TimeSpan MinRenderInterval = TimeSpan.FromMilliseconds(100);
 
     [Inject]
     public required ProbeStatusFeed Feed { get; init; }
@@ -38,17 +42,32 @@ public sealed partial class Overview : IDisposable
         _probes = Feed.GetSnapshot();
     }
 
-    /// <summary>A burst of feed events (many probes, many steps) costs one render, not one each.</summary>
+    /// <summary>
+    /// A lone event renders at once; a burst (many probes, many steps) renders at most every
+    /// <see cref="MinRenderInterval"/>, showing the latest state.
+    /// </summary>
     private void QueueRefresh()
     {
         if (Interlocked.Exchange(ref _refreshQueued, 1) == 0)
         {
-            _ = InvokeAsync(Refresh);
+            _ = RefreshSoonAsync();
         }
+    }
+
+    private async Task RefreshSoonAsync()
+    {
+        var wait = MinRenderInterval - System.Diagnostics.Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastRefresh));
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+
+        await InvokeAsync(Refresh);
     }
 
     private void Refresh()
     {
+        Interlocked.Exchange(ref _lastRefresh, System.Diagnostics.Stopwatch.GetTimestamp());
         Volatile.Write(ref _refreshQueued, 0);
         _probes = Feed.GetSnapshot();
         StateHasChanged();
