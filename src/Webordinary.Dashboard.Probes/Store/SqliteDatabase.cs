@@ -66,6 +66,29 @@ public sealed class SqliteDatabase(string databasePath, ILogger<SqliteDatabase> 
         """
         ALTER TABLE runs ADD COLUMN metrics TEXT NULL;
         """,
+        """
+        CREATE TABLE rollups (
+            probe_id TEXT NOT NULL,
+            resolution TEXT NOT NULL,
+            bucket_start INTEGER NOT NULL,
+            runs INTEGER NOT NULL,
+            passes INTEGER NOT NULL,
+            degraded INTEGER NOT NULL,
+            fails INTEGER NOT NULL,
+            parked INTEGER NOT NULL,
+            parked_ms REAL NOT NULL,
+            p50_ms REAL NULL,
+            p95_ms REAL NULL,
+            max_ms REAL NULL,
+            step_stats TEXT NULL,
+            PRIMARY KEY (probe_id, resolution, bucket_start)
+        ) WITHOUT ROWID;
+        CREATE TABLE history_marks (
+            name TEXT PRIMARY KEY,
+            at INTEGER NOT NULL
+        );
+        CREATE INDEX ix_runs_started ON runs (started_at);
+        """,
     ];
 
     private readonly string _connectionString = new SqliteConnectionStringBuilder

@@ -47,6 +47,10 @@ public sealed record RunSkippedDto(string ProbeId, string Reason, double? RetryA
 
 public sealed record RunAllResultDto(IReadOnlyList<RunAcceptedDto> Accepted, IReadOnlyList<RunSkippedDto> Skipped);
 
+public sealed record UptimeWindowDto(string Window, double? Uptime, int Runs, int Failed, int Parked);
+
+public sealed record UptimeDto(string ProbeId, IReadOnlyList<UptimeWindowDto> Windows);
+
 public sealed record FaultDto(string Mode, int LatencyMs, double ErrorRate);
 
 public static class ContractMapping

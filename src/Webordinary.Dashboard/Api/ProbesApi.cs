@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Webordinary.Dashboard.Probes.Feed;
+using Webordinary.Dashboard.Probes.History;
 using Webordinary.Dashboard.Probes.Scheduling;
 using Webordinary.Dashboard.Probes.Store;
 
@@ -21,6 +22,7 @@ public static class ProbesApi
         api.MapPost("/probes/run-all", RunAllAsync);
         api.MapPost("/probes/{id}/run", RunNowAsync);
         api.MapGet("/runs/{runId}", GetRunAsync);
+        api.MapGet("/probes/{id}/uptime", GetUptimeAsync);
         return endpoints;
     }
 
@@ -60,6 +62,18 @@ public static class ProbesApi
         await store.GetRunAsync(runId, cancellationToken) is { } run
             ? TypedResults.Ok(run.ToDto())
             : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown run", detail: $"No run has id '{runId}'.");
+
+    /// <summary>Uptime over 24 h, 7 d, 30 d and 365 d; parked runs are not counted; null where nothing was counted.</summary>
+    private static async Task<Results<Ok<UptimeDto>, ProblemHttpResult>> GetUptimeAsync(string id, ProbeStatusFeed feed, HistoryStore history, CancellationToken cancellationToken)
+    {
+        if (feed.Get(id) is not { } state)
+        {
+            return UnknownProbe(id);
+        }
+
+        var windows = await history.GetUptimeAsync(state.ProbeId, cancellationToken);
+        return TypedResults.Ok(new UptimeDto(state.ProbeId, [.. windows.Select(w => new UptimeWindowDto(w.Window, w.Uptime, w.Runs, w.Failed, w.Parked))]));
+    }
 
     private static async Task<IResult> RunNowAsync(string id, IProbeTriggers triggers, HttpContext http, CancellationToken cancellationToken)
     {

@@ -8,6 +8,7 @@ using Webordinary.Dashboard.Components;
 using Webordinary.Dashboard.Hubs;
 using Webordinary.Dashboard.Platform;
 using Webordinary.Dashboard.Probes;
+using Webordinary.Dashboard.Probes.History;
 using Webordinary.Dashboard.Probes.Scaling;
 using Webordinary.Dashboard.Sandbox;
 
@@ -24,6 +25,7 @@ public static class DashboardHostingExtensions
         builder.AddPlatform();
         builder.AddProbes();
         builder.AddScaling();
+        builder.AddHistory();
 
         var services = builder.Services;
         services.AddRazorComponents().AddInteractiveServerComponents();

@@ -135,6 +135,22 @@ public sealed class ApiTests(ApiHost fixture) : IClassFixture<ApiHost>
     }
 
     [Fact]
+    public async Task Uptime_lists_the_four_windows_and_an_unknown_probe_is_404()
+    {
+        using var recorder = new FeedRecorder(fixture.Host.Get<ProbeStatusFeed>());
+        await fixture.Host.RunProbeAsync("hermes");
+
+        var uptime = await _client.GetFromJsonAsync<JsonElement>("api/probes/hermes/uptime");
+        var missing = await _client.GetAsync("api/probes/nope/uptime");
+
+        Assert.Equal(["24h", "7d", "30d", "365d"], uptime.GetProperty("windows").EnumerateArray().Select(w => w.GetProperty("window").GetString()));
+        var day = uptime.GetProperty("windows")[0];
+        Assert.True(day.GetProperty("runs").GetInt32() >= 1);
+        Assert.Equal(1.0, day.GetProperty("uptime").GetDouble());
+        await AssertProblemAsync(missing, HttpStatusCode.NotFound, "nope");
+    }
+
+    [Fact]
     public async Task Health_and_alive_answer_healthy()
     {
         Assert.Equal("Healthy", await _client.GetStringAsync("health"));

@@ -1,0 +1,294 @@
+using System.Text.Json;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using Webordinary.Dashboard.Probes.Model;
+using Webordinary.Dashboard.Probes.Store;
+
+namespace Webordinary.Dashboard.Probes.History;
+
+public sealed record CompactionResult(int HoursRolledUp, int DaysRolledUp, int RawRunsDeleted, int HourlyRowsDeleted, int DailyRowsDeleted);
+
+/// <summary>
+/// Keeps the database small for years: rolls closed hours and days of raw runs up into <c>rollups</c> (one write
+/// transaction per bucket, which also moves the bucket's watermark, so an interrupted compaction resumes without
+/// double counting), then deletes raw runs and hourly rollups past their retention — never before they were rolled up.
+/// </summary>
+public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOptions> options, TimeProvider time)
+{
+    /// <summary>A bucket is rolled up only when no run that started in it can still be running (the longest probe timeout is 30 min).</summary>
+    public static readonly TimeSpan SettleTime = TimeSpan.FromMinutes(35);
+
+    private const string HourDone = "hour.done";
+    private const string DayDone = "day.done";
+    private const string RawDeletedBefore = "raw.deleted-before";
+    private const string HourDeletedBefore = "hour.deleted-before";
+
+    public async Task<CompactionResult> CompactAsync(CancellationToken cancellationToken)
+    {
+        await database.MigrateAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var hours = await RollUpAsync(RollupResolution.Hour, now, cancellationToken);
+        var days = await RollUpAsync(RollupResolution.Day, now, cancellationToken);
+        var (raw, hourly, daily) = await ApplyRetentionAsync(now, cancellationToken);
+        return new CompactionResult(hours, days, raw, hourly, daily);
+    }
+
+    private async Task<int> RollUpAsync(RollupResolution resolution, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var length = resolution == RollupResolution.Hour ? TimeSpan.FromHours(1) : TimeSpan.FromDays(1);
+        var mark = resolution == RollupResolution.Hour ? HourDone : DayDone;
+        var closedBefore = Floor(now - SettleTime, length);
+        var rolled = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var batch = await database.WriteAsync(async connection =>
+            {
+                var done = 0;
+                for (var i = 0; i < Math.Max(1, options.Value.BucketsPerBatch); i++)
+                {
+                    var next = await NextBucketAsync(connection, mark, length);
+                    if (next is not { } bucket || bucket + length > closedBefore)
+                    {
+                        // Nothing left to roll up before closedBefore: everything up to there is done.
+                        if (await MarkAsync(connection, mark) < closedBefore && (next is null || next >= closedBefore))
+                        {
+                            await SetMarkAsync(connection, mark, closedBefore, null);
+                        }
+
+                        break;
+                    }
+
+                    await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+                    var runs = await LoadRunsAsync(connection, bucket, bucket + length, transaction);
+                    foreach (var probe in runs.GroupBy(r => r.ProbeId))
+                    {
+                        await connection.ExecuteAsync(UpsertRollupSql, RollupRow.From(Rollup.From(probe.Key, resolution, bucket, length, [.. probe])), transaction);
+                    }
+
+                    await SetMarkAsync(connection, mark, bucket + length, transaction);
+                    await transaction.CommitAsync(cancellationToken);
+                    done++;
+                }
+
+                return done;
+            }, cancellationToken);
+            rolled += batch;
+            if (batch < Math.Max(1, options.Value.BucketsPerBatch))
+            {
+                break;
+            }
+        }
+
+        return rolled;
+    }
+
+    /// <summary>The next bucket to roll up: the watermark, or (skipping empty stretches) the bucket of the next run.</summary>
+    private static async Task<DateTimeOffset?> NextBucketAsync(SqliteConnection connection, string mark, TimeSpan length)
+    {
+        var done = await connection.ExecuteScalarAsync<long?>("SELECT at FROM history_marks WHERE name = @mark;", new { mark });
+        var nextRun = await connection.ExecuteScalarAsync<long?>(
+            "SELECT MIN(started_at) FROM runs WHERE started_at >= @from;", new { from = done ?? long.MinValue });
+        if (nextRun is null)
+        {
+            return null;
+        }
+
+        return Floor(DateTimeOffset.FromUnixTimeMilliseconds(nextRun.Value), length);
+    }
+
+    private async Task<(int Raw, int Hourly, int Daily)> ApplyRetentionAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var day = TimeSpan.FromDays(1);
+        return await database.WriteAsync(async connection =>
+        {
+            var hourDone = await MarkAsync(connection, HourDone);
+            var dayDone = await MarkAsync(connection, DayDone);
+            var raw = 0;
+            var hourly = 0;
+            var daily = 0;
+
+            // Raw runs go only once both their hour and their day are rolled up.
+            var rawCutoff = Min(Floor(now - options.Value.RawRetention, day), Floor(Min(hourDone, dayDone), day));
+            if (rawCutoff > DateTimeOffset.UnixEpoch)
+            {
+                raw = await DeleteInBatchesAsync(connection,
+                    "DELETE FROM runs WHERE rowid IN (SELECT rowid FROM runs WHERE started_at < @cutoff AND ended_at IS NOT NULL LIMIT 2000);",
+                    rawCutoff, cancellationToken);
+                await SetMarkAsync(connection, RawDeletedBefore, Max(rawCutoff, await MarkAsync(connection, RawDeletedBefore)), null);
+            }
+
+            var hourCutoff = Min(Floor(now - options.Value.HourlyRetention, day), Floor(dayDone, day));
+            if (hourCutoff > DateTimeOffset.UnixEpoch)
+            {
+                hourly = await connection.ExecuteAsync("DELETE FROM rollups WHERE resolution = 'Hour' AND bucket_start < @cutoff;",
+                    new { cutoff = hourCutoff.ToUnixTimeMilliseconds() });
+                await SetMarkAsync(connection, HourDeletedBefore, Max(hourCutoff, await MarkAsync(connection, HourDeletedBefore)), null);
+            }
+
+            if (options.Value.DailyRetention is { } dailyRetention)
+            {
+                daily = await connection.ExecuteAsync("DELETE FROM rollups WHERE resolution = 'Day' AND bucket_start < @cutoff;",
+                    new { cutoff = Floor(now - dailyRetention, day).ToUnixTimeMilliseconds() });
+            }
+
+            return (raw, hourly, daily);
+        }, cancellationToken);
+    }
+
+    /// <summary>Uptime over 24 h, 7 d, 30 d and 365 d: raw runs where they are kept, then hourly, then daily rollups.</summary>
+    public async Task<IReadOnlyList<UptimeWindow>> GetUptimeAsync(string probeId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var rawFrom = await MarkAsync(connection, RawDeletedBefore);
+        var hourFrom = await MarkAsync(connection, HourDeletedBefore);
+        var windows = new List<UptimeWindow>();
+        foreach (var (name, length) in new[] { ("24h", TimeSpan.FromHours(24)), ("7d", TimeSpan.FromDays(7)), ("30d", TimeSpan.FromDays(30)), ("365d", TimeSpan.FromDays(365)) })
+        {
+            var start = now - length;
+            var counts = await connection.QuerySingleAsync<Counts>(
+                """
+                SELECT COUNT(*) AS Runs,
+                       COALESCE(SUM(outcome IN ('Pass', 'Degraded')), 0) AS Up,
+                       COALESCE(SUM(outcome = 'Fail'), 0) AS Failed,
+                       COALESCE(SUM(outcome = 'Parked'), 0) AS Parked
+                FROM runs WHERE probe_id = @probeId AND ended_at IS NOT NULL AND started_at >= @from AND started_at <= @to;
+                """, new { probeId, from = Max(start, rawFrom).ToUnixTimeMilliseconds(), to = now.ToUnixTimeMilliseconds() });
+            if (start < rawFrom)
+            {
+                counts += await RollupCountsAsync(connection, probeId, "Hour", Max(Ceiling(start, TimeSpan.FromHours(1)), hourFrom), rawFrom);
+            }
+
+            if (start < hourFrom)
+            {
+                counts += await RollupCountsAsync(connection, probeId, "Day", Ceiling(start, TimeSpan.FromDays(1)), hourFrom);
+            }
+
+            var counted = counts.Runs - counts.Parked;
+            windows.Add(new UptimeWindow(name, length, counted == 0 ? null : (double)counts.Up / counted, (int)counts.Runs, (int)counts.Failed, (int)counts.Parked));
+        }
+
+        return windows;
+    }
+
+    public async Task<IReadOnlyList<Rollup>> GetRollupsAsync(string probeId, RollupResolution resolution, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<RollupRow>(
+            """
+            SELECT probe_id AS ProbeId, resolution AS Resolution, bucket_start AS BucketStart, runs AS Runs, passes AS Passes, degraded AS Degraded,
+                   fails AS Fails, parked AS Parked, parked_ms AS ParkedMs, p50_ms AS P50Ms, p95_ms AS P95Ms, max_ms AS MaxMs, step_stats AS StepStats
+            FROM rollups WHERE probe_id = @probeId AND resolution = @resolution AND bucket_start >= @from AND bucket_start < @to ORDER BY bucket_start;
+            """, new { probeId, resolution = resolution.ToString(), from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds() });
+        return [.. rows.Select(r => r.ToRollup())];
+    }
+
+    private static async Task<Counts> RollupCountsAsync(SqliteConnection connection, string probeId, string resolution, DateTimeOffset from, DateTimeOffset to) =>
+        from >= to
+            ? new Counts()
+            : await connection.QuerySingleAsync<Counts>(
+                """
+                SELECT COALESCE(SUM(runs), 0) AS Runs, COALESCE(SUM(passes + degraded), 0) AS Up, COALESCE(SUM(fails), 0) AS Failed, COALESCE(SUM(parked), 0) AS Parked
+                FROM rollups WHERE probe_id = @probeId AND resolution = @resolution AND bucket_start >= @from AND bucket_start < @to;
+                """, new { probeId, resolution, from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds() });
+
+    private static async Task<List<ProbeRun>> LoadRunsAsync(SqliteConnection connection, DateTimeOffset from, DateTimeOffset to, SqliteTransaction transaction)
+    {
+        var runs = (await connection.QueryAsync<(string Id, string ProbeId, string Outcome, double? DurationMs, long StartedAt)>(
+            "SELECT id, probe_id, outcome, duration_ms, started_at FROM runs WHERE started_at >= @from AND started_at < @to AND ended_at IS NOT NULL;",
+            new { from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds() }, transaction)).ToList();
+        var steps = (await connection.QueryAsync<(string RunId, string Name, double DurationMs)>(
+                "SELECT s.run_id, s.name, s.duration_ms FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.started_at >= @from AND r.started_at < @to AND r.ended_at IS NOT NULL;",
+                new { from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds() }, transaction))
+            .ToLookup(s => s.RunId);
+        return [.. runs.Select(r => new ProbeRun(r.Id, r.ProbeId, "", RunTrigger.Schedule, DateTimeOffset.FromUnixTimeMilliseconds(r.StartedAt), null, r.DurationMs,
+            Enum.Parse<ProbeOutcome>(r.Outcome), null,
+            [.. steps[r.Id].Select((s, i) => new StepResult(i, s.Name, StepOutcome.Pass, default, s.DurationMs, null, null))]))];
+    }
+
+    private static async Task<int> DeleteInBatchesAsync(SqliteConnection connection, string sql, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        var total = 0;
+        int deleted;
+        do
+        {
+            deleted = await connection.ExecuteAsync(sql, new { cutoff = cutoff.ToUnixTimeMilliseconds() });
+            total += deleted;
+        }
+        while (deleted > 0 && !cancellationToken.IsCancellationRequested);
+
+        return total;
+    }
+
+    private static async Task<DateTimeOffset> MarkAsync(SqliteConnection connection, string mark) =>
+        await connection.ExecuteScalarAsync<long?>("SELECT at FROM history_marks WHERE name = @mark;", new { mark }) is { } at
+            ? DateTimeOffset.FromUnixTimeMilliseconds(at)
+            : DateTimeOffset.UnixEpoch;
+
+    private static Task SetMarkAsync(SqliteConnection connection, string mark, DateTimeOffset at, SqliteTransaction? transaction) =>
+        connection.ExecuteAsync("INSERT OR REPLACE INTO history_marks (name, at) VALUES (@mark, @at);", new { mark, at = at.ToUnixTimeMilliseconds() }, transaction);
+
+    public static DateTimeOffset Floor(DateTimeOffset at, TimeSpan length) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds() - ((at.ToUnixTimeMilliseconds() % (long)length.TotalMilliseconds) + (long)length.TotalMilliseconds) % (long)length.TotalMilliseconds);
+
+    private static DateTimeOffset Ceiling(DateTimeOffset at, TimeSpan length) => Floor(at, length) == at ? at : Floor(at, length) + length;
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    private const string UpsertRollupSql =
+        """
+        INSERT OR REPLACE INTO rollups (probe_id, resolution, bucket_start, runs, passes, degraded, fails, parked, parked_ms, p50_ms, p95_ms, max_ms, step_stats)
+        VALUES (@ProbeId, @Resolution, @BucketStart, @Runs, @Passes, @Degraded, @Fails, @Parked, @ParkedMs, @P50Ms, @P95Ms, @MaxMs, @StepStats);
+        """;
+
+    private sealed record Counts
+    {
+        public long Runs { get; init; }
+        public long Up { get; init; }
+        public long Failed { get; init; }
+        public long Parked { get; init; }
+
+        public static Counts operator +(Counts a, Counts b) => new() { Runs = a.Runs + b.Runs, Up = a.Up + b.Up, Failed = a.Failed + b.Failed, Parked = a.Parked + b.Parked };
+    }
+
+    private sealed class RollupRow
+    {
+        public string ProbeId { get; init; } = "";
+        public string Resolution { get; init; } = "";
+        public long BucketStart { get; init; }
+        public long Runs { get; init; }
+        public long Passes { get; init; }
+        public long Degraded { get; init; }
+        public long Fails { get; init; }
+        public long Parked { get; init; }
+        public double ParkedMs { get; init; }
+        public double? P50Ms { get; init; }
+        public double? P95Ms { get; init; }
+        public double? MaxMs { get; init; }
+        public string? StepStats { get; init; }
+
+        public static RollupRow From(Rollup r) => new()
+        {
+            ProbeId = r.ProbeId,
+            Resolution = r.Resolution.ToString(),
+            BucketStart = r.BucketStart.ToUnixTimeMilliseconds(),
+            Runs = r.Runs,
+            Passes = r.Passes,
+            Degraded = r.Degraded,
+            Fails = r.Fails,
+            Parked = r.Parked,
+            ParkedMs = r.ParkedMs,
+            P50Ms = r.P50Ms,
+            P95Ms = r.P95Ms,
+            MaxMs = r.MaxMs,
+            StepStats = r.Steps is null ? null : JsonSerializer.Serialize(r.Steps),
+        };
+
+        public Rollup ToRollup() => new(ProbeId, Enum.Parse<RollupResolution>(Resolution), DateTimeOffset.FromUnixTimeMilliseconds(BucketStart),
+            (int)Runs, (int)Passes, (int)Degraded, (int)Fails, (int)Parked, ParkedMs, P50Ms, P95Ms, MaxMs,
+            StepStats is null ? null : JsonSerializer.Deserialize<Dictionary<string, StepStats>>(StepStats));
+    }
+}

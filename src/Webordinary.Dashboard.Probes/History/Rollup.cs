@@ -1,0 +1,56 @@
+using Webordinary.Dashboard.Probes.Model;
+
+namespace Webordinary.Dashboard.Probes.History;
+
+public enum RollupResolution
+{
+    Hour,
+    Day,
+}
+
+public sealed record StepStats(double P50Ms, double P95Ms);
+
+/// <summary>One probe's runs in one hour or day, aggregated. Percentiles are nearest-rank over completed runs.</summary>
+public sealed record Rollup(
+    string ProbeId,
+    RollupResolution Resolution,
+    DateTimeOffset BucketStart,
+    int Runs,
+    int Passes,
+    int Degraded,
+    int Fails,
+    int Parked,
+    double ParkedMs,
+    double? P50Ms,
+    double? P95Ms,
+    double? MaxMs,
+    IReadOnlyDictionary<string, StepStats>? Steps)
+{
+    /// <summary>Aggregates the runs of one probe in one bucket. Parked time is the bucket's share of parked runs.</summary>
+    public static Rollup From(string probeId, RollupResolution resolution, DateTimeOffset bucketStart, TimeSpan bucketLength, IReadOnlyList<ProbeRun> runs)
+    {
+        var durations = runs.Select(r => r.DurationMs ?? 0).Order().ToArray();
+        var parked = runs.Count(r => r.Outcome == ProbeOutcome.Parked);
+        var steps = runs.SelectMany(r => r.Steps).GroupBy(s => s.Name)
+            .ToDictionary(g => g.Key, g =>
+            {
+                var sorted = g.Select(s => s.DurationMs).Order().ToArray();
+                return new StepStats(Percentile(sorted, 0.50), Percentile(sorted, 0.95));
+            });
+        return new Rollup(probeId, resolution, bucketStart, runs.Count,
+            runs.Count(r => r.Outcome == ProbeOutcome.Pass), runs.Count(r => r.Outcome == ProbeOutcome.Degraded),
+            runs.Count(r => r.Outcome == ProbeOutcome.Fail), parked,
+            runs.Count == 0 ? 0 : bucketLength.TotalMilliseconds * parked / runs.Count,
+            durations.Length == 0 ? null : Percentile(durations, 0.50),
+            durations.Length == 0 ? null : Percentile(durations, 0.95),
+            durations.Length == 0 ? null : durations[^1],
+            steps.Count == 0 ? null : steps);
+    }
+
+    /// <summary>Nearest-rank percentile of sorted values.</summary>
+    public static double Percentile(double[] sorted, double fraction) =>
+        sorted[Math.Clamp((int)Math.Ceiling(fraction * sorted.Length) - 1, 0, sorted.Length - 1)];
+}
+
+/// <summary>Share of counted runs that worked (Pass or Degraded); parked runs are not counted. Null: nothing counted.</summary>
+public sealed record UptimeWindow(string Window, TimeSpan Length, double? Uptime, int Runs, int Failed, int Parked);

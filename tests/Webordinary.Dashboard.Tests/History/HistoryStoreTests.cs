@@ -1,0 +1,182 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Webordinary.Dashboard.Probes.History;
+using Webordinary.Dashboard.Probes.Model;
+using Webordinary.Dashboard.Probes.Store;
+
+namespace Webordinary.Dashboard.Tests.History;
+
+/// <summary>Rollups against hand-computed aggregates, retention, resumable compaction, uptime windows at their edges.</summary>
+public sealed class HistoryStoreTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+    private readonly string _directory = Directory.CreateTempSubdirectory("history-test-").FullName;
+    private readonly ManualTime _time = new(T0);
+    private readonly SqliteDatabase _database;
+    private readonly SqliteResultsStore _results;
+
+    public HistoryStoreTests()
+    {
+        _database = new SqliteDatabase(Path.Combine(_directory, "dashboard.db"), NullLogger<SqliteDatabase>.Instance);
+        _results = new SqliteResultsStore(_database, _time, NullLogger<SqliteResultsStore>.Instance);
+    }
+
+    private HistoryStore History(int bucketsPerBatch = 24) =>
+        new(_database, Options.Create(new HistoryOptions { BucketsPerBatch = bucketsPerBatch }), _time);
+
+    [Fact]
+    public async Task Hourly_and_daily_rollups_match_hand_computed_aggregates()
+    {
+        await _results.InitializeAsync(CancellationToken.None);
+        // Hour 0: durations 10, 20, 30, 40 (Pass, Pass, Degraded, Fail) and a Parked run of 5 ms; step "A" 1,2,3,4,5.
+        await AddAsync("p", T0.AddMinutes(1), 10, ProbeOutcome.Pass, 1);
+        await AddAsync("p", T0.AddMinutes(2), 20, ProbeOutcome.Pass, 2);
+        await AddAsync("p", T0.AddMinutes(3), 30, ProbeOutcome.Degraded, 3);
+        await AddAsync("p", T0.AddMinutes(4), 40, ProbeOutcome.Fail, 4);
+        await AddAsync("p", T0.AddMinutes(5), 5, ProbeOutcome.Parked, 5);
+        // Hour 1: one run; another probe in hour 0.
+        await AddAsync("p", T0.AddHours(1).AddMinutes(30), 100, ProbeOutcome.Pass, 10);
+        await AddAsync("q", T0.AddMinutes(10), 7, ProbeOutcome.Pass, 7);
+        _time.Now = T0.AddDays(2);
+
+        var result = await History().CompactAsync(CancellationToken.None);
+        var hours = await History().GetRollupsAsync("p", RollupResolution.Hour, T0, T0.AddDays(1), CancellationToken.None);
+        var days = await History().GetRollupsAsync("p", RollupResolution.Day, T0, T0.AddDays(1), CancellationToken.None);
+
+        Assert.Equal((2, 1), (result.HoursRolledUp, result.DaysRolledUp));
+        var h0 = hours[0];
+        Assert.Equal((T0, 5, 2, 1, 1, 1), (h0.BucketStart, h0.Runs, h0.Passes, h0.Degraded, h0.Fails, h0.Parked));
+        // Nearest rank over 5, 10, 20, 30, 40: p50 = 3rd = 20, p95 = 5th = 40.
+        Assert.Equal((20.0, 40.0, 40.0), (h0.P50Ms!.Value, h0.P95Ms!.Value, h0.MaxMs!.Value));
+        Assert.Equal(3_600_000.0 / 5, h0.ParkedMs);
+        Assert.Equal(new StepStats(3, 5), h0.Steps!["A"]);
+        Assert.Equal((T0.AddHours(1), 1, 100.0), (hours[1].BucketStart, hours[1].Runs, hours[1].P50Ms!.Value));
+        var day = Assert.Single(days);
+        // The day over all six runs of p: 5, 10, 20, 30, 40, 100 → p50 = 3rd = 20, p95 = 6th = 100.
+        Assert.Equal((6, 3, 1, 1, 1, 20.0, 100.0), (day.Runs, day.Passes, day.Degraded, day.Fails, day.Parked, day.P50Ms!.Value, day.P95Ms!.Value));
+        Assert.Equal(86_400_000.0 / 6, day.ParkedMs);
+        Assert.Equal(1, (await History().GetRollupsAsync("q", RollupResolution.Hour, T0, T0.AddDays(1), CancellationToken.None)).Single().Runs);
+    }
+
+    [Fact]
+    public async Task Only_closed_buckets_are_rolled_up_and_compaction_resumes_without_double_counting()
+    {
+        await _results.InitializeAsync(CancellationToken.None);
+        for (var i = 0; i < 6; i++)
+        {
+            await AddAsync("p", T0.AddHours(i).AddMinutes(10), 10 + i, ProbeOutcome.Pass, 1);
+        }
+
+        // 02:40: hours 0 and 1 are closed (and settled); 2 is not.
+        _time.Now = T0.AddHours(2).AddMinutes(40);
+        var first = await History(bucketsPerBatch: 1).CompactAsync(CancellationToken.None);
+        // A crash that lost the watermark after hour 1 was written: the rerun rewrites hour 1, it does not add to it.
+        await using (var connection = new SqliteConnection($"Data Source={_database.DatabasePath}"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"UPDATE history_marks SET at = {T0.AddHours(1).ToUnixTimeMilliseconds()} WHERE name = 'hour.done';";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        _time.Now = T0.AddHours(7);
+        var second = await History(bucketsPerBatch: 1).CompactAsync(CancellationToken.None);
+        var third = await History().CompactAsync(CancellationToken.None);
+        var hours = await History().GetRollupsAsync("p", RollupResolution.Hour, T0, T0.AddDays(1), CancellationToken.None);
+
+        Assert.Equal(2, first.HoursRolledUp);
+        Assert.Equal(5, second.HoursRolledUp);
+        Assert.Equal(0, third.HoursRolledUp);
+        Assert.Equal(6, hours.Count);
+        Assert.All(hours, h => Assert.Equal(1, h.Runs));
+    }
+
+    [Fact]
+    public async Task Retention_deletes_raw_runs_after_they_are_rolled_up_and_hourly_rollups_after_90_days_and_keeps_daily()
+    {
+        await _results.InitializeAsync(CancellationToken.None);
+        await AddAsync("p", T0.AddHours(1), 10, ProbeOutcome.Pass, 1);
+        await AddAsync("p", T0.AddDays(10), 10, ProbeOutcome.Fail, 1);
+        await AddAsync("p", T0.AddDays(20), 10, ProbeOutcome.Pass, 1);
+
+        // Day 20 + 12 h: raw older than day 6 (20.5 − 14, to the day) goes; days 10 and 20 stay.
+        _time.Now = T0.AddDays(20).AddHours(12);
+        var first = await History().CompactAsync(CancellationToken.None);
+        var raw = await _results.GetRunsAsync("p", 10, null, CancellationToken.None);
+
+        Assert.Equal(1, first.RawRunsDeleted);
+        Assert.Equal([T0.AddDays(20), T0.AddDays(10)], raw.Select(r => r.StartedAt));
+        Assert.Single(await History().GetRollupsAsync("p", RollupResolution.Hour, T0, T0.AddDays(1), CancellationToken.None));
+
+        _time.Now = T0.AddDays(100).AddHours(12);
+        var second = await History().CompactAsync(CancellationToken.None);
+
+        Assert.Empty(await History().GetRollupsAsync("p", RollupResolution.Hour, T0, T0.AddDays(10), CancellationToken.None));
+        Assert.Single(await History().GetRollupsAsync("p", RollupResolution.Hour, T0.AddDays(20), T0.AddDays(21), CancellationToken.None));
+        Assert.Equal(3, (await History().GetRollupsAsync("p", RollupResolution.Day, T0, T0.AddDays(100), CancellationToken.None)).Sum(d => d.Runs));
+        Assert.Equal(2, second.RawRunsDeleted);
+        Assert.Equal(1, second.HourlyRowsDeleted);
+    }
+
+    [Fact]
+    public async Task Uptime_windows_count_runs_from_their_first_millisecond_and_leave_parked_runs_out()
+    {
+        await _results.InitializeAsync(CancellationToken.None);
+        var now = T0.AddDays(3);
+        _time.Now = now;
+        await AddAsync("p", now.AddHours(-24), 10, ProbeOutcome.Fail, 1);                        // exactly at the 24 h edge: in
+        await AddAsync("p", now.AddHours(-24).AddMilliseconds(-1), 10, ProbeOutcome.Fail, 1);   // 1 ms older: only in 7 d
+        await AddAsync("p", now.AddHours(-1), 10, ProbeOutcome.Pass, 1);
+        await AddAsync("p", now.AddHours(-2), 10, ProbeOutcome.Degraded, 1);
+        await AddAsync("p", now.AddHours(-3), 10, ProbeOutcome.Parked, 1);
+
+        var windows = (await History().GetUptimeAsync("p", CancellationToken.None)).ToDictionary(w => w.Window);
+
+        Assert.Equal((4, 1, 1), (windows["24h"].Runs, windows["24h"].Failed, windows["24h"].Parked));
+        Assert.Equal(2.0 / 3, windows["24h"].Uptime!.Value, 6);
+        Assert.Equal((5, 2), (windows["7d"].Runs, windows["7d"].Failed));
+        Assert.Equal(2.0 / 4, windows["7d"].Uptime!.Value, 6);
+        Assert.Null((await History().GetUptimeAsync("nobody", CancellationToken.None))[0].Uptime);
+    }
+
+    [Fact]
+    public async Task Uptime_beyond_raw_retention_comes_from_rollups_with_the_same_counts()
+    {
+        await _results.InitializeAsync(CancellationToken.None);
+        for (var day = 0; day < 25; day++)
+        {
+            await AddAsync("p", T0.AddDays(day).AddHours(6), 10, day % 5 == 0 ? ProbeOutcome.Fail : ProbeOutcome.Pass, 1);
+        }
+
+        _time.Now = T0.AddDays(25);
+        var before = (await History().GetUptimeAsync("p", CancellationToken.None)).Single(w => w.Window == "30d");
+        var compaction = await History().CompactAsync(CancellationToken.None);
+        var after = (await History().GetUptimeAsync("p", CancellationToken.None)).Single(w => w.Window == "30d");
+
+        Assert.True(compaction.RawRunsDeleted > 0);
+        Assert.Equal(before, after);
+        Assert.Equal((25, 5), (after.Runs, after.Failed));
+    }
+
+    private async Task AddAsync(string probeId, DateTimeOffset startedAt, double durationMs, ProbeOutcome outcome, double stepMs)
+    {
+        var run = new ProbeRun(ProbeRun.NewId(), probeId, "K", RunTrigger.Schedule, startedAt, startedAt.AddMilliseconds(durationMs), durationMs, outcome, null,
+            [new StepResult(0, "A", StepOutcome.Pass, startedAt, stepMs, null, null)]);
+        await _results.InsertRunAsync(run with { EndedAt = null, Steps = [] }, CancellationToken.None);
+        await _results.CompleteRunAsync(run, CancellationToken.None);
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private sealed class ManualTime(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+}
