@@ -51,6 +51,8 @@ public static class ProbesHostingExtensions
         services.AddSingleton<IResultsStore, SqliteResultsStore>();
         services.AddSingleton<ProbeStatusFeed>();
         services.AddSingleton<ProbeRunner>();
+        services.AddSingleton<Health.IncidentStore>();
+        services.AddSingleton<Health.ProbeHealthTracker>();
         services.AddSingleton<ProbeCatalog>();
         services.AddSingleton<IProbeTriggers, ProbeTriggers>();
         services.AddSingleton<ParkedServiceCheck>();

@@ -36,6 +36,15 @@ public sealed class ProbeSettings
     /// <summary>A run that passes but takes longer than this is Degraded.</summary>
     public TimeSpan? SlowThreshold { get; set; }
 
+    /// <summary>Flap damping: the probe turns Down after this many failed runs in a row.</summary>
+    public int FailuresToDown { get; set; } = 2;
+
+    /// <summary>Flap damping: and Up again after this many passing runs in a row.</summary>
+    public int PassesToUp { get; set; } = 1;
+
+    /// <summary>After the first failure, run again at once to confirm it instead of waiting an interval.</summary>
+    public bool ConfirmFailures { get; set; } = true;
+
     public string Describe() => Cron is { Length: > 0 } ? $"cron {Cron}" : $"every {FormatSpan(Interval ?? TimeSpan.Zero)}";
 
     private static string FormatSpan(TimeSpan span) => span.TotalHours >= 1 && span.TotalHours == Math.Floor(span.TotalHours)

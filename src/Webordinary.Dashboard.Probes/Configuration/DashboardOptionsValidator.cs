@@ -79,6 +79,11 @@ internal sealed class DashboardOptionsValidator(ProbeKindRegistry kinds, IConfig
                 errors.Add($"{key}:Timeout must be between 00:00:00.001 and 00:30:00 (got {probe.Timeout}).");
             }
 
+            if (probe.FailuresToDown is < 1 or > 20 || probe.PassesToUp is < 1 or > 20)
+            {
+                errors.Add($"{key}:FailuresToDown and {key}:PassesToUp must be between 1 and 20.");
+            }
+
             if (probe.SlowThreshold is { } slow && (slow <= TimeSpan.Zero || slow >= probe.Timeout))
             {
                 errors.Add($"{key}:SlowThreshold must be positive and below {key}:Timeout (got {slow}).");

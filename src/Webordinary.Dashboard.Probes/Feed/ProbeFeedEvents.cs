@@ -9,7 +9,8 @@ public sealed record RunStartedEvent(ProbeRun Run) : ProbeFeedEvent(Run);
 
 public sealed record StepCompletedEvent(ProbeRun Run, StepResult Step) : ProbeFeedEvent(Run);
 
-public sealed record RunCompletedEvent(ProbeRun Run) : ProbeFeedEvent(Run);
+/// <param name="Health">The probe's damped status after this run.</param>
+public sealed record RunCompletedEvent(ProbeRun Run, Health.ProbeHealth Health = Health.ProbeHealth.Unknown) : ProbeFeedEvent(Run);
 
 /// <summary>A point of a probe's latency trend.</summary>
 public sealed record RunPoint(DateTimeOffset StartedAt, double DurationMs, ProbeOutcome Outcome);
@@ -25,7 +26,8 @@ public sealed record ProbeState(
     bool Enabled,
     ProbeRun? LastRun,
     ProbeRun? CurrentRun,
-    IReadOnlyList<RunPoint> Trend)
+    IReadOnlyList<RunPoint> Trend,
+    Health.ProbeHealth Health = Health.ProbeHealth.Unknown)
 {
     public ProbeOutcome Status => LastRun?.Outcome ?? ProbeOutcome.Unknown;
 }

@@ -36,7 +36,8 @@ public sealed class ProbeStatusFeed(ILogger<ProbeStatusFeed> logger)
     }
 
     /// <summary>Registers a probe with its recent history (newest first), as loaded from the store at start.</summary>
-    public void Register(string probeId, string kind, string schedule, bool enabled, IReadOnlyList<ProbeRun> recentRuns)
+    public void Register(string probeId, string kind, string schedule, bool enabled, IReadOnlyList<ProbeRun> recentRuns,
+        Health.ProbeHealth health = Health.ProbeHealth.Unknown)
     {
         var completed = recentRuns.Where(r => !r.IsRunning).ToList();
         var trend = completed.Take(TrendLength).Reverse().Select(ToPoint).ToList();
@@ -47,7 +48,7 @@ public sealed class ProbeStatusFeed(ILogger<ProbeStatusFeed> logger)
                 _order.Add(probeId);
             }
 
-            _states[probeId] = new ProbeState(probeId, kind, schedule, enabled, completed.FirstOrDefault(), null, trend);
+            _states[probeId] = new ProbeState(probeId, kind, schedule, enabled, completed.FirstOrDefault(), null, trend, health);
         }
     }
 
@@ -96,8 +97,9 @@ public sealed class ProbeStatusFeed(ILogger<ProbeStatusFeed> logger)
             RunStartedEvent => state with { CurrentRun = run },
             StepCompletedEvent step when state.CurrentRun?.Id == run.Id =>
                 state with { CurrentRun = state.CurrentRun with { Steps = [.. state.CurrentRun.Steps, step.Step] } },
-            RunCompletedEvent => state with
+            RunCompletedEvent completed => state with
             {
+                Health = completed.Health,
                 LastRun = run,
                 CurrentRun = state.CurrentRun?.Id == run.Id ? null : state.CurrentRun,
                 Trend = [.. state.Trend.Skip(Math.Max(0, state.Trend.Count - TrendLength + 1)), ToPoint(run)],

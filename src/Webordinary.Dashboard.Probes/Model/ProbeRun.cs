@@ -25,6 +25,9 @@ public enum RunTrigger
 {
     Schedule,
     Manual,
+
+    /// <summary>Run at once after a first failure, to confirm it (flap damping).</summary>
+    Confirm,
 }
 
 /// <summary>Why a step failed, with what an operator needs to follow it up.</summary>

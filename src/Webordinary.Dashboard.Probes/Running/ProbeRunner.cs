@@ -12,12 +12,14 @@ namespace Webordinary.Dashboard.Probes.Running;
 /// Enforces the probe's hard timeout: the probe's token fires at <see cref="ProbeSettings.Timeout"/>, and a probe
 /// that ignores it is abandoned after a further grace period so a hung call never holds the scheduler thread.
 /// </summary>
-public sealed class ProbeRunner(IResultsStore store, ProbeStatusFeed feed, TimeProvider time, ILogger<ProbeRunner> logger)
+public sealed class ProbeRunner(IResultsStore store, ProbeStatusFeed feed, Health.ProbeHealthTracker health, TimeProvider time, ILogger<ProbeRunner> logger)
 {
     /// <summary>After the run's token fires, how long cleanup steps get before the run is given up.</summary>
     public static readonly TimeSpan CleanupGrace = TimeSpan.FromSeconds(5);
 
-    public async Task<ProbeRun> RunAsync(IProbe probe, ProbeSettings settings, string runId, RunTrigger trigger, CancellationToken stopping)
+    /// <param name="onHealth">Told what the run did to the probe's damped status (e.g. that a failure wants confirming).</param>
+    public async Task<ProbeRun> RunAsync(IProbe probe, ProbeSettings settings, string runId, RunTrigger trigger, CancellationToken stopping,
+        Action<Health.HealthChange>? onHealth = null)
     {
         var started = new ProbeRun(runId, probe.Id, probe.Kind, trigger, time.GetUtcNow(), null, null, ProbeOutcome.Unknown, null, []);
         await store.InsertRunAsync(started, CancellationToken.None);
@@ -72,7 +74,9 @@ public sealed class ProbeRunner(IResultsStore store, ProbeStatusFeed feed, TimeP
             Metrics = context.Metrics is { Count: > 0 } metrics ? metrics : null,
         };
         await store.CompleteRunAsync(completed, CancellationToken.None);
-        feed.Publish(new RunCompletedEvent(completed));
+        var change = await health.ApplyAsync(settings, completed);
+        feed.Publish(new RunCompletedEvent(completed, change.Health));
+        onHealth?.Invoke(change);
         return completed;
     }
 

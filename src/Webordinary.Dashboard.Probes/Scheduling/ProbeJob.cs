@@ -8,7 +8,7 @@ namespace Webordinary.Dashboard.Probes.Scheduling;
 
 /// <summary>Runs one probe. One durable job per probe (key = probe id), never two runs of one probe at once.</summary>
 [DisallowConcurrentExecution]
-public sealed class ProbeJob(ProbeCatalog catalog, ProbeRunner runner, IHostApplicationLifetime lifetime, ILogger<ProbeJob> logger) : IJob
+public sealed class ProbeJob(ProbeCatalog catalog, ProbeRunner runner, IProbeTriggers triggers, IHostApplicationLifetime lifetime, ILogger<ProbeJob> logger) : IJob
 {
     public const string Group = "probes";
     public const string RunIdKey = "runId";
@@ -32,7 +32,13 @@ public sealed class ProbeJob(ProbeCatalog catalog, ProbeRunner runner, IHostAppl
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
         try
         {
-            await runner.RunAsync(probe, definition.Settings, runId, trigger, stopping.Token);
+            Health.HealthChange? change = null;
+            await runner.RunAsync(probe, definition.Settings, runId, trigger, stopping.Token, c => change = c);
+            if (change is { ConfirmNow: true } && !stopping.IsCancellationRequested)
+            {
+                // Queued behind this run (one run per probe at a time), so it starts as soon as this one ends.
+                await triggers.ConfirmAsync(probeId, CancellationToken.None);
+            }
         }
         catch (Exception exception)
         {

@@ -15,6 +15,7 @@ internal sealed class ProbeScheduleSetup(
     ProbeCatalog catalog,
     ProbeStatusFeed feed,
     ISchedulerFactory schedulers,
+    Health.ProbeHealthTracker health,
     TimeProvider time,
     ILogger<ProbeScheduleSetup> logger) : IHostedService
 {
@@ -24,6 +25,7 @@ internal sealed class ProbeScheduleSetup(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await store.InitializeAsync(cancellationToken);
+        await health.InitializeAsync(catalog.Definitions, cancellationToken);
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         var firstRun = time.GetUtcNow().AddSeconds(1);
         // Spread over at most the shortest interval, so with many probes every one has run within one interval.
@@ -32,7 +34,7 @@ internal sealed class ProbeScheduleSetup(
         foreach (var (definition, index) in catalog.Definitions.Select((d, i) => (d, i)))
         {
             var recent = await store.GetRunsAsync(definition.Id, ProbeStatusFeed.TrendLength, null, cancellationToken);
-            feed.Register(definition.Id, definition.Kind, definition.Settings.Describe(), definition.Settings.Enabled, recent);
+            feed.Register(definition.Id, definition.Kind, definition.Settings.Describe(), definition.Settings.Enabled, recent, health.HealthOf(definition.Id));
 
             var job = JobBuilder.Create<ProbeJob>()
                 .WithIdentity(ProbeJob.KeyFor(definition.Id))

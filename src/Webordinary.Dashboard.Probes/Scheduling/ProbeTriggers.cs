@@ -24,6 +24,9 @@ public interface IProbeTriggers
     Task<RunRequestResult> RunNowAsync(string probeId, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<RunRequestResult>> RunAllAsync(CancellationToken cancellationToken);
+
+    /// <summary>Runs a probe again at once to confirm a first failure (no cooldown: the dashboard asks, not a person).</summary>
+    Task ConfirmAsync(string probeId, CancellationToken cancellationToken);
 }
 
 public sealed class ProbeTriggers(ISchedulerFactory schedulers, ProbeCatalog catalog, IOptions<DashboardOptions> options, TimeProvider time) : IProbeTriggers
@@ -62,6 +65,16 @@ public sealed class ProbeTriggers(ISchedulerFactory schedulers, ProbeCatalog cat
             [ProbeJob.TriggerKey] = nameof(RunTrigger.Manual),
         }, cancellationToken);
         return new RunRequestResult(definition.Id, RunRequestStatus.Accepted, runId);
+    }
+
+    public async Task ConfirmAsync(string probeId, CancellationToken cancellationToken)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        await scheduler.TriggerJob(ProbeJob.KeyFor(probeId), new JobDataMap
+        {
+            [ProbeJob.RunIdKey] = ProbeRun.NewId(),
+            [ProbeJob.TriggerKey] = nameof(RunTrigger.Confirm),
+        }, cancellationToken);
     }
 
     /// <summary>Runs every enabled probe not cooling down; the others are reported, not queued.</summary>

@@ -89,6 +89,18 @@ public sealed class SqliteDatabase(string databasePath, ILogger<SqliteDatabase> 
         );
         CREATE INDEX ix_runs_started ON runs (started_at);
         """,
+        """
+        CREATE TABLE incidents (
+            id TEXT PRIMARY KEY,
+            probe_id TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            ended_at INTEGER NULL,
+            first_run_id TEXT NOT NULL,
+            failed_step TEXT NULL,
+            reason TEXT NULL
+        );
+        CREATE INDEX ix_incidents_probe_started ON incidents (probe_id, started_at DESC);
+        """,
     ];
 
     private readonly string _connectionString = new SqliteConnectionStringBuilder

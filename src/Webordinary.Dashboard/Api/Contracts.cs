@@ -32,6 +32,7 @@ public sealed record ProbeDto(
     string Schedule,
     bool Enabled,
     string Status,
+    string Health,
     bool Running,
     RunDto? LastRun,
     RunDto? CurrentRun,
@@ -46,6 +47,9 @@ public sealed record RunAcceptedDto(string ProbeId, string RunId);
 public sealed record RunSkippedDto(string ProbeId, string Reason, double? RetryAfterSeconds);
 
 public sealed record RunAllResultDto(IReadOnlyList<RunAcceptedDto> Accepted, IReadOnlyList<RunSkippedDto> Skipped);
+
+public sealed record IncidentDto(string Id, string ProbeId, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, double? DurationMs, string FirstRunId,
+    string? FailedStep, string? Reason);
 
 public sealed record UptimeWindowDto(string Window, double? Uptime, int Runs, int Failed, int Parked);
 
@@ -64,8 +68,11 @@ public static class ContractMapping
         run.Message, [.. run.Steps.Select(ToDto)], run.Metrics);
 
     public static ProbeDto ToDto(this ProbeState state) => new(state.ProbeId, state.Kind, state.Schedule, state.Enabled,
-        state.Status.ToString(), state.CurrentRun is not null, state.LastRun?.ToDto(), state.CurrentRun?.ToDto(),
+        state.Status.ToString(), state.Health.ToString(), state.CurrentRun is not null, state.LastRun?.ToDto(), state.CurrentRun?.ToDto(),
         [.. state.Trend.Select(p => new TrendPointDto(p.StartedAt, Math.Round(p.DurationMs, 1), p.Outcome.ToString()))]);
 
     public static string Describe(this StepFailure failure) => ProbeRunner.FormatFailure(failure);
+
+    public static IncidentDto ToDto(this Probes.Health.Incident incident) => new(incident.Id, incident.ProbeId, incident.StartedAt, incident.EndedAt,
+        incident.Duration?.TotalMilliseconds, incident.FirstRunId, incident.FailedStep, incident.Reason);
 }

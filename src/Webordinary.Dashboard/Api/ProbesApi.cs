@@ -23,6 +23,7 @@ public static class ProbesApi
         api.MapPost("/probes/{id}/run", RunNowAsync);
         api.MapGet("/runs/{runId}", GetRunAsync);
         api.MapGet("/probes/{id}/uptime", GetUptimeAsync);
+        api.MapGet("/incidents", GetIncidentsAsync);
         return endpoints;
     }
 
@@ -73,6 +74,24 @@ public static class ProbesApi
 
         var windows = await history.GetUptimeAsync(state.ProbeId, cancellationToken);
         return TypedResults.Ok(new UptimeDto(state.ProbeId, [.. windows.Select(w => new UptimeWindowDto(w.Window, w.Uptime, w.Runs, w.Failed, w.Parked))]));
+    }
+
+    /// <summary>Incidents newest first, optionally of one probe (<c>?probe=</c>).</summary>
+    private static async Task<Results<Ok<IEnumerable<IncidentDto>>, ProblemHttpResult>> GetIncidentsAsync(
+        string? probe, string? limit, ProbeStatusFeed feed, Probes.Health.IncidentStore incidents, CancellationToken cancellationToken)
+    {
+        if (probe is not null && feed.Get(probe) is null)
+        {
+            return UnknownProbe(probe);
+        }
+
+        var count = 100;
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count is < 1 or > 1000))
+        {
+            return BadRequest($"limit must be a whole number from 1 to 1000 (got '{limit}').");
+        }
+
+        return TypedResults.Ok((await incidents.ListAsync(probe, openOnly: false, count, cancellationToken)).Select(i => i.ToDto()));
     }
 
     private static async Task<IResult> RunNowAsync(string id, IProbeTriggers triggers, HttpContext http, CancellationToken cancellationToken)

@@ -123,5 +123,7 @@ public sealed class OverviewTests
 
         public Task<IReadOnlyList<RunRequestResult>> RunAllAsync(CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<RunRequestResult>>([]);
+
+        public Task ConfirmAsync(string probeId, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
