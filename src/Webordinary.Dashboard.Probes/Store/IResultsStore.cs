@@ -21,4 +21,7 @@ public interface IResultsStore
     Task<IReadOnlyList<ProbeRun>> GetRunsAsync(string probeId, int limit, DateTimeOffset? before, CancellationToken cancellationToken);
 
     Task<int> CountRunsAsync(string probeId, CancellationToken cancellationToken);
+
+    /// <summary>Completed runs of a probe in [from, to), oldest first, read a page at a time (for export).</summary>
+    IAsyncEnumerable<ProbeRun> StreamRunsAsync(string probeId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
 }

@@ -58,6 +58,41 @@ public sealed class SqliteResultsStore(SqliteDatabase database, TimeProvider tim
         return await WithStepsAsync(connection, rows);
     }
 
+    public async IAsyncEnumerable<ProbeRun> StreamRunsAsync(string probeId, DateTimeOffset from, DateTimeOffset to,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        const int page = 500;
+        // (from, "") also takes the runs that start exactly at `from`: every id sorts after "".
+        var cursor = (At: from.ToUnixTimeMilliseconds(), Id: "");
+        while (true)
+        {
+            List<ProbeRun> runs;
+            await using (var connection = await database.OpenAsync(cancellationToken))
+            {
+                var rows = (await connection.QueryAsync<RunRow>(
+                    SelectRunSql + """
+                     WHERE probe_id = @probeId AND ended_at IS NOT NULL AND started_at < @to
+                       AND (started_at > @at OR (started_at = @at AND id > @id))
+                     ORDER BY started_at, id LIMIT @page;
+                    """, new { probeId, to = to.ToUnixTimeMilliseconds(), at = cursor.At, id = cursor.Id, page })).ToList();
+                runs = [.. await WithStepsAsync(connection, rows)];
+            }
+
+            foreach (var run in runs.OrderBy(r => r.StartedAt).ThenBy(r => r.Id, StringComparer.Ordinal))
+            {
+                yield return run;
+            }
+
+            if (runs.Count < page)
+            {
+                yield break;
+            }
+
+            var last = runs.OrderBy(r => r.StartedAt).ThenBy(r => r.Id, StringComparer.Ordinal).Last();
+            cursor = (last.StartedAt.ToUnixTimeMilliseconds(), last.Id);
+        }
+    }
+
     public async Task<int> CountRunsAsync(string probeId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

@@ -79,6 +79,7 @@ public static class DashboardHostingExtensions
         app.MapHub<StatusHub>(StatusHub.Path);
         app.MapProbesApi();
         app.MapServicesApi();
+        app.MapExportApi();
         if (IsSandbox(app.Configuration))
         {
             app.MapSandboxApi();
