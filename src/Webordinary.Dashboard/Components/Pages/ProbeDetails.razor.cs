@@ -17,6 +17,7 @@ public sealed partial class ProbeDetails : IDisposable
     private readonly Stack<DateTimeOffset?> _newerCursors = new();
     private ProbeState? _state;
     private IReadOnlyList<ProbeRun> _runs = [];
+    private IReadOnlyList<Probes.Health.Incident> _incidents = [];
     private DateTimeOffset? _pageCursor;
     private int _total;
     private IDisposable? _subscription;
@@ -32,6 +33,9 @@ public sealed partial class ProbeDetails : IDisposable
 
     [Inject]
     public required IProbeTriggers Triggers { get; init; }
+
+    [Inject]
+    public required Probes.Health.IncidentStore Incidents { get; init; }
 
     [Inject]
     public required ISnackbar Snackbar { get; init; }
@@ -78,6 +82,7 @@ public sealed partial class ProbeDetails : IDisposable
 
         _runs = [.. (await Store.GetRunsAsync(_state.ProbeId, PageSize, _pageCursor, CancellationToken.None)).Where(r => !r.IsRunning)];
         _total = await Store.CountRunsAsync(_state.ProbeId, CancellationToken.None);
+        _incidents = await Incidents.ListAsync(_state.ProbeId, openOnly: false, 20, CancellationToken.None);
     }
 
     private async Task OlderAsync()
