@@ -178,7 +178,8 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
         var rows = await connection.QueryAsync<RollupRow>(
             """
             SELECT probe_id AS ProbeId, resolution AS Resolution, bucket_start AS BucketStart, runs AS Runs, passes AS Passes, degraded AS Degraded,
-                   fails AS Fails, parked AS Parked, parked_ms AS ParkedMs, p50_ms AS P50Ms, p95_ms AS P95Ms, max_ms AS MaxMs, step_stats AS StepStats
+                   fails AS Fails, parked AS Parked, parked_ms AS ParkedMs, p50_ms AS P50Ms, p95_ms AS P95Ms, max_ms AS MaxMs, step_stats AS StepStats,
+                   metric_stats AS MetricStats
             FROM rollups WHERE probe_id = @probeId AND resolution = @resolution AND bucket_start >= @from AND bucket_start < @to ORDER BY bucket_start;
             """, new { probeId, resolution = resolution.ToString(), from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds() });
         return [.. rows.Select(r => r.ToRollup())];
@@ -195,8 +196,8 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
 
     private static async Task<List<ProbeRun>> LoadRunsAsync(SqliteConnection connection, DateTimeOffset from, DateTimeOffset to, SqliteTransaction transaction)
     {
-        var runs = (await connection.QueryAsync<(string Id, string ProbeId, string Outcome, double? DurationMs, long StartedAt)>(
-            "SELECT id, probe_id, outcome, duration_ms, started_at FROM runs WHERE started_at >= @from AND started_at < @to AND ended_at IS NOT NULL;",
+        var runs = (await connection.QueryAsync<(string Id, string ProbeId, string Outcome, double? DurationMs, long StartedAt, string? Metrics)>(
+            "SELECT id, probe_id, outcome, duration_ms, started_at, metrics FROM runs WHERE started_at >= @from AND started_at < @to AND ended_at IS NOT NULL;",
             new { from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds() }, transaction)).ToList();
         var steps = (await connection.QueryAsync<(string RunId, string Name, double DurationMs)>(
                 "SELECT s.run_id, s.name, s.duration_ms FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.started_at >= @from AND r.started_at < @to AND r.ended_at IS NOT NULL;",
@@ -204,7 +205,8 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
             .ToLookup(s => s.RunId);
         return [.. runs.Select(r => new ProbeRun(r.Id, r.ProbeId, "", RunTrigger.Schedule, DateTimeOffset.FromUnixTimeMilliseconds(r.StartedAt), null, r.DurationMs,
             Enum.Parse<ProbeOutcome>(r.Outcome), null,
-            [.. steps[r.Id].Select((s, i) => new StepResult(i, s.Name, StepOutcome.Pass, default, s.DurationMs, null, null))]))];
+            [.. steps[r.Id].Select((s, i) => new StepResult(i, s.Name, StepOutcome.Pass, default, s.DurationMs, null, null))],
+            r.Metrics is null ? null : JsonSerializer.Deserialize<Dictionary<string, double>>(r.Metrics)))];
     }
 
     private static async Task<int> DeleteInBatchesAsync(SqliteConnection connection, string sql, DateTimeOffset cutoff, CancellationToken cancellationToken)
@@ -240,8 +242,8 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
 
     private const string UpsertRollupSql =
         """
-        INSERT OR REPLACE INTO rollups (probe_id, resolution, bucket_start, runs, passes, degraded, fails, parked, parked_ms, p50_ms, p95_ms, max_ms, step_stats)
-        VALUES (@ProbeId, @Resolution, @BucketStart, @Runs, @Passes, @Degraded, @Fails, @Parked, @ParkedMs, @P50Ms, @P95Ms, @MaxMs, @StepStats);
+        INSERT OR REPLACE INTO rollups (probe_id, resolution, bucket_start, runs, passes, degraded, fails, parked, parked_ms, p50_ms, p95_ms, max_ms, step_stats, metric_stats)
+        VALUES (@ProbeId, @Resolution, @BucketStart, @Runs, @Passes, @Degraded, @Fails, @Parked, @ParkedMs, @P50Ms, @P95Ms, @MaxMs, @StepStats, @MetricStats);
         """;
 
     private sealed record Counts
@@ -269,6 +271,7 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
         public double? P95Ms { get; init; }
         public double? MaxMs { get; init; }
         public string? StepStats { get; init; }
+        public string? MetricStats { get; init; }
 
         public static RollupRow From(Rollup r) => new()
         {
@@ -285,10 +288,12 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
             P95Ms = r.P95Ms,
             MaxMs = r.MaxMs,
             StepStats = r.Steps is null ? null : JsonSerializer.Serialize(r.Steps),
+            MetricStats = r.Metrics is null ? null : JsonSerializer.Serialize(r.Metrics),
         };
 
         public Rollup ToRollup() => new(ProbeId, Enum.Parse<RollupResolution>(Resolution), DateTimeOffset.FromUnixTimeMilliseconds(BucketStart),
             (int)Runs, (int)Passes, (int)Degraded, (int)Fails, (int)Parked, ParkedMs, P50Ms, P95Ms, MaxMs,
-            StepStats is null ? null : JsonSerializer.Deserialize<Dictionary<string, StepStats>>(StepStats));
+            StepStats is null ? null : JsonSerializer.Deserialize<Dictionary<string, StepStats>>(StepStats),
+            MetricStats is null ? null : JsonSerializer.Deserialize<Dictionary<string, StepStats>>(MetricStats));
     }
 }

@@ -8,6 +8,7 @@ public enum RollupResolution
     Day,
 }
 
+/// <summary>p50 and p95 of a step's duration, or of a run metric (e.g. the cold-start split), in a bucket.</summary>
 public sealed record StepStats(double P50Ms, double P95Ms);
 
 /// <summary>One probe's runs in one hour or day, aggregated. Percentiles are nearest-rank over completed runs.</summary>
@@ -24,7 +25,8 @@ public sealed record Rollup(
     double? P50Ms,
     double? P95Ms,
     double? MaxMs,
-    IReadOnlyDictionary<string, StepStats>? Steps)
+    IReadOnlyDictionary<string, StepStats>? Steps,
+    IReadOnlyDictionary<string, StepStats>? Metrics = null)
 {
     /// <summary>Aggregates the runs of one probe in one bucket. Parked time is the bucket's share of parked runs.</summary>
     public static Rollup From(string probeId, RollupResolution resolution, DateTimeOffset bucketStart, TimeSpan bucketLength, IReadOnlyList<ProbeRun> runs)
@@ -37,6 +39,12 @@ public sealed record Rollup(
                 var sorted = g.Select(s => s.DurationMs).Order().ToArray();
                 return new StepStats(Percentile(sorted, 0.50), Percentile(sorted, 0.95));
             });
+        var metrics = runs.Where(r => r.Metrics is not null).SelectMany(r => r.Metrics!).GroupBy(m => m.Key)
+            .ToDictionary(g => g.Key, g =>
+            {
+                var sorted = g.Select(m => m.Value).Order().ToArray();
+                return new StepStats(Percentile(sorted, 0.50), Percentile(sorted, 0.95));
+            });
         return new Rollup(probeId, resolution, bucketStart, runs.Count,
             runs.Count(r => r.Outcome == ProbeOutcome.Pass), runs.Count(r => r.Outcome == ProbeOutcome.Degraded),
             runs.Count(r => r.Outcome == ProbeOutcome.Fail), parked,
@@ -44,7 +52,8 @@ public sealed record Rollup(
             durations.Length == 0 ? null : Percentile(durations, 0.50),
             durations.Length == 0 ? null : Percentile(durations, 0.95),
             durations.Length == 0 ? null : durations[^1],
-            steps.Count == 0 ? null : steps);
+            steps.Count == 0 ? null : steps,
+            metrics.Count == 0 ? null : metrics);
     }
 
     /// <summary>Nearest-rank percentile of sorted values.</summary>

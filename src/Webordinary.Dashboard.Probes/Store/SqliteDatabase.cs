@@ -101,6 +101,9 @@ public sealed class SqliteDatabase(string databasePath, ILogger<SqliteDatabase> 
         );
         CREATE INDEX ix_incidents_probe_started ON incidents (probe_id, started_at DESC);
         """,
+        """
+        ALTER TABLE rollups ADD COLUMN metric_stats TEXT NULL;
+        """,
     ];
 
     private readonly string _connectionString = new SqliteConnectionStringBuilder

@@ -51,6 +51,8 @@ public sealed class HistoryStoreTests : IDisposable
         Assert.Equal((20.0, 40.0, 40.0), (h0.P50Ms!.Value, h0.P95Ms!.Value, h0.MaxMs!.Value));
         Assert.Equal(3_600_000.0 / 5, h0.ParkedMs);
         Assert.Equal(new StepStats(3, 5), h0.Steps!["A"]);
+        // Run metrics (the cold-start split) get p50/p95 per bucket too: 1, 2, 3, 4, 5 → 3 and 5.
+        Assert.Equal(new StepStats(3, 5), h0.Metrics!["firstResponseMs"]);
         Assert.Equal((T0.AddHours(1), 1, 100.0), (hours[1].BucketStart, hours[1].Runs, hours[1].P50Ms!.Value));
         var day = Assert.Single(days);
         // The day over all six runs of p: 5, 10, 20, 30, 40, 100 → p50 = 3rd = 20, p95 = 6th = 100.
@@ -162,7 +164,7 @@ public sealed class HistoryStoreTests : IDisposable
     private async Task AddAsync(string probeId, DateTimeOffset startedAt, double durationMs, ProbeOutcome outcome, double stepMs)
     {
         var run = new ProbeRun(ProbeRun.NewId(), probeId, "K", RunTrigger.Schedule, startedAt, startedAt.AddMilliseconds(durationMs), durationMs, outcome, null,
-            [new StepResult(0, "A", StepOutcome.Pass, startedAt, stepMs, null, null)]);
+            [new StepResult(0, "A", StepOutcome.Pass, startedAt, stepMs, null, null)], new Dictionary<string, double> { ["firstResponseMs"] = stepMs });
         await _results.InsertRunAsync(run with { EndedAt = null, Steps = [] }, CancellationToken.None);
         await _results.CompleteRunAsync(run, CancellationToken.None);
     }
