@@ -34,12 +34,7 @@ public sealed class PersistenceProbe(ProbeDefinition definition, SessionFlow flo
         var state = new JsonObject { ["probe"] = Id, ["nonce"] = Guid.NewGuid().ToString("N"), ["writtenAt"] = flow.Time.GetUtcNow().ToString("O") };
         try
         {
-            var created = await context.StepAsync("Create session via API", async step =>
-            {
-                var session = await hermes.CreateAsync(sessionId, flow.Time.GetUtcNow() + options.SessionTtl, step.CancellationToken);
-                step.Detail = session.SessionId + (session.Task is null ? "" : $" on task {session.Task}");
-                return session;
-            }, cancellationToken, options.StepTimeout);
+            var created = await flow.CreateSessionAsync(context, hermes, sessionId, cancellationToken);
 
             await context.StepAsync("Write session state", async step =>
             {

@@ -28,12 +28,7 @@ public sealed class RoutingProbe(ProbeDefinition definition, SessionFlow flow) :
         var sessionId = HermesSessions.NewSessionId();
         try
         {
-            var created = await context.StepAsync("Create session via API", async step =>
-            {
-                var session = await hermes.CreateAsync(sessionId, flow.Time.GetUtcNow() + options.SessionTtl, step.CancellationToken);
-                step.Detail = $"{session.SessionId}" + (session.Task is null ? "" : $" on task {session.Task}");
-                return session;
-            }, cancellationToken, options.StepTimeout);
+            var created = await flow.CreateSessionAsync(context, hermes, sessionId, cancellationToken);
 
             await context.StepAsync("Session route reaches its session", async step =>
             {

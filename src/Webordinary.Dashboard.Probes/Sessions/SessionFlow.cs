@@ -68,6 +68,15 @@ public sealed class SessionFlow(
         return HermesReachability.Down;
     }
 
+    /// <summary>The "Create session via API" step of the flows that need Hermes up.</summary>
+    public Task<HermesSession> CreateSessionAsync(ProbeContext context, HermesSessions hermes, string sessionId, CancellationToken cancellationToken) =>
+        context.StepAsync("Create session via API", async step =>
+        {
+            var session = await hermes.CreateAsync(sessionId, time.GetUtcNow() + hermes.Options.SessionTtl, step.CancellationToken);
+            step.Detail = session.SessionId + (session.Task is null ? "" : $" on task {session.Task}");
+            return session;
+        }, cancellationToken, hermes.Options.StepTimeout);
+
     /// <summary>Cleanup: the session through Hermes (when it can be reached), then its rows in DynamoDB.</summary>
     public async Task DeleteSessionAsync(ProbeContext context, HermesSessions hermes, string sessionId, bool throughApi)
     {
