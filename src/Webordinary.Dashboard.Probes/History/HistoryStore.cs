@@ -136,9 +136,13 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
         }, cancellationToken);
     }
 
-    /// <summary>Uptime over 24 h, 7 d, 30 d and 365 d: raw runs where they are kept, then hourly, then daily rollups.</summary>
-    public async Task<IReadOnlyList<UptimeWindow>> GetUptimeAsync(string probeId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Uptime over 24 h, 7 d, 30 d and 365 d of one probe, or of the whole platform (<paramref name="probeId"/> null:
+    /// every probe's runs together): raw runs where they are kept, then hourly, then daily rollups.
+    /// </summary>
+    public async Task<IReadOnlyList<UptimeWindow>> GetUptimeAsync(string? probeId, CancellationToken cancellationToken)
     {
+        await database.MigrateAsync(cancellationToken);
         await using var connection = await database.OpenAsync(cancellationToken);
         var now = time.GetUtcNow();
         var rawFrom = await MarkAsync(connection, RawDeletedBefore);
@@ -153,7 +157,7 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
                        COALESCE(SUM(outcome IN ('Pass', 'Degraded')), 0) AS Up,
                        COALESCE(SUM(outcome = 'Fail'), 0) AS Failed,
                        COALESCE(SUM(outcome = 'Parked'), 0) AS Parked
-                FROM runs WHERE probe_id = @probeId AND ended_at IS NOT NULL AND started_at >= @from AND started_at <= @to;
+                FROM runs WHERE (@probeId IS NULL OR probe_id = @probeId) AND ended_at IS NOT NULL AND started_at >= @from AND started_at <= @to;
                 """, new { probeId, from = Max(start, rawFrom).ToUnixTimeMilliseconds(), to = now.ToUnixTimeMilliseconds() });
             if (start < rawFrom)
             {
@@ -174,6 +178,7 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
 
     public async Task<IReadOnlyList<Rollup>> GetRollupsAsync(string probeId, RollupResolution resolution, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
+        await database.MigrateAsync(cancellationToken);
         await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<RollupRow>(
             """
@@ -185,13 +190,13 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
         return [.. rows.Select(r => r.ToRollup())];
     }
 
-    private static async Task<Counts> RollupCountsAsync(SqliteConnection connection, string probeId, string resolution, DateTimeOffset from, DateTimeOffset to) =>
+    private static async Task<Counts> RollupCountsAsync(SqliteConnection connection, string? probeId, string resolution, DateTimeOffset from, DateTimeOffset to) =>
         from >= to
             ? new Counts()
             : await connection.QuerySingleAsync<Counts>(
                 """
                 SELECT COALESCE(SUM(runs), 0) AS Runs, COALESCE(SUM(passes + degraded), 0) AS Up, COALESCE(SUM(fails), 0) AS Failed, COALESCE(SUM(parked), 0) AS Parked
-                FROM rollups WHERE probe_id = @probeId AND resolution = @resolution AND bucket_start >= @from AND bucket_start < @to;
+                FROM rollups WHERE (@probeId IS NULL OR probe_id = @probeId) AND resolution = @resolution AND bucket_start >= @from AND bucket_start < @to;
                 """, new { probeId, resolution, from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds() });
 
     private static async Task<List<ProbeRun>> LoadRunsAsync(SqliteConnection connection, DateTimeOffset from, DateTimeOffset to, SqliteTransaction transaction)

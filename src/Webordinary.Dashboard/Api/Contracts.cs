@@ -53,7 +53,8 @@ public sealed record IncidentDto(string Id, string ProbeId, DateTimeOffset Start
 
 public sealed record UptimeWindowDto(string Window, double? Uptime, int Runs, int Failed, int Parked);
 
-public sealed record UptimeDto(string ProbeId, IReadOnlyList<UptimeWindowDto> Windows);
+/// <param name="ProbeId">Null for the whole platform.</param>
+public sealed record UptimeDto(string? ProbeId, IReadOnlyList<UptimeWindowDto> Windows);
 
 public sealed record FaultDto(string Mode, int LatencyMs, double ErrorRate);
 

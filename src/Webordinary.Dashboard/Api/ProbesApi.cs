@@ -24,6 +24,8 @@ public static class ProbesApi
         api.MapGet("/runs/{runId}", GetRunAsync);
         api.MapGet("/probes/{id}/uptime", GetUptimeAsync);
         api.MapGet("/incidents", GetIncidentsAsync);
+        api.MapGet("/uptime", async (HistoryStore history, CancellationToken cancellationToken) =>
+            TypedResults.Ok(new UptimeDto(null, [.. (await history.GetUptimeAsync(null, cancellationToken)).Select(ToDto)])));
         return endpoints;
     }
 
@@ -73,8 +75,10 @@ public static class ProbesApi
         }
 
         var windows = await history.GetUptimeAsync(state.ProbeId, cancellationToken);
-        return TypedResults.Ok(new UptimeDto(state.ProbeId, [.. windows.Select(w => new UptimeWindowDto(w.Window, w.Uptime, w.Runs, w.Failed, w.Parked))]));
+        return TypedResults.Ok(new UptimeDto(state.ProbeId, [.. windows.Select(ToDto)]));
     }
+
+    private static UptimeWindowDto ToDto(UptimeWindow w) => new(w.Window, w.Uptime, w.Runs, w.Failed, w.Parked);
 
     /// <summary>Incidents newest first, optionally of one probe (<c>?probe=</c>).</summary>
     private static async Task<Results<Ok<IEnumerable<IncidentDto>>, ProblemHttpResult>> GetIncidentsAsync(

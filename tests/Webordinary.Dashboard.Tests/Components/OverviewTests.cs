@@ -97,6 +97,10 @@ public sealed class OverviewTests
         context.Services.AddSingleton<IProbeTriggers>(triggers);
         context.Services.AddSingleton(TimeProvider.System);
         context.Services.AddScoped<Webordinary.Dashboard.Components.Controls.UiClock>();
+        var database = new Webordinary.Dashboard.Probes.Store.SqliteDatabase(
+            Path.Combine(Directory.CreateTempSubdirectory("overview-test-").FullName, "dashboard.db"), NullLogger<Webordinary.Dashboard.Probes.Store.SqliteDatabase>.Instance);
+        context.Services.AddSingleton(new Webordinary.Dashboard.Probes.History.HistoryStore(database,
+            Microsoft.Extensions.Options.Options.Create(new Webordinary.Dashboard.Probes.History.HistoryOptions()), TimeProvider.System));
         context.Services.AddSingleton<Webordinary.Dashboard.Platform.IPlatformStatus>(new NoProblem());
         return context;
     }

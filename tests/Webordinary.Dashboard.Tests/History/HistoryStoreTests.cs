@@ -140,6 +140,10 @@ public sealed class HistoryStoreTests : IDisposable
         Assert.Equal((5, 2), (windows["7d"].Runs, windows["7d"].Failed));
         Assert.Equal(2.0 / 4, windows["7d"].Uptime!.Value, 6);
         Assert.Null((await History().GetUptimeAsync("nobody", CancellationToken.None))[0].Uptime);
+        await AddAsync("q", now.AddHours(-1), 10, ProbeOutcome.Pass, 1);
+        var platform = (await History().GetUptimeAsync(null, CancellationToken.None)).Single(w => w.Window == "24h");
+        Assert.Equal((5, 1, 1), (platform.Runs, platform.Failed, platform.Parked));
+        Assert.Equal(3.0 / 4, platform.Uptime!.Value, 6);
     }
 
     [Fact]

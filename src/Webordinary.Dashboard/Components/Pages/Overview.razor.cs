@@ -12,6 +12,7 @@ namespace Webordinary.Dashboard.Components.Pages;
 public sealed partial class Overview : IDisposable
 {
     private IReadOnlyList<ProbeState> _probes = [];
+    private IReadOnlyList<Probes.History.UptimeWindow> _platformUptime = [];
     private IDisposable? _subscription;
     private bool _runAllBusy;
     private int _refreshQueued;
@@ -32,11 +33,15 @@ public sealed partial class Overview : IDisposable
     [Inject]
     public required IPlatformStatus PlatformStatus { get; init; }
 
+    [Inject]
+    public required Probes.History.HistoryStore History { get; init; }
+
     private IEnumerable<(ProbeOutcome Outcome, int Count)> Summary =>
         _probes.GroupBy(p => p.Status).OrderBy(g => g.Key).Select(g => (g.Key, g.Count()));
 
-    protected override void OnInitialized()
+    protected override async Task OnInitializedAsync()
     {
+        _platformUptime = await History.GetUptimeAsync(null, CancellationToken.None);
         // Subscribe before reading the snapshot so nothing falls between the two.
         _subscription = Feed.Subscribe(_ => QueueRefresh());
         _probes = Feed.GetSnapshot();
