@@ -9,6 +9,7 @@ public sealed partial class Audit : IDisposable
 {
     private IReadOnlyList<ScaleAuditEntry> _entries = [];
     private IDisposable? _subscription;
+    private string _rolloutsSeen = "";
 
     [Inject]
     public required ScaleAuditStore Store { get; init; }
@@ -18,11 +19,19 @@ public sealed partial class Audit : IDisposable
 
     protected override async Task OnInitializedAsync()
     {
-        _subscription = ServiceFeed.Subscribe(_ => InvokeAsync(async () =>
+        // Entries are added and completed when a rollout starts or ends: read the log again only then, not on every poll.
+        _subscription = ServiceFeed.Subscribe(snapshot =>
         {
-            _entries = await Store.ListAsync(200, null, CancellationToken.None);
-            StateHasChanged();
-        }));
+            var rollouts = string.Join(",", snapshot.Services.Select(s => s.Rollout?.AuditId));
+            if (Interlocked.Exchange(ref _rolloutsSeen, rollouts) != rollouts)
+            {
+                _ = InvokeAsync(async () =>
+                {
+                    _entries = await Store.ListAsync(200, null, CancellationToken.None);
+                    StateHasChanged();
+                });
+            }
+        });
         _entries = await Store.ListAsync(200, null, CancellationToken.None);
     }
 
