@@ -87,8 +87,10 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
     private static async Task<DateTimeOffset?> NextBucketAsync(SqliteConnection connection, string mark, TimeSpan length)
     {
         var done = await connection.ExecuteScalarAsync<long?>("SELECT at FROM history_marks WHERE name = @mark;", new { mark });
+        // The earliest per probe key: each one a single step down the (probe_key, started_at) index.
         var nextRun = await connection.ExecuteScalarAsync<long?>(
-            "SELECT MIN(started_at) FROM runs WHERE started_at >= @from;", new { from = done ?? long.MinValue });
+            "SELECT MIN((SELECT MIN(started_at) FROM runs WHERE probe_key = k.key AND started_at >= @from)) FROM probe_keys k;",
+            new { from = done ?? long.MinValue });
         if (nextRun is null)
         {
             return null;
@@ -113,7 +115,10 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
             if (rawCutoff > DateTimeOffset.UnixEpoch)
             {
                 raw = await DeleteInBatchesAsync(connection,
-                    "DELETE FROM runs WHERE rowid IN (SELECT rowid FROM runs WHERE started_at < @cutoff AND ended_at IS NOT NULL LIMIT 2000);",
+                    """
+                    DELETE FROM runs WHERE seq IN (
+                        SELECT seq FROM runs WHERE probe_key IN (SELECT key FROM probe_keys) AND started_at < @cutoff AND ended_at IS NOT NULL LIMIT 2000);
+                    """,
                     rawCutoff, cancellationToken);
                 await SetMarkAsync(connection, RawDeletedBefore, Max(rawCutoff, await MarkAsync(connection, RawDeletedBefore)), null);
             }
@@ -138,7 +143,9 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
 
     /// <summary>
     /// Uptime over 24 h, 7 d, 30 d and 365 d of one probe, or of the whole platform (<paramref name="probeId"/> null:
-    /// every probe's runs together): raw runs where they are kept, then hourly, then daily rollups.
+    /// every probe's runs together). Whole hours already rolled up come from the hourly rollups, older days from
+    /// the daily ones, and only the edges (the window's first partial hour, the last hour or two not rolled up yet)
+    /// from raw runs: a year of 50 probes stays a few thousand rows to add up instead of millions of runs.
     /// </summary>
     public async Task<IReadOnlyList<UptimeWindow>> GetUptimeAsync(string? probeId, CancellationToken cancellationToken)
     {
@@ -147,21 +154,23 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
         var now = time.GetUtcNow();
         var rawFrom = await MarkAsync(connection, RawDeletedBefore);
         var hourFrom = await MarkAsync(connection, HourDeletedBefore);
+        var hourDone = await MarkAsync(connection, HourDone);
         var windows = new List<UptimeWindow>();
         foreach (var (name, length) in new[] { ("24h", TimeSpan.FromHours(24)), ("7d", TimeSpan.FromDays(7)), ("30d", TimeSpan.FromDays(30)), ("365d", TimeSpan.FromDays(365)) })
         {
             var start = now - length;
-            var counts = await connection.QuerySingleAsync<Counts>(
-                """
-                SELECT COUNT(*) AS Runs,
-                       COALESCE(SUM(outcome IN ('Pass', 'Degraded')), 0) AS Up,
-                       COALESCE(SUM(outcome = 'Fail'), 0) AS Failed,
-                       COALESCE(SUM(outcome = 'Parked'), 0) AS Parked
-                FROM runs WHERE (@probeId IS NULL OR probe_id = @probeId) AND ended_at IS NOT NULL AND started_at >= @from AND started_at <= @to;
-                """, new { probeId, from = Max(start, rawFrom).ToUnixTimeMilliseconds(), to = now.ToUnixTimeMilliseconds() });
-            if (start < rawFrom)
+            var rawStart = Max(start, rawFrom);
+            var hoursFrom = Max(Ceiling(start, TimeSpan.FromHours(1)), hourFrom);
+            Counts counts;
+            if (hoursFrom < hourDone)
             {
-                counts += await RollupCountsAsync(connection, probeId, "Hour", Max(Ceiling(start, TimeSpan.FromHours(1)), hourFrom), rawFrom);
+                counts = await RollupCountsAsync(connection, probeId, "Hour", hoursFrom, hourDone)
+                    + await RawCountsAsync(connection, probeId, rawStart, hoursFrom, includeTo: false)
+                    + await RawCountsAsync(connection, probeId, Max(hourDone, rawStart), now, includeTo: true);
+            }
+            else
+            {
+                counts = await RawCountsAsync(connection, probeId, rawStart, now, includeTo: true);
             }
 
             if (start < hourFrom)
@@ -190,22 +199,39 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
         return [.. rows.Select(r => r.ToRollup())];
     }
 
+    /// <summary>Runs that started in [from, to) (or [from, to] with <paramref name="includeTo"/>), by the (probe_key, started_at) index.</summary>
+    private static async Task<Counts> RawCountsAsync(SqliteConnection connection, string? probeId, DateTimeOffset from, DateTimeOffset to, bool includeTo) =>
+        from > to || (from == to && !includeTo)
+            ? new Counts()
+            : await connection.QuerySingleAsync<Counts>(
+                $"""
+                SELECT COUNT(*) AS Runs,
+                       COALESCE(SUM(outcome IN ('Pass', 'Degraded')), 0) AS Up,
+                       COALESCE(SUM(outcome = 'Fail'), 0) AS Failed,
+                       COALESCE(SUM(outcome = 'Parked'), 0) AS Parked
+                FROM runs WHERE probe_key IN (SELECT key FROM probe_keys WHERE @probeId IS NULL OR probe_id = @probeId)
+                  AND ended_at IS NOT NULL AND started_at >= @from AND started_at {(includeTo ? "<=" : "<")} @to;
+                """, new { probeId, from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds() });
+
+    /// <summary>Rollups of buckets starting in [from, to); per probe id through the primary key, also for the platform.</summary>
     private static async Task<Counts> RollupCountsAsync(SqliteConnection connection, string? probeId, string resolution, DateTimeOffset from, DateTimeOffset to) =>
         from >= to
             ? new Counts()
             : await connection.QuerySingleAsync<Counts>(
                 """
                 SELECT COALESCE(SUM(runs), 0) AS Runs, COALESCE(SUM(passes + degraded), 0) AS Up, COALESCE(SUM(fails), 0) AS Failed, COALESCE(SUM(parked), 0) AS Parked
-                FROM rollups WHERE (@probeId IS NULL OR probe_id = @probeId) AND resolution = @resolution AND bucket_start >= @from AND bucket_start < @to;
+                FROM rollups WHERE probe_id IN (SELECT DISTINCT probe_id FROM probe_keys WHERE @probeId IS NULL OR probe_id = @probeId)
+                  AND resolution = @resolution AND bucket_start >= @from AND bucket_start < @to;
                 """, new { probeId, resolution, from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds() });
 
     private static async Task<List<ProbeRun>> LoadRunsAsync(SqliteConnection connection, DateTimeOffset from, DateTimeOffset to, SqliteTransaction transaction)
     {
+        const string InBucket = "r.probe_key IN (SELECT key FROM probe_keys) AND r.started_at >= @from AND r.started_at < @to AND r.ended_at IS NOT NULL";
         var runs = (await connection.QueryAsync<(string Id, string ProbeId, string Outcome, double? DurationMs, long StartedAt, string? Metrics)>(
-            "SELECT id, probe_id, outcome, duration_ms, started_at, metrics FROM runs WHERE started_at >= @from AND started_at < @to AND ended_at IS NOT NULL;",
+            $"SELECT r.id, k.probe_id, r.outcome, r.duration_ms, r.started_at, r.metrics FROM runs r JOIN probe_keys k ON k.key = r.probe_key WHERE {InBucket};",
             new { from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds() }, transaction)).ToList();
         var steps = (await connection.QueryAsync<(string RunId, string Name, double DurationMs)>(
-                "SELECT s.run_id, s.name, s.duration_ms FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.started_at >= @from AND r.started_at < @to AND r.ended_at IS NOT NULL;",
+                $"SELECT r.id, n.name, s.duration_ms FROM runs r JOIN steps s ON s.run_seq = r.seq JOIN step_names n ON n.key = s.name_key WHERE {InBucket};",
                 new { from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds() }, transaction))
             .ToLookup(s => s.RunId);
         return [.. runs.Select(r => new ProbeRun(r.Id, r.ProbeId, "", RunTrigger.Schedule, DateTimeOffset.FromUnixTimeMilliseconds(r.StartedAt), null, r.DurationMs,

@@ -165,6 +165,34 @@ public sealed class HistoryStoreTests : IDisposable
         Assert.Equal((25, 5), (after.Runs, after.Failed));
     }
 
+    [Fact]
+    public async Task Uptime_from_rolled_up_hours_and_raw_edges_counts_exactly_what_the_raw_runs_say()
+    {
+        await _results.InitializeAsync(CancellationToken.None);
+        var now = T0.AddDays(3).AddMinutes(50);
+        // Every 7 minutes for three days, a failure every 5th run, parked every 11th, for two probes; some runs fall
+        // in the 24 h window's first partial hour and some after the last rolled-up hour.
+        var i = 0;
+        for (var at = T0; at < now; at += TimeSpan.FromMinutes(7), i++)
+        {
+            var outcome = i % 11 == 0 ? ProbeOutcome.Parked : i % 5 == 0 ? ProbeOutcome.Fail : ProbeOutcome.Pass;
+            await AddAsync(i % 2 == 0 ? "p" : "q", at, 10, outcome, 1);
+        }
+
+        _time.Now = now;
+        var rawOnly = await BothAsync();
+        var compaction = await History().CompactAsync(CancellationToken.None);
+        var fromRollups = await BothAsync();
+
+        Assert.True(compaction.HoursRolledUp > 70, $"{compaction.HoursRolledUp} hours rolled up");
+        Assert.Equal(0, compaction.RawRunsDeleted);
+        Assert.Equal(rawOnly, fromRollups);
+        Assert.Equal((i / 2 + i % 2, i), (fromRollups[1].Runs, fromRollups[5].Runs));
+
+        async Task<List<UptimeWindow>> BothAsync() =>
+            [.. await History().GetUptimeAsync("p", CancellationToken.None), .. await History().GetUptimeAsync(null, CancellationToken.None)];
+    }
+
     private async Task AddAsync(string probeId, DateTimeOffset startedAt, double durationMs, ProbeOutcome outcome, double stepMs)
     {
         var run = new ProbeRun(ProbeRun.NewId(), probeId, "K", RunTrigger.Schedule, startedAt, startedAt.AddMilliseconds(durationMs), durationMs, outcome, null,

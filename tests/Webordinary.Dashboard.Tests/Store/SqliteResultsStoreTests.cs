@@ -88,6 +88,53 @@ public sealed class SqliteResultsStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_schema_6_database_keeps_every_run_and_step_through_the_compact_layout_migration()
+    {
+        await using (var old = new SqliteConnection($"Data Source={DatabasePath}"))
+        {
+            await old.OpenAsync();
+            foreach (var script in SqliteDatabase.MigrationScripts.Take(6))
+            {
+                Execute(old, script);
+            }
+
+            Execute(old, """
+                PRAGMA user_version = 6;
+                INSERT INTO runs (id, probe_id, probe_kind, trigger, started_at, ended_at, duration_ms, outcome, message, metrics)
+                VALUES ('a', 'hermes', 'HermesHealth', 'Schedule', 1764000000000, 1764000000400, 400.5, 'Fail', 'boom', '{"firstResponseMs":12.5}'),
+                       ('b', 'hermes', 'HermesHealth', 'Manual', 1764000030000, NULL, NULL, 'Unknown', NULL, NULL),
+                       ('c', 'ecs', 'EcsService', 'Schedule', 1764000010000, 1764000010020, 20, 'Pass', 'ok', NULL);
+                INSERT INTO steps (run_id, idx, name, outcome, started_at, duration_ms, detail, failure_kind, failure_message, error_code, request_id, http_status)
+                VALUES ('a', 0, 'Describe', 'Pass', 1764000000001, 12.5, 'ACTIVE', NULL, NULL, NULL, NULL, NULL),
+                       ('a', 1, 'GET /hermes/health', 'Fail', 1764000000020, 301.25, NULL, 'Aws', 'Rate exceeded', 'ThrottlingException', 'req-42', 400),
+                       ('c', 0, 'Describe', 'Pass', 1764000010001, 19, 'ACTIVE', NULL, NULL, NULL, NULL, NULL);
+                """);
+        }
+
+        var store = NewStore();
+        await store.InitializeAsync(CancellationToken.None);
+        var a = await store.GetRunAsync("a", CancellationToken.None);
+        var hermes = await store.GetRunsAsync("hermes", 10, null, CancellationToken.None);
+
+        var t0 = DateTimeOffset.FromUnixTimeMilliseconds(1_764_000_000_000);
+        Assert.Equal(new ProbeRun("a", "hermes", "HermesHealth", RunTrigger.Schedule, t0, t0.AddMilliseconds(400), 400.5, ProbeOutcome.Fail, "boom", [],
+            new Dictionary<string, double> { ["firstResponseMs"] = 12.5 }) with { Steps = [], Metrics = null }, a! with { Steps = [], Metrics = null });
+        Assert.Equal(12.5, a.Metrics!["firstResponseMs"]);
+        Assert.Equal(
+            [
+                new StepResult(0, "Describe", StepOutcome.Pass, t0.AddMilliseconds(1), 12.5, "ACTIVE", null),
+                new StepResult(1, "GET /hermes/health", StepOutcome.Fail, t0.AddMilliseconds(20), 301.25, null,
+                    new StepFailure("Aws", "Rate exceeded", "ThrottlingException", "req-42", 400)),
+            ],
+            a.Steps);
+        // "b" was left running by the old process: closed as interrupted, like any ghost run.
+        Assert.Equal(["b", "a"], hermes.Select(r => r.Id));
+        Assert.Equal(SqliteResultsStore.InterruptedMessage, hermes[0].Message);
+        Assert.Equal(1, await store.CountRunsAsync("ecs", CancellationToken.None));
+        Assert.Equal("Describe", Assert.Single((await store.GetRunAsync("c", CancellationToken.None))!.Steps).Name);
+    }
+
+    [Fact]
     public async Task A_run_left_running_by_a_crashed_process_is_closed_as_interrupted_at_start()
     {
         var crashed = NewStore();
@@ -128,6 +175,13 @@ public sealed class SqliteResultsStoreTests : IDisposable
         Assert.Equal(ProbeOutcome.Fail, run.Outcome);
         Assert.Contains("dashboard stopped", run.Message);
         Assert.Equal(ProbeOutcome.Fail, restarted.Get<ProbeStatusFeed>().Get("hermes")!.Status);
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
     }
 
     private static object? Scalar(SqliteConnection connection, string sql)
