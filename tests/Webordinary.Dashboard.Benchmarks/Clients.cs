@@ -74,3 +74,121 @@ public sealed class Chromium : IAsyncDisposable
         _playwright.Dispose();
     }
 }
+
+/// <summary>
+/// A hub client at the protocol level: a WebSocket speaking SignalR's JSON hub protocol (handshake, records ended
+/// by 0x1E, pings) that stamps each <c>RunCompleted</c> record as it arrives and reads its run id. It stands for a
+/// client on its own machine: the server does the same work for it as for a <c>HubConnection</c>, but a thousand
+/// of them do not also run a thousand .NET clients' parsing and dispatch on the benchmark's two cores.
+/// </summary>
+public sealed class WireHubClient : IAsyncDisposable
+{
+    private const char RecordSeparator = '\u001e';
+    private static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(10);
+
+    private readonly System.Net.WebSockets.ClientWebSocket _socket = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _handshake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SemaphoreSlim _sendGate = new(1, 1);
+    private Task _loops = Task.CompletedTask;
+
+    /// <summary>Connected and handshaken; <paramref name="onRunCompleted"/> gets (run id, Stopwatch timestamp of arrival).</summary>
+    public static async Task<WireHubClient> ConnectAsync(Uri hub, Action<string, long> onRunCompleted, CancellationToken cancellationToken)
+    {
+        var client = new WireHubClient();
+        await client._socket.ConnectAsync(new UriBuilder(hub) { Scheme = hub.Scheme == "https" ? "wss" : "ws" }.Uri, cancellationToken);
+        await client.SendAsync("{\"protocol\":\"json\",\"version\":1}" + RecordSeparator, cancellationToken);
+        client._loops = Task.WhenAll(client.ReceiveAsync(onRunCompleted), client.PingAsync());
+        await client._handshake.Task.WaitAsync(cancellationToken);
+        return client;
+    }
+
+    private async Task SendAsync(string text, CancellationToken cancellationToken)
+    {
+        await _sendGate.WaitAsync(cancellationToken);
+        try
+        {
+            await _socket.SendAsync(System.Text.Encoding.UTF8.GetBytes(text), System.Net.WebSockets.WebSocketMessageType.Text, true, cancellationToken);
+        }
+        finally
+        {
+            _sendGate.Release();
+        }
+    }
+
+    /// <summary>The server drops a client it has not heard from in 30 s.</summary>
+    private async Task PingAsync()
+    {
+        using var timer = new PeriodicTimer(PingInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token))
+            {
+                await SendAsync("{\"type\":6}" + RecordSeparator, _stop.Token);
+            }
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or System.Net.WebSockets.WebSocketException)
+        {
+        }
+    }
+
+    private async Task ReceiveAsync(Action<string, long> onRunCompleted)
+    {
+        var buffer = new byte[64 * 1024];
+        var message = new System.IO.MemoryStream();
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                var result = await _socket.ReceiveAsync(buffer, _stop.Token);
+                if (result.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+                {
+                    return;
+                }
+
+                message.Write(buffer, 0, result.Count);
+                if (!result.EndOfMessage)
+                {
+                    continue;
+                }
+
+                var arrivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                foreach (var record in System.Text.Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length).Split(RecordSeparator, StringSplitOptions.RemoveEmptyEntries))
+                {
+                    using var json = System.Text.Json.JsonDocument.Parse(record);
+                    if (!json.RootElement.TryGetProperty("type", out _))
+                    {
+                        _handshake.TrySetResult();
+                    }
+                    else if (json.RootElement.TryGetProperty("target", out var target) && target.GetString() == nameof(IStatusHubClient.RunCompleted))
+                    {
+                        onRunCompleted(json.RootElement.GetProperty("arguments")[0].GetProperty("id").GetString()!, arrivedAt);
+                    }
+                }
+
+                message.SetLength(0);
+            }
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or System.Net.WebSockets.WebSocketException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try
+        {
+            using var closing = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await _socket.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, closing.Token);
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or System.Net.WebSockets.WebSocketException or ObjectDisposedException)
+        {
+        }
+
+        await _loops;
+        _socket.Dispose();
+        _stop.Dispose();
+        _sendGate.Dispose();
+    }
+}

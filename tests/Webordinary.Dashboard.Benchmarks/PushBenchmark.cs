@@ -19,6 +19,9 @@ namespace Webordinary.Dashboard.Benchmarks;
 public static class PushBenchmark
 {
     public const string Name = "push";
+
+    /// <summary>The same with <see cref="WireHubClient"/>s: the server's push latency without the clients' own CPU.</summary>
+    public const string WireName = "push-wire";
     public static readonly int[] DefaultClientCounts = [1, 100, 1000];
 
     private const string ProbeId = "heartbeat";
@@ -29,8 +32,9 @@ public static class PushBenchmark
     private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan MeasureLimit = TimeSpan.FromSeconds(90);
 
-    public static async Task<IReadOnlyList<BenchmarkRow>> RunAsync(BenchmarkContext context, IReadOnlyList<int> clientCounts)
+    public static async Task<IReadOnlyList<BenchmarkRow>> RunAsync(BenchmarkContext context, IReadOnlyList<int> clientCounts, bool wire = false)
     {
+        var name = wire ? WireName : Name;
         var settings = DashboardHost.BaseSettings();
         // No interval: the probe runs only when the benchmark runs it.
         DashboardHost.AddProbe(settings, ProbeId, CloudWatchHeartbeatProbe.KindName);
@@ -47,16 +51,16 @@ public static class PushBenchmark
         });
 
         var current = new CurrentRound();
-        var clients = new List<HubConnection>();
+        var clients = new List<IAsyncDisposable>();
         var rows = new List<BenchmarkRow>();
         try
         {
             foreach (var count in clientCounts.Order())
             {
                 var connectTime = Stopwatch.StartNew();
-                await ConnectAsync(host, clients, count, current);
-                context.Log($"push: {count} client(s) connected in {connectTime.Elapsed.TotalSeconds:0.0} s");
-                rows.Add(await MeasureAsync(context, host, count, current, storedAt, sends, connectTime.Elapsed));
+                await ConnectAsync(host, clients, count, current, wire);
+                context.Log($"{name}: {count} client(s) connected in {connectTime.Elapsed.TotalSeconds:0.0} s");
+                rows.Add(await MeasureAsync(context, name, host, count, current, storedAt, sends, connectTime.Elapsed));
             }
         }
         finally
@@ -70,9 +74,16 @@ public static class PushBenchmark
         return rows;
     }
 
-    private static async Task ConnectAsync(DashboardHost host, List<HubConnection> clients, int count, CurrentRound current)
+    private static async Task ConnectAsync(DashboardHost host, List<IAsyncDisposable> clients, int count, CurrentRound current, bool wire)
     {
         using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (wire && clients.Count < count)
+        {
+            var hub = new Uri(host.BaseAddress, StatusHub.Path.TrimStart('/'));
+            clients.AddRange(await Task.WhenAll(Enumerable.Range(0, Math.Min(ConnectBatch, count - clients.Count))
+                .Select(_ => WireHubClient.ConnectAsync(hub, (runId, at) => current.Round?.Record(runId, at), limit.Token))));
+        }
+
         while (clients.Count < count)
         {
             var batch = Enumerable.Range(0, Math.Min(ConnectBatch, count - clients.Count)).Select(_ =>
@@ -80,7 +91,6 @@ public static class PushBenchmark
                 var connection = StatusHubClients.Create(host);
                 // A real client handles every message; only RunCompleted is timed, first thing in its handler.
                 connection.On<RunDto>(nameof(IStatusHubClient.RunStarted), _ => { });
-                connection.On<StepCompletedDto>(nameof(IStatusHubClient.StepCompleted), _ => { });
                 connection.On<RunDto>(nameof(IStatusHubClient.RunCompleted), run =>
                 {
                     var at = Stopwatch.GetTimestamp();
@@ -93,7 +103,7 @@ public static class PushBenchmark
         }
     }
 
-    private static async Task<BenchmarkRow> MeasureAsync(BenchmarkContext context, DashboardHost host, int count, CurrentRound current,
+    private static async Task<BenchmarkRow> MeasureAsync(BenchmarkContext context, string name, DashboardHost host, int count, CurrentRound current,
         ConcurrentDictionary<string, long> storedAt, SendTimings sends, TimeSpan connectTime)
     {
         var runs = context.Quick ? 10 : count switch { <= 1 => 50, <= 100 => 40, _ => 30 };
@@ -145,7 +155,7 @@ public static class PushBenchmark
         }
 
         current.Round = null;
-        context.Log($"push: N={count}: {measured} runs, {Stats.Summary(latencies, 50, 99, 100)}");
+        context.Log($"{name}: N={count}: {measured} runs, {Stats.Summary(latencies, 50, 99, 100)}");
         var p99 = Stats.Percentile(latencies, 99);
         var targeted = count == TargetClients;
         var notes = $"{measured} runs × {count} = {latencies.Count} deliveries after {WarmupRuns} warm-up runs; "
@@ -153,9 +163,10 @@ public static class PushBenchmark
             + $"per run, first client {Stats.Summary(fastestClient, 50, 100)}, last client {Stats.Summary(slowestClient, 50, 100)}; "
             + $"GC meanwhile: {GC.CollectionCount(0) - collectionsBefore[0]}/{GC.CollectionCount(1) - collectionsBefore[1]}/{GC.CollectionCount(2) - collectionsBefore[2]} gen0/1/2 collections, "
             + $"{(GC.GetTotalPauseDuration() - gcPauseBefore).TotalMilliseconds:0} ms paused; {ThreadPool.ThreadCount} pool threads; "
-            + $"clients share this process and its 2 cores with the server; all connected in {connectTime.TotalSeconds:0.0} s"
+            + (name == WireName ? "protocol-level WebSocket clients (JSON hub protocol), in this process" : "Microsoft.AspNetCore.SignalR.Client HubConnections (no SubscribeSteps: RunStarted and RunCompleted)")
+            + $", sharing this process and its 2 cores with the server; all connected in {connectTime.TotalSeconds:0.0} s"
             + (problem is null ? "" : $"; stopped early: {problem}");
-        return new BenchmarkRow(Name, $"N = {count} client{(count == 1 ? "" : "s")}", $"{Stats.Summary(latencies, 50, 99, 100)}",
+        return new BenchmarkRow(name, $"N = {count} client{(count == 1 ? "" : "s")}", $"{Stats.Summary(latencies, 50, 99, 100)}",
             targeted ? $"p99 <= {TargetP99Ms:0} ms" : "none (reference for N = 1000)",
             targeted ? BenchmarkRow.YesNo(problem is null && p99 <= TargetP99Ms) : problem is null ? "n/a" : "error", notes);
     }

@@ -24,6 +24,9 @@ public sealed record RunDto(
     IReadOnlyList<StepDto> Steps,
     IReadOnlyDictionary<string, double>? Metrics);
 
+/// <summary>A probe's damped health (Up, Down, Unknown) changed with the run <paramref name="RunId"/>.</summary>
+public sealed record HealthChangedDto(string ProbeId, string Health, string RunId, DateTimeOffset At);
+
 public sealed record TrendPointDto(DateTimeOffset StartedAt, double DurationMs, string Outcome);
 
 public sealed record ProbeDto(

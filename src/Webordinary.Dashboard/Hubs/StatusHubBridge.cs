@@ -17,6 +17,8 @@ internal sealed class StatusHubBridge(ProbeStatusFeed feed, IHubContext<StatusHu
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var subscription = feed.Subscribe(e => _queue.Writer.TryWrite(e));
+        // Health as the hub's clients last heard it, per probe: the snapshot's at start, then each change sent.
+        var health = feed.GetSnapshot().ToDictionary(s => s.ProbeId, s => s.Health, StringComparer.OrdinalIgnoreCase);
         await foreach (var feedEvent in _queue.Reader.ReadAllAsync(stoppingToken))
         {
             try
@@ -24,10 +26,15 @@ internal sealed class StatusHubBridge(ProbeStatusFeed feed, IHubContext<StatusHu
                 await (feedEvent switch
                 {
                     RunStartedEvent started => hub.Clients.All.RunStarted(started.Run.ToDto()),
-                    StepCompletedEvent step => hub.Clients.All.StepCompleted(new StepCompletedDto(step.Run.Id, step.Run.ProbeId, step.Step.ToDto())),
+                    StepCompletedEvent step => hub.Clients.Group(StatusHub.StepsGroup).StepCompleted(new StepCompletedDto(step.Run.Id, step.Run.ProbeId, step.Step.ToDto())),
                     RunCompletedEvent completed => hub.Clients.All.RunCompleted(completed.Run.ToDto()),
                     _ => Task.CompletedTask,
                 });
+                if (feedEvent is RunCompletedEvent { Run: var run } done && health.GetValueOrDefault(run.ProbeId) != done.Health)
+                {
+                    health[run.ProbeId] = done.Health;
+                    await hub.Clients.All.HealthChanged(new HealthChangedDto(run.ProbeId, done.Health.ToString(), run.Id, run.EndedAt ?? run.StartedAt));
+                }
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
