@@ -155,7 +155,7 @@ public static class HistoryBenchmark
                 var took = Stopwatch.GetElapsedTime(compactFrom);
                 compacting += took;
                 compactDays.Add(took.TotalMilliseconds);
-                if (compactDays.Count % 30 == 0)
+                if (compactDays.Count % 5 == 0)
                 {
                     context.Log($"history: {compactDays.Count} of {days} days, {runs:N0} runs, {Stats.Mb(SizeOf(databasePath))}, "
                         + $"writing {writing.TotalSeconds:0} s, compacting {compacting.TotalSeconds:0} s, {watch.Elapsed.TotalMinutes:0.0} min");

@@ -187,7 +187,7 @@ internal static class Benchmarks
     private static TimeSpan TimeLimit(BenchmarkUnit unit, bool quick) => unit.Name switch
     {
         SchedulerBenchmark.Name => TimeSpan.FromMinutes(quick ? 4 : 6),
-        HistoryBenchmark.Name => TimeSpan.FromMinutes(quick ? 20 : 180),
+        HistoryBenchmark.Name => TimeSpan.FromMinutes(quick ? 60 : 600),
         _ => TimeSpan.FromMinutes(5),
     };
 }

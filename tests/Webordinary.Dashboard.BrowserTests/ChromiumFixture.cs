@@ -21,6 +21,9 @@ public sealed class ChromiumFixture : IAsyncLifetime
             throw new InvalidOperationException($"{ChromiumPath} is missing: run tests/run.sh, which installs Debian's chromium.");
         }
 
+        // Assertions wait as long as the pages' actions do: a busy 2-core machine (CI, benchmarks) can take more than
+        // Playwright's default 5 s to open a circuit and render a page.
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -17,7 +17,6 @@ public static class HistoryHostingExtensions
             .Validate(o => o.HourlyRetention >= o.RawRetention, $"{root}:HourlyRetention must be at least {root}:RawRetention.")
             .Validate(o => o.DailyRetention is null || o.DailyRetention >= o.HourlyRetention, $"{root}:DailyRetention must be empty (forever) or at least {root}:HourlyRetention.")
             .Validate(o => o.CompactionInterval >= TimeSpan.FromSeconds(10), $"{root}:CompactionInterval must be at least 10 s.")
-            .Validate(o => o.BucketsPerBatch is >= 1 and <= 1000, $"{root}:BucketsPerBatch must be between 1 and 1000.")
             .ValidateOnStart();
         builder.Services.AddSingleton<HistoryStore>();
         var interval = builder.Configuration.GetValue<TimeSpan?>($"{root}:CompactionInterval") is { } configured && configured >= TimeSpan.FromSeconds(10)

@@ -16,7 +16,4 @@ public sealed class HistoryOptions
 
     /// <summary>How often the compaction job runs.</summary>
     public TimeSpan CompactionInterval { get; set; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>Buckets (hours or days) rolled up per write transaction, so probes and pages never wait long.</summary>
-    public int BucketsPerBatch { get; set; } = 24;
 }

@@ -22,8 +22,7 @@ public sealed class HistoryStoreTests : IDisposable
         _results = new SqliteResultsStore(_database, _time, NullLogger<SqliteResultsStore>.Instance);
     }
 
-    private HistoryStore History(int bucketsPerBatch = 24) =>
-        new(_database, Options.Create(new HistoryOptions { BucketsPerBatch = bucketsPerBatch }), _time);
+    private HistoryStore History() => new(_database, Options.Create(new HistoryOptions()), _time);
 
     [Fact]
     public async Task Hourly_and_daily_rollups_match_hand_computed_aggregates()
@@ -72,7 +71,7 @@ public sealed class HistoryStoreTests : IDisposable
 
         // 02:40: hours 0 and 1 are closed (and settled); 2 is not.
         _time.Now = T0.AddHours(2).AddMinutes(40);
-        var first = await History(bucketsPerBatch: 1).CompactAsync(CancellationToken.None);
+        var first = await History().CompactAsync(CancellationToken.None);
         // A crash that lost the watermark after hour 1 was written: the rerun rewrites hour 1, it does not add to it.
         await using (var connection = new SqliteConnection($"Data Source={_database.DatabasePath}"))
         {
@@ -83,7 +82,7 @@ public sealed class HistoryStoreTests : IDisposable
         }
 
         _time.Now = T0.AddHours(7);
-        var second = await History(bucketsPerBatch: 1).CompactAsync(CancellationToken.None);
+        var second = await History().CompactAsync(CancellationToken.None);
         var third = await History().CompactAsync(CancellationToken.None);
         var hours = await History().GetRollupsAsync("p", RollupResolution.Hour, T0, T0.AddDays(1), CancellationToken.None);
 

@@ -41,10 +41,11 @@ public sealed partial class Overview : IDisposable
 
     protected override async Task OnInitializedAsync()
     {
-        _platformUptime = await History.GetUptimeAsync(null, CancellationToken.None);
-        // Subscribe before reading the snapshot so nothing falls between the two.
+        // Subscribe before reading the snapshot so nothing falls between the two. The rows come first (the first
+        // render shows them), the platform uptime (a database read) fills in when it is there.
         _subscription = Feed.Subscribe(_ => QueueRefresh());
         _probes = Feed.GetSnapshot();
+        _platformUptime = await History.GetUptimeAsync(null, CancellationToken.None);
     }
 
     /// <summary>
