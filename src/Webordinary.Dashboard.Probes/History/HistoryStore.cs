@@ -174,9 +174,9 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
 
     /// <summary>
     /// Uptime over 24 h, 7 d, 30 d and 365 d of one probe, or of the whole platform (<paramref name="probeId"/> null:
-    /// every probe's runs together). Whole hours already rolled up come from the hourly rollups, older days from
-    /// the daily ones, and only the edges (the window's first partial hour, the last hour or two not rolled up yet)
-    /// from raw runs: a year of 50 probes stays a few thousand rows to add up instead of millions of runs.
+    /// every probe's runs together). Whole days already rolled up come from the daily rollups, the hours around them
+    /// from the hourly ones, and only the edges (the window's first partial hour, the last hour or two not rolled up
+    /// yet) from raw runs: a year of 50 probes is about 20,000 rows to add up instead of millions of runs.
     /// </summary>
     public async Task<IReadOnlyList<UptimeWindow>> GetUptimeAsync(string? probeId, CancellationToken cancellationToken)
     {
@@ -186,14 +186,25 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
         var rawFrom = await MarkAsync(connection, RawDeletedBefore);
         var hourFrom = await MarkAsync(connection, HourDeletedBefore);
         var hourDone = await MarkAsync(connection, HourDone);
+        var dayDone = await MarkAsync(connection, DayDone);
         var windows = new List<UptimeWindow>();
         foreach (var (name, length) in new[] { ("24h", TimeSpan.FromHours(24)), ("7d", TimeSpan.FromDays(7)), ("30d", TimeSpan.FromDays(30)), ("365d", TimeSpan.FromDays(365)) })
         {
             var start = now - length;
             var rawStart = Max(start, rawFrom);
             var hoursFrom = Max(Ceiling(start, TimeSpan.FromHours(1)), hourFrom);
+            var daysFrom = Ceiling(start, TimeSpan.FromDays(1));
             Counts counts;
-            if (hoursFrom < hourDone)
+            if (daysFrom < dayDone)
+            {
+                // raw | hours | whole days | hours | raw: each stretch from the coarsest rows that cover it.
+                counts = await RollupCountsAsync(connection, probeId, "Day", daysFrom, dayDone)
+                    + await RollupCountsAsync(connection, probeId, "Hour", hoursFrom, daysFrom)
+                    + await RollupCountsAsync(connection, probeId, "Hour", dayDone, hourDone)
+                    + await RawCountsAsync(connection, probeId, rawStart, hoursFrom, includeTo: false)
+                    + await RawCountsAsync(connection, probeId, Max(hourDone, rawStart), now, includeTo: true);
+            }
+            else if (hoursFrom < hourDone)
             {
                 counts = await RollupCountsAsync(connection, probeId, "Hour", hoursFrom, hourDone)
                     + await RawCountsAsync(connection, probeId, rawStart, hoursFrom, includeTo: false)
@@ -202,11 +213,6 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
             else
             {
                 counts = await RawCountsAsync(connection, probeId, rawStart, now, includeTo: true);
-            }
-
-            if (start < hourFrom)
-            {
-                counts += await RollupCountsAsync(connection, probeId, "Day", Ceiling(start, TimeSpan.FromDays(1)), hourFrom);
             }
 
             var counted = counts.Runs - counts.Parked;

@@ -27,7 +27,10 @@ public sealed class ScalingTests
     [Fact]
     public async Task Scaling_up_from_zero_rises_through_pending_and_healthy_targets_and_stores_the_rollout_time()
     {
-        await using var host = await DashboardHost.StartAsync(Settings(initialDesired: 0));
+        var settings = Settings(initialDesired: 0);
+        // A task start long enough for several 100 ms rollout polls to see it on a busy machine.
+        settings["Sandbox:TaskStartDelay"] = "00:00:01.500";
+        await using var host = await DashboardHost.StartAsync(settings);
         var feed = host.Get<ServiceStatusFeed>();
         await feed.WaitForAsync(s => s.Hermes() is { IsParked: true });
         var phases = new List<string>();
@@ -49,8 +52,8 @@ public sealed class ScalingTests
         Assert.Equal(result.AuditId, entry.Id);
         Assert.Equal(ScaleOutcome.Completed, entry.Outcome);
         Assert.Equal(("local", ScaleReason.Manual, 0, 1), (entry.Actor, entry.Reason, entry.From, entry.To));
-        // Start delay 300 ms + health check delay 200 ms: the rollout cannot have been faster.
-        Assert.InRange(entry.RolloutMs!.Value, 500, 15_000);
+        // Start delay 1.5 s + health check delay 200 ms: the rollout cannot have been faster.
+        Assert.InRange(entry.RolloutMs!.Value, 1_700, 15_000);
     }
 
     [Fact]
