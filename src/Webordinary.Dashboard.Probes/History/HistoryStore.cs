@@ -187,6 +187,11 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
         var hourFrom = await MarkAsync(connection, HourDeletedBefore);
         var hourDone = await MarkAsync(connection, HourDone);
         var dayDone = await MarkAsync(connection, DayDone);
+        // The raw runs after the last rolled-up hour are the same stretch for every window: counted once.
+        var tails = new Dictionary<DateTimeOffset, Counts>();
+        async Task<Counts> TailAsync(DateTimeOffset from) =>
+            tails.TryGetValue(from, out var counted) ? counted : tails[from] = await RawCountsAsync(connection, probeId, from, now, includeTo: true);
+
         var windows = new List<UptimeWindow>();
         foreach (var (name, length) in new[] { ("24h", TimeSpan.FromHours(24)), ("7d", TimeSpan.FromDays(7)), ("30d", TimeSpan.FromDays(30)), ("365d", TimeSpan.FromDays(365)) })
         {
@@ -202,13 +207,13 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
                     + await RollupCountsAsync(connection, probeId, "Hour", hoursFrom, daysFrom)
                     + await RollupCountsAsync(connection, probeId, "Hour", dayDone, hourDone)
                     + await RawCountsAsync(connection, probeId, rawStart, hoursFrom, includeTo: false)
-                    + await RawCountsAsync(connection, probeId, Max(hourDone, rawStart), now, includeTo: true);
+                    + await TailAsync(Max(hourDone, rawStart));
             }
             else if (hoursFrom < hourDone)
             {
                 counts = await RollupCountsAsync(connection, probeId, "Hour", hoursFrom, hourDone)
                     + await RawCountsAsync(connection, probeId, rawStart, hoursFrom, includeTo: false)
-                    + await RawCountsAsync(connection, probeId, Max(hourDone, rawStart), now, includeTo: true);
+                    + await TailAsync(Max(hourDone, rawStart));
             }
             else
             {
