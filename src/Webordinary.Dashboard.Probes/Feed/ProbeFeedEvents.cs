@@ -10,7 +10,8 @@ public sealed record RunStartedEvent(ProbeRun Run) : ProbeFeedEvent(Run);
 public sealed record StepCompletedEvent(ProbeRun Run, StepResult Step) : ProbeFeedEvent(Run);
 
 /// <param name="Health">The probe's damped status after this run.</param>
-public sealed record RunCompletedEvent(ProbeRun Run, Health.ProbeHealth Health = Health.ProbeHealth.Unknown) : ProbeFeedEvent(Run);
+/// <param name="HealthChanged">This run moved the damped status (e.g. Up → Down: an incident opened).</param>
+public sealed record RunCompletedEvent(ProbeRun Run, Health.ProbeHealth Health = Health.ProbeHealth.Unknown, bool HealthChanged = false) : ProbeFeedEvent(Run);
 
 /// <summary>A point of a probe's latency trend.</summary>
 public sealed record RunPoint(DateTimeOffset StartedAt, double DurationMs, ProbeOutcome Outcome);

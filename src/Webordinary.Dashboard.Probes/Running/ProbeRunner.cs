@@ -74,8 +74,9 @@ public sealed class ProbeRunner(IResultsStore store, ProbeStatusFeed feed, Healt
             Metrics = context.Metrics is { Count: > 0 } metrics ? metrics : null,
         };
         await store.CompleteRunAsync(completed, CancellationToken.None);
+        var before = health.HealthOf(completed.ProbeId);
         var change = await health.ApplyAsync(settings, completed);
-        feed.Publish(new RunCompletedEvent(completed, change.Health));
+        feed.Publish(new RunCompletedEvent(completed, change.Health, change.Health != before));
         onHealth?.Invoke(change);
         return completed;
     }

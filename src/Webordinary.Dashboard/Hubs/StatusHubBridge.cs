@@ -17,8 +17,6 @@ internal sealed class StatusHubBridge(ProbeStatusFeed feed, IHubContext<StatusHu
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var subscription = feed.Subscribe(e => _queue.Writer.TryWrite(e));
-        // Health as the hub's clients last heard it, per probe: the snapshot's at start, then each change sent.
-        var health = feed.GetSnapshot().ToDictionary(s => s.ProbeId, s => s.Health, StringComparer.OrdinalIgnoreCase);
         await foreach (var feedEvent in _queue.Reader.ReadAllAsync(stoppingToken))
         {
             try
@@ -30,9 +28,8 @@ internal sealed class StatusHubBridge(ProbeStatusFeed feed, IHubContext<StatusHu
                     RunCompletedEvent completed => hub.Clients.All.RunCompleted(completed.Run.ToDto()),
                     _ => Task.CompletedTask,
                 });
-                if (feedEvent is RunCompletedEvent { Run: var run } done && health.GetValueOrDefault(run.ProbeId) != done.Health)
+                if (feedEvent is RunCompletedEvent { HealthChanged: true, Run: var run } done)
                 {
-                    health[run.ProbeId] = done.Health;
                     await hub.Clients.All.HealthChanged(new HealthChangedDto(run.ProbeId, done.Health.ToString(), run.Id, run.EndedAt ?? run.StartedAt));
                 }
             }
