@@ -59,12 +59,14 @@ public sealed class Chromium : IAsyncDisposable
         return new Chromium(playwright, browser);
     }
 
-    /// <summary>A page on the dashboard's overview with every probe row rendered (the Blazor circuit is up).</summary>
+    /// <summary>A page on the dashboard's overview with every probe row rendered and the Blazor circuit up.</summary>
     public static async Task<IPage> OpenOverviewAsync(IBrowserContext context, int rows)
     {
         var page = await context.NewPageAsync();
         await page.GotoAsync("/");
         await page.Locator("tr.probe-row").Nth(rows - 1).WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        // The rows are prerendered; live updates start once the circuit has taken the page over.
+        await page.Locator("[data-interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = 30_000 });
         return page;
     }
 

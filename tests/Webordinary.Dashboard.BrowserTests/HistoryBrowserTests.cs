@@ -36,7 +36,7 @@ public sealed class HistoryBrowserTests(ChromiumFixture chromium) : IClassFixtur
         context.SetDefaultTimeout(20_000);
         var page = await context.NewPageAsync();
 
-        await page.GotoAsync("/probes/hermes");
+        await page.GotoInteractiveAsync("/probes/hermes");
 
         var history = page.Locator("[data-testid='history']");
         await Expect(history.Locator("[data-window='7d']")).ToContainTextAsync("%");

@@ -41,7 +41,7 @@ public sealed class OverviewBrowserTests(ChromiumFixture chromium) : IClassFixtu
     [Fact]
     public async Task Overview_shows_every_probe_and_they_turn_green()
     {
-        await _page.GotoAsync("/");
+        await _page.GotoInteractiveAsync("/");
 
         await Expect(_page.Locator("#overview-title")).ToHaveTextAsync("Platform health");
         await Expect(_page.Locator("tr.probe-row")).ToHaveCountAsync(4);
@@ -56,7 +56,7 @@ public sealed class OverviewBrowserTests(ChromiumFixture chromium) : IClassFixtu
     [Fact]
     public async Task Run_now_shows_the_running_state_then_the_new_result_without_a_reload()
     {
-        await _page.GotoAsync("/");
+        await _page.GotoInteractiveAsync("/");
         await Expect(Row("dynamodb-manual")).ToHaveAttributeAsync("data-status", "Unknown");
         await _page.EvaluateAsync("window.__sameDocument = true");
         // Slow enough for the running state to be seen.
@@ -75,7 +75,7 @@ public sealed class OverviewBrowserTests(ChromiumFixture chromium) : IClassFixtu
     [Fact]
     public async Task Injected_fault_turns_the_row_red_within_interval_plus_two_seconds()
     {
-        await _page.GotoAsync("/");
+        await _page.GotoInteractiveAsync("/");
         await Expect(Row("hermes-health")).ToHaveAttributeAsync("data-status", "Pass");
         using var http = _host.CreateClient();
 
@@ -95,7 +95,7 @@ public sealed class OverviewBrowserTests(ChromiumFixture chromium) : IClassFixtu
         _host.Get<FaultInjector>().Set(SandboxComponents.DynamoDb, new FaultSetting(FaultMode.Throttle));
         var failed = await _host.RunProbeAsync("dynamodb-manual");
 
-        await _page.GotoAsync("/probes/dynamodb-manual");
+        await _page.GotoInteractiveAsync("/probes/dynamodb-manual");
         var row = _page.Locator($"tr.run-row[data-run-id='{failed.Id}']");
         await Expect(row).ToHaveAttributeAsync("data-outcome", "Fail");
         await row.ClickAsync();

@@ -20,7 +20,7 @@ public sealed class ReconnectBrowserTests(ChromiumFixture chromium) : IClassFixt
         await using var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = url });
         context.SetDefaultTimeout(20_000);
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/");
+        await page.GotoInteractiveAsync("/");
         var row = page.Locator("tr.probe-row[data-probe-id='ecs']");
         await Expect(row).ToHaveAttributeAsync("data-last-run", firstRun.Id);
 
@@ -31,5 +31,6 @@ public sealed class ReconnectBrowserTests(ChromiumFixture chromium) : IClassFixt
 
         await Expect(row).ToHaveAttributeAsync("data-last-run", secondRun.Id);
         await Expect(page.Locator("#connection-banner")).Not.ToBeVisibleAsync();
+        await Expect(page.Locator("[data-interactive]")).ToBeAttachedAsync();
     }
 }

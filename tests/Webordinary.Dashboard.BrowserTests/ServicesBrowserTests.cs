@@ -21,9 +21,9 @@ public sealed class ServicesBrowserTests(ChromiumFixture chromium) : IClassFixtu
         context.SetDefaultTimeout(20_000);
         var services = await context.NewPageAsync();
         var overview = await context.NewPageAsync();
-        await overview.GotoAsync("/");
+        await overview.GotoInteractiveAsync("/");
         await Expect(overview.Locator("tr.probe-row[data-probe-id='hermes-health']")).ToHaveAttributeAsync("data-status", "Pass");
-        await services.GotoAsync("/services");
+        await services.GotoInteractiveAsync("/services");
         var card = services.Locator($"[data-service='{Hermes}']");
         await Expect(card).ToHaveAttributeAsync("data-running", "1");
 
@@ -42,7 +42,7 @@ public sealed class ServicesBrowserTests(ChromiumFixture chromium) : IClassFixtu
         await Expect(card).ToHaveAttributeAsync("data-parked", "true");
         await Expect(overview.Locator("tr.probe-row[data-probe-id='hermes-health']")).ToHaveAttributeAsync("data-status", "Parked");
         await Expect(overview.Locator("tr.probe-row[data-probe-id='ecs-hermes-service']")).ToHaveAttributeAsync("data-status", "Parked");
-        await services.GotoAsync("/audit");
+        await services.GotoInteractiveAsync("/audit");
         await Expect(services.Locator("tr.audit-row").First).ToHaveAttributeAsync("data-outcome", "Completed");
     }
 }

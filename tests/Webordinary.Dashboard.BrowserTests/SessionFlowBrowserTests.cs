@@ -21,7 +21,7 @@ public sealed class SessionFlowBrowserTests(ChromiumFixture chromium) : IClassFi
         await using var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = host.BaseAddress.ToString() });
         context.SetDefaultTimeout(20_000);
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/probes/session-cold-start");
+        await page.GotoInteractiveAsync("/probes/session-cold-start");
         await Expect(page.Locator("button[data-testid='run-now']")).ToBeEnabledAsync();
 
         await page.Locator("button[data-testid='run-now']").ClickAsync();

@@ -1,0 +1,38 @@
+using Webordinary.Dashboard.Testing;
+using Webordinary.Dashboard.Tests.Api;
+
+namespace Webordinary.Dashboard.Tests.Components;
+
+/// <summary>
+/// Pages are prerendered: the first HTML response already shows the probes and their runs (the history benchmark's
+/// page loads depend on it), and the circuit then takes the page over.
+/// </summary>
+public sealed class PrerenderTests(ApiHost fixture) : IClassFixture<ApiHost>
+{
+    private readonly HttpClient _client = fixture.Host.CreateClient();
+
+    [Fact]
+    public async Task Overview_html_has_every_probe_row_with_its_last_run_before_any_circuit_exists()
+    {
+        var run = await fixture.Host.RunProbeAsync("ecs");
+
+        var html = await _client.GetStringAsync("/");
+
+        Assert.Contains($"data-probe-id=\"ecs\" data-status=\"{run.Outcome}\"", html);
+        Assert.Contains($"data-last-run=\"{run.Id}\"", html);
+        Assert.Contains("data-probe-id=\"hermes\"", html);
+        Assert.Contains("data-probe-id=\"cooldown-probe\"", html);
+        // The marker browser tests wait for comes only from the circuit, never from the prerendered HTML.
+        Assert.DoesNotContain("data-interactive", html);
+    }
+
+    [Fact]
+    public async Task Probe_page_html_lists_the_stored_runs()
+    {
+        var run = await fixture.Host.RunProbeAsync("hermes");
+
+        var html = await _client.GetStringAsync("/probes/hermes");
+
+        Assert.Contains($"class=\"run-row\" data-run-id=\"{run.Id}\" data-outcome=\"{run.Outcome}\"", html);
+    }
+}
