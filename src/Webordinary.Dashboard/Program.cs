@@ -1,5 +1,7 @@
 using Webordinary.Dashboard.Hosting;
 
+ProcessSettings.Apply();
+
 // `healthcheck` lets the container's HEALTHCHECK probe /alive without curl in the image.
 if (args is ["healthcheck", ..])
 {

@@ -134,37 +134,46 @@ public sealed class WireHubClient : IAsyncDisposable
         }
     }
 
+    /// <remarks>
+    /// Reads records straight from the received bytes (no strings but the run id): the clients share the server's
+    /// process, and their garbage would otherwise stop the server's threads in the GC pauses it causes.
+    /// </remarks>
     private async Task ReceiveAsync(Action<string, long> onRunCompleted)
     {
-        var buffer = new byte[64 * 1024];
+        var buffer = new byte[4 * 1024];
         var message = new System.IO.MemoryStream();
         try
         {
             while (!_stop.IsCancellationRequested)
             {
-                var result = await _socket.ReceiveAsync(buffer, _stop.Token);
+                var result = await _socket.ReceiveAsync(buffer.AsMemory(), _stop.Token);
                 if (result.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
                 {
                     return;
                 }
 
-                message.Write(buffer, 0, result.Count);
-                if (!result.EndOfMessage)
+                var arrivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                ReadOnlySpan<byte> received;
+                if (result.EndOfMessage && message.Length == 0)
                 {
-                    continue;
+                    received = buffer.AsSpan(0, result.Count);
+                }
+                else
+                {
+                    message.Write(buffer, 0, result.Count);
+                    if (!result.EndOfMessage)
+                    {
+                        continue;
+                    }
+
+                    received = message.GetBuffer().AsSpan(0, (int)message.Length);
                 }
 
-                var arrivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
-                foreach (var record in System.Text.Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length).Split(RecordSeparator, StringSplitOptions.RemoveEmptyEntries))
+                foreach (var range in received.Split((byte)RecordSeparator))
                 {
-                    using var json = System.Text.Json.JsonDocument.Parse(record);
-                    if (!json.RootElement.TryGetProperty("type", out _))
+                    if (received[range] is { Length: > 0 } record)
                     {
-                        _handshake.TrySetResult();
-                    }
-                    else if (json.RootElement.TryGetProperty("target", out var target) && target.GetString() == nameof(IStatusHubClient.RunCompleted))
-                    {
-                        onRunCompleted(json.RootElement.GetProperty("arguments")[0].GetProperty("id").GetString()!, arrivedAt);
+                        ReadRecord(record, arrivedAt, onRunCompleted);
                     }
                 }
 
@@ -173,6 +182,47 @@ public sealed class WireHubClient : IAsyncDisposable
         }
         catch (Exception exception) when (exception is OperationCanceledException or System.Net.WebSockets.WebSocketException)
         {
+        }
+    }
+
+    /// <summary>The handshake reply has no "type"; a RunCompleted invocation has "target" and the run in "arguments"[0].</summary>
+    private void ReadRecord(ReadOnlySpan<byte> record, long arrivedAt, Action<string, long> onRunCompleted)
+    {
+        var reader = new System.Text.Json.Utf8JsonReader(record);
+        var (hasType, isRunCompleted, depth) = (false, false, 0);
+        string? runId = null;
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case System.Text.Json.JsonTokenType.StartObject or System.Text.Json.JsonTokenType.StartArray:
+                    depth++;
+                    break;
+                case System.Text.Json.JsonTokenType.EndObject or System.Text.Json.JsonTokenType.EndArray:
+                    depth--;
+                    break;
+                case System.Text.Json.JsonTokenType.PropertyName when depth == 1 && reader.ValueTextEquals("type"u8):
+                    hasType = true;
+                    break;
+                case System.Text.Json.JsonTokenType.PropertyName when depth == 1 && reader.ValueTextEquals("target"u8):
+                    reader.Read();
+                    isRunCompleted = reader.ValueTextEquals(nameof(IStatusHubClient.RunCompleted));
+                    break;
+                // "arguments": [ { "id": ... } ]: the run object is at depth 3 inside the record.
+                case System.Text.Json.JsonTokenType.PropertyName when depth == 3 && isRunCompleted && runId is null && reader.ValueTextEquals("id"u8):
+                    reader.Read();
+                    runId = reader.GetString();
+                    break;
+            }
+        }
+
+        if (!hasType)
+        {
+            _handshake.TrySetResult();
+        }
+        else if (isRunCompleted && runId is not null)
+        {
+            onRunCompleted(runId, arrivedAt);
         }
     }
 

@@ -10,6 +10,8 @@ using Webordinary.Dashboard.Testing;
 // dotnet run -c Release --project tests/Webordinary.Dashboard.Benchmarks -- [names...] [--quick]
 // Each benchmark (each scheduler size) runs in a child process of its own, so one's threads, heap and CPU time
 // never count in another's figures; this process only plans, collects and prints the table.
+// The dashboard's own process settings (Program.cs applies them first): the hosts run in this process and its children.
+Webordinary.Dashboard.Hosting.ProcessSettings.Apply();
 var quick = args.Contains("--quick");
 if (Arguments.ValueOf(args, "--child") is { } childSpec)
 {

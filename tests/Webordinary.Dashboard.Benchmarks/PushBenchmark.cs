@@ -7,6 +7,7 @@ using Webordinary.Dashboard.Api;
 using Webordinary.Dashboard.Hubs;
 using Webordinary.Dashboard.Probes.Connectivity;
 using Webordinary.Dashboard.Probes.Feed;
+using Webordinary.Dashboard.Sandbox;
 using Webordinary.Dashboard.Testing;
 
 namespace Webordinary.Dashboard.Benchmarks;
@@ -25,6 +26,7 @@ public static class PushBenchmark
     public static readonly int[] DefaultClientCounts = [1, 100, 1000];
 
     private const string ProbeId = "heartbeat";
+    private const int SimulatedAwsCallMs = 100;
     private const int TargetClients = 1000;
     private const double TargetP99Ms = 50;
     private const int WarmupRuns = 3;
@@ -40,6 +42,9 @@ public static class PushBenchmark
         DashboardHost.AddProbe(settings, ProbeId, CloudWatchHeartbeatProbe.KindName);
         await using var host = await DashboardHost.StartAsync(settings,
             configureServices: s => s.AddSingleton<SendTimings>().AddSingleton<HubLifetimeManager<StatusHub>>(sp => sp.GetRequiredService<SendTimings>()));
+        // The sandbox answers at once; a real CloudWatch call takes ~100 ms. With instant runs, RunCompleted was queued
+        // behind the same run's RunStarted, still being fanned out to 1000 clients: a run that never happens in production.
+        host.Get<FaultInjector>().Set(SandboxComponents.CloudWatch, new FaultSetting(FaultMode.Slow, SimulatedAwsCallMs));
         var sends = host.Get<SendTimings>();
         var storedAt = new ConcurrentDictionary<string, long>();
         using var stored = host.Get<ProbeStatusFeed>().Subscribe(e =>
@@ -163,6 +168,7 @@ public static class PushBenchmark
             + $"per run, first client {Stats.Summary(fastestClient, 50, 100)}, last client {Stats.Summary(slowestClient, 50, 100)}; "
             + $"GC meanwhile: {GC.CollectionCount(0) - collectionsBefore[0]}/{GC.CollectionCount(1) - collectionsBefore[1]}/{GC.CollectionCount(2) - collectionsBefore[2]} gen0/1/2 collections, "
             + $"{(GC.GetTotalPauseDuration() - gcPauseBefore).TotalMilliseconds:0} ms paused; {ThreadPool.ThreadCount} pool threads; "
+            + $"the probe's CloudWatch call takes {SimulatedAwsCallMs} ms (sandbox Slow fault), as a real one does; "
             + (name == WireName ? "protocol-level WebSocket clients (JSON hub protocol), in this process" : "Microsoft.AspNetCore.SignalR.Client HubConnections (no SubscribeSteps: RunStarted and RunCompleted)")
             + $", sharing this process and its 2 cores with the server; all connected in {connectTime.TotalSeconds:0.0} s"
             + (problem is null ? "" : $"; stopped early: {problem}");

@@ -19,6 +19,7 @@ public static class HistoryHostingExtensions
             .Validate(o => o.CompactionInterval >= TimeSpan.FromSeconds(10), $"{root}:CompactionInterval must be at least 10 s.")
             .ValidateOnStart();
         builder.Services.AddSingleton<HistoryStore>();
+        builder.Services.AddSingleton<PlatformUptime>();
         var interval = builder.Configuration.GetValue<TimeSpan?>($"{root}:CompactionInterval") is { } configured && configured >= TimeSpan.FromSeconds(10)
             ? configured
             : new HistoryOptions().CompactionInterval;

@@ -101,6 +101,7 @@ public sealed class OverviewTests
             Path.Combine(Directory.CreateTempSubdirectory("overview-test-").FullName, "dashboard.db"), NullLogger<Webordinary.Dashboard.Probes.Store.SqliteDatabase>.Instance);
         context.Services.AddSingleton(new Webordinary.Dashboard.Probes.History.HistoryStore(database,
             Microsoft.Extensions.Options.Options.Create(new Webordinary.Dashboard.Probes.History.HistoryOptions()), TimeProvider.System));
+        context.Services.AddSingleton<Webordinary.Dashboard.Probes.History.PlatformUptime>();
         context.Services.AddSingleton<Webordinary.Dashboard.Platform.IPlatformStatus>(new NoProblem());
         return context;
     }

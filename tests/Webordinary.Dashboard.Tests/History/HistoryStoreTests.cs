@@ -192,6 +192,27 @@ public sealed class HistoryStoreTests : IDisposable
             [.. await History().GetUptimeAsync("p", CancellationToken.None), .. await History().GetUptimeAsync(null, CancellationToken.None)];
     }
 
+    [Fact]
+    public async Task Platform_uptime_for_pages_is_reused_for_its_max_age_then_computed_again()
+    {
+        await _results.InitializeAsync(CancellationToken.None);
+        var now = T0.AddDays(1);
+        _time.Now = now;
+        var platform = new PlatformUptime(History(), _time);
+        await AddAsync("p", now.AddHours(-1), 10, ProbeOutcome.Pass, 1);
+        var first = (await platform.GetAsync(CancellationToken.None)).Single(w => w.Window == "24h");
+
+        await AddAsync("q", now.AddMinutes(-30), 10, ProbeOutcome.Fail, 1);
+        _time.Now = now + PlatformUptime.MaxAge - TimeSpan.FromSeconds(1);
+        var cached = (await platform.GetAsync(CancellationToken.None)).Single(w => w.Window == "24h");
+        _time.Now = now + PlatformUptime.MaxAge;
+        var recomputed = (await platform.GetAsync(CancellationToken.None)).Single(w => w.Window == "24h");
+
+        Assert.Equal((1, 0), (first.Runs, first.Failed));
+        Assert.Equal(first, cached);
+        Assert.Equal((2, 1), (recomputed.Runs, recomputed.Failed));
+    }
+
     private async Task AddAsync(string probeId, DateTimeOffset startedAt, double durationMs, ProbeOutcome outcome, double stepMs)
     {
         var run = new ProbeRun(ProbeRun.NewId(), probeId, "K", RunTrigger.Schedule, startedAt, startedAt.AddMilliseconds(durationMs), durationMs, outcome, null,

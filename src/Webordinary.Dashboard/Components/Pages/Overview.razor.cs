@@ -34,7 +34,7 @@ public sealed partial class Overview : IDisposable
     public required IPlatformStatus PlatformStatus { get; init; }
 
     [Inject]
-    public required Probes.History.HistoryStore History { get; init; }
+    public required Probes.History.PlatformUptime PlatformUptime { get; init; }
 
     private IEnumerable<(ProbeOutcome Outcome, int Count)> Summary =>
         _probes.GroupBy(p => p.Status).OrderBy(g => g.Key).Select(g => (g.Key, g.Count()));
@@ -45,7 +45,7 @@ public sealed partial class Overview : IDisposable
         // render shows them), the platform uptime (a database read) fills in when it is there.
         _subscription = Feed.Subscribe(_ => QueueRefresh());
         _probes = Feed.GetSnapshot();
-        _platformUptime = await History.GetUptimeAsync(null, CancellationToken.None);
+        _platformUptime = await PlatformUptime.GetAsync(CancellationToken.None);
     }
 
     /// <summary>
