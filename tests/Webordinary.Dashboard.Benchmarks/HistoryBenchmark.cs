@@ -289,7 +289,8 @@ public static class HistoryBenchmark
         var probePage = await PageLoadsAsync(browserContext, $"/probes/{probeId}", context.Log,
             "() => document.querySelector('[data-testid=\"latency-chart\"] svg') && document.querySelector('[data-window=\"365d\"]') && document.querySelector('tr.run-row') ? performance.now() : false");
         context.Log($"history: overview {Stats.Summary(overview.Content, 50, 100)} (interactive {Stats.Summary(overview.Interactive, 50, 100)}); "
-            + $"probe page {Stats.Summary(probePage.Content, 50, 100)} (interactive {Stats.Summary(probePage.Interactive, 50, 100)})");
+            + $"probe page {Stats.Summary(probePage.Content, 50, 100)} (interactive {Stats.Summary(probePage.Interactive, 50, 100)}); "
+            + $"every load, content: overview {string.Join(" ", overview.Content.Select(Stats.Ms))}; probe page {string.Join(" ", probePage.Content.Select(Stats.Ms))}");
 
         var generated = generation is null
             ? $"a kept database measured again ({ReuseVariable})"
