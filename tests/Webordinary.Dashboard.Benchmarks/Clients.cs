@@ -66,7 +66,7 @@ public sealed class Chromium : IAsyncDisposable
         await page.GotoAsync("/");
         await page.Locator("tr.probe-row").Nth(rows - 1).WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
         // The rows are prerendered; live updates start once the circuit has taken the page over.
-        await page.Locator("[data-interactive]").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = 30_000 });
+        await page.Locator(DashboardHost.InteractiveSelector).WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached, Timeout = 30_000 });
         return page;
     }
 

@@ -327,7 +327,7 @@ public static class HistoryBenchmark
             // the first frame that shows the content.
             await page.GotoAsync(path, new PageGotoOptions { WaitUntil = WaitUntilState.Commit });
             var at = await page.WaitForFunctionAsync(loadedAt, null, new PageWaitForFunctionOptions { PollingInterval = null, Timeout = 30_000 });
-            var interactiveAt = await page.WaitForFunctionAsync("() => document.querySelector('[data-interactive]') ? performance.now() : false", null,
+            var interactiveAt = await page.WaitForFunctionAsync($"() => document.querySelector('{DashboardHost.InteractiveSelector}') ? performance.now() : false", null,
                 new PageWaitForFunctionOptions { PollingInterval = null, Timeout = 30_000 });
             if (i >= 2)
             {

@@ -31,6 +31,6 @@ public sealed class ReconnectBrowserTests(ChromiumFixture chromium) : IClassFixt
 
         await Expect(row).ToHaveAttributeAsync("data-last-run", secondRun.Id);
         await Expect(page.Locator("#connection-banner")).Not.ToBeVisibleAsync();
-        await Expect(page.Locator("[data-interactive]")).ToBeAttachedAsync();
+        await Expect(page.Locator(DashboardHost.InteractiveSelector)).ToBeAttachedAsync();
     }
 }

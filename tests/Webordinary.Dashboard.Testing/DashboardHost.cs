@@ -13,6 +13,12 @@ namespace Webordinary.Dashboard.Testing;
 /// </summary>
 public sealed class DashboardHost : IAsyncDisposable
 {
+    /// <summary>
+    /// The layout's mark that the Blazor circuit has taken the prerendered page over (MainLayout.razor): before it,
+    /// the page shows its content but clicks do nothing. Browser tests and benchmarks wait for it.
+    /// </summary>
+    public const string InteractiveSelector = "[data-interactive]";
+
     private readonly WebApplication _app;
 
     private DashboardHost(WebApplication app, string contentRoot)

@@ -41,8 +41,8 @@ public sealed partial class Overview : IDisposable
 
     protected override async Task OnInitializedAsync()
     {
-        // Subscribe before reading the snapshot so nothing falls between the two. The rows come first (the first
-        // render shows them), the platform uptime (a database read) fills in when it is there.
+        // Subscribe before reading the snapshot so nothing falls between the two. The prerendered HTML waits for the
+        // platform uptime; the circuit's own initialisation right after finds it in PlatformUptime.
         _subscription = Feed.Subscribe(_ => QueueRefresh());
         _probes = Feed.GetSnapshot();
         _platformUptime = await PlatformUptime.GetAsync(CancellationToken.None);
