@@ -2,6 +2,7 @@ using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using MudBlazor.Services;
+using Webordinary.Dashboard.Components.Controls;
 using Webordinary.Dashboard.Components.Pages;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Model;
@@ -83,9 +84,55 @@ public sealed class OverviewTests
         Assert.Contains("Aws:Profile 'x' was not found", cut.Find("[data-testid='platform-problem']").TextContent);
     }
 
+    [Fact]
+    public async Task Row_ages_its_last_run_on_the_circuit_clock_and_renders_only_when_the_words_change()
+    {
+        var time = new TickingTime(T0);
+        await using var context = NewContext(out var feed, out _, time);
+        feed.Publish(new RunCompletedEvent(new ProbeRun("r1", "hermes", "HermesHealth", RunTrigger.Schedule, T0.AddSeconds(-1), T0, 1000, ProbeOutcome.Pass, null, [])));
+        var cut = context.Render<Overview>();
+        var row = cut.FindComponent<ProbeRow>();
+        Assert.Equal("just now", row.Find(".relative-time").TextContent);
+        var renders = row.RenderCount;
+
+        time.Now = T0.AddSeconds(1.5);
+        await cut.InvokeAsync(time.Tick);
+        Assert.Equal(renders, row.RenderCount);
+
+        time.Now = T0.AddSeconds(30);
+        await cut.InvokeAsync(time.Tick);
+        row.WaitForAssertion(() => Assert.Equal("30 s ago", row.Find(".relative-time").TextContent));
+        Assert.Equal(renders + 1, row.RenderCount);
+    }
+
+    [Fact]
+    public async Task Row_draws_the_trend_as_a_sparkline_shared_by_every_page()
+    {
+        await using var context = NewContext(out var feed, out _);
+        var runs = new[] { (ProbeOutcome.Pass, 100.0), (ProbeOutcome.Fail, 400.0), (ProbeOutcome.Pass, 200.0) };
+        for (var i = 0; i < runs.Length; i++)
+        {
+            var (outcome, ms) = runs[i];
+            feed.Publish(new RunCompletedEvent(new ProbeRun($"r{i}", "hermes", "HermesHealth", RunTrigger.Schedule, T0.AddSeconds(i), T0.AddSeconds(i + 1), ms, outcome, null, [])));
+        }
+
+        var first = context.Render<Overview>();
+        var second = context.Render<Overview>();
+
+        var svg = first.Find("tr[data-probe-id='hermes'] svg.sparkline");
+        Assert.Equal("Last 3 runs: 100–400 ms", svg.GetAttribute("aria-label"));
+        // x from 2 to 118, y from 26 (0 ms) to 2 (the slowest).
+        Assert.Equal("2,20 60,2 118,14", svg.QuerySelector("polyline")!.GetAttribute("points"));
+        Assert.Equal("M2,20h0M118,14h0", svg.QuerySelector("path.spark-pass")!.GetAttribute("d"));
+        Assert.Equal("M60,2h0", svg.QuerySelector("path.spark-fail")!.GetAttribute("d"));
+        Assert.Equal(svg.OuterHtml, second.Find("tr[data-probe-id='hermes'] svg.sparkline").OuterHtml);
+        var trend = feed.Get("hermes")!.Trend;
+        Assert.Same(Sparkline.For(trend).Value, Sparkline.For(trend).Value);
+    }
+
     private static AngleSharp.Dom.IElement Row(IRenderedComponent<Overview> cut) => cut.Find("tr[data-probe-id='hermes']");
 
-    private static BunitContext NewContext(out ProbeStatusFeed feed, out RecordingTriggers triggers)
+    private static BunitContext NewContext(out ProbeStatusFeed feed, out RecordingTriggers triggers, TimeProvider? time = null)
     {
         var context = new BunitContext();
         context.JSInterop.Mode = JSRuntimeMode.Loose;
@@ -95,8 +142,8 @@ public sealed class OverviewTests
         triggers = new RecordingTriggers();
         context.Services.AddSingleton(feed);
         context.Services.AddSingleton<IProbeTriggers>(triggers);
-        context.Services.AddSingleton(TimeProvider.System);
-        context.Services.AddScoped<Webordinary.Dashboard.Components.Controls.UiClock>();
+        context.Services.AddSingleton(time ?? TimeProvider.System);
+        context.Services.AddScoped<UiClock>();
         var database = new Webordinary.Dashboard.Probes.Store.SqliteDatabase(
             Path.Combine(Directory.CreateTempSubdirectory("overview-test-").FullName, "dashboard.db"), NullLogger<Webordinary.Dashboard.Probes.Store.SqliteDatabase>.Instance);
         context.Services.AddSingleton(new Webordinary.Dashboard.Probes.History.HistoryStore(database,
@@ -104,6 +151,41 @@ public sealed class OverviewTests
         context.Services.AddSingleton<Webordinary.Dashboard.Probes.History.PlatformUptime>();
         context.Services.AddSingleton<Webordinary.Dashboard.Platform.IPlatformStatus>(new NoProblem());
         return context;
+    }
+
+    /// <summary>A clock the test sets and whose timers fire when the test says so.</summary>
+    private sealed class TickingTime(DateTimeOffset now) : TimeProvider
+    {
+        private readonly List<TimerCallback> _callbacks = [];
+
+        public DateTimeOffset Now { get; set; } = now;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            _callbacks.Add(_ => callback(state));
+            return new NoTimer();
+        }
+
+        public void Tick()
+        {
+            foreach (var callback in _callbacks.ToList())
+            {
+                callback(null);
+            }
+        }
+
+        private sealed class NoTimer : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
     }
 
     private sealed class NoProblem : Webordinary.Dashboard.Platform.IPlatformStatus

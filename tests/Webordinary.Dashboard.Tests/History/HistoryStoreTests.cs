@@ -121,6 +121,33 @@ public sealed class HistoryStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Retention_deletes_every_old_run_and_its_steps_in_batches_also_when_runs_were_stored_out_of_start_order()
+    {
+        await _results.InitializeAsync(CancellationToken.None);
+        // Stored first, so lowest in seq, but new: stays.
+        await AddAsync("p", T0.AddDays(10), 10, ProbeOutcome.Pass, 1);
+        // More old runs than one delete batch (2,000), of two probes.
+        var old = Enumerable.Range(0, 2_500).Select(i => Completed(i % 2 == 0 ? "p" : "q", T0.AddMinutes(i))).ToList();
+        await _results.InsertCompletedRunsAsync(old, CancellationToken.None);
+        // Old, but stored after newer runs (a run whose insert waited): the highest seq of all.
+        await AddAsync("q", T0.AddHours(3), 10, ProbeOutcome.Fail, 1);
+        // Old but still running (a run of the previous process not closed yet): stays.
+        await _results.InsertRunAsync(Completed("p", T0.AddHours(4)) with { EndedAt = null, Steps = [] }, CancellationToken.None);
+
+        _time.Now = T0.AddDays(20).AddHours(12);
+        var compaction = await History().CompactAsync(CancellationToken.None);
+
+        Assert.Equal(2_501, compaction.RawRunsDeleted);
+        Assert.Equal([T0.AddDays(10), T0.AddHours(4)], (await _results.GetRunsAsync("p", 10, null, CancellationToken.None)).Select(r => r.StartedAt));
+        Assert.Empty(await _results.GetRunsAsync("q", 10, null, CancellationToken.None));
+        await using var connection = new SqliteConnection($"Data Source={_database.DatabasePath}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM steps;";
+        Assert.Equal(1L, await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task Uptime_windows_count_runs_from_their_first_millisecond_and_leave_parked_runs_out()
     {
         await _results.InitializeAsync(CancellationToken.None);
@@ -220,6 +247,10 @@ public sealed class HistoryStoreTests : IDisposable
         await _results.InsertRunAsync(run with { EndedAt = null, Steps = [] }, CancellationToken.None);
         await _results.CompleteRunAsync(run, CancellationToken.None);
     }
+
+    private static ProbeRun Completed(string probeId, DateTimeOffset startedAt) =>
+        new(ProbeRun.NewId(), probeId, "K", RunTrigger.Schedule, startedAt, startedAt.AddMilliseconds(10), 10, ProbeOutcome.Pass, null,
+            [new StepResult(0, "A", StepOutcome.Pass, startedAt, 5, null, null), new StepResult(1, "B", StepOutcome.Pass, startedAt.AddMilliseconds(5), 5, null, null)]);
 
     public void Dispose()
     {
