@@ -106,12 +106,13 @@ public static class DashboardProcessMemory
     }
 
     /// <summary>
-    /// Where the RSS is (Linux <c>/proc/PID/smaps_rollup</c>): anonymous memory (the GC heap, native allocations such
-    /// as SQLite's page caches, JIT code, thread stacks) and file-backed pages (the runtime's and the app's DLLs).
+    /// Where the RSS is (Linux <c>/proc/PID/status</c>): anonymous memory (the GC heap, native allocations such as
+    /// SQLite's page caches, thread stacks), shared memory (the runtime maps its JIT code and type data twice, writable
+    /// and executable, through a memfd) and file-backed pages (the runtime's and the app's DLLs, mostly shared).
     /// </summary>
     private static string RssSplit(int pid)
     {
-        var path = $"/proc/{pid}/smaps_rollup";
+        var path = $"/proc/{pid}/status";
         if (!File.Exists(path))
         {
             return "RSS split unavailable";
@@ -119,7 +120,8 @@ public static class DashboardProcessMemory
 
         var fields = File.ReadLines(path).Select(l => l.Split(':', 2)).Where(p => p.Length == 2)
             .ToDictionary(p => p[0].Trim(), p => long.TryParse(p[1].Trim().Split(' ')[0], out var kb) ? kb * 1024 : 0);
-        return $"of which anonymous {Stats.Mb(fields.GetValueOrDefault("Anonymous"))}, file-backed {Stats.Mb(fields.GetValueOrDefault("Rss") - fields.GetValueOrDefault("Anonymous"))} (smaps_rollup)";
+        return $"of which anonymous {Stats.Mb(fields.GetValueOrDefault("RssAnon"))}, shared memory (JIT code, type data) "
+            + $"{Stats.Mb(fields.GetValueOrDefault("RssShmem"))}, file-backed {Stats.Mb(fields.GetValueOrDefault("RssFile"))}";
     }
 
     private static async Task WaitAliveAsync(string url, Process process)

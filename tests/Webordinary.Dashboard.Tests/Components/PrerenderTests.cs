@@ -27,6 +27,22 @@ public sealed class PrerenderTests(ApiHost fixture) : IClassFixture<ApiHost>
     }
 
     [Fact]
+    public async Task Browser_paints_the_page_once_it_is_parsed_to_its_end_and_runs_scripts_after()
+    {
+        var html = await _client.GetStringAsync("/");
+
+        // Rendering is held until #page-end is parsed, and #page-end comes after every row.
+        Assert.Contains("""<link rel="expect" href="#page-end" blocking="render">""", html);
+        Assert.True(html.IndexOf("id=\"page-end\"", StringComparison.Ordinal) > html.LastIndexOf("class=\"probe-row\"", StringComparison.Ordinal));
+        // No script blocks the parser on the way there.
+        var scripts = System.Text.RegularExpressions.Regex.Matches(html, "<script src=[^>]*>").Select(m => m.Value).ToList();
+        Assert.Equal(3, scripts.Count);
+        Assert.All(scripts, script => Assert.Contains(" defer", script));
+        // Rows carry no invisible icon paths.
+        Assert.DoesNotContain("M0 0h24v24H0z", html[html.IndexOf("class=\"probe-row\"", StringComparison.Ordinal)..html.IndexOf("id=\"page-end\"", StringComparison.Ordinal)]);
+    }
+
+    [Fact]
     public async Task Probe_page_html_lists_the_stored_runs()
     {
         var run = await fixture.Host.RunProbeAsync("hermes");
