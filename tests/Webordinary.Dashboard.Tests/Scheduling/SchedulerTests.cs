@@ -20,14 +20,15 @@ public sealed class SchedulerTests
         using var recorder = new FeedRecorder(host.Get<ProbeStatusFeed>());
 
         await recorder.WaitForAsync<RunCompletedEvent>(e => e.Run.ProbeId == "every-second" && Count(recorder, "every-second") >= 4);
-        await recorder.WaitForAsync<RunCompletedEvent>(e => e.Run.ProbeId == "every-two" && Count(recorder, "every-two") >= 2);
+        await recorder.WaitForAsync<RunCompletedEvent>(e => e.Run.ProbeId == "every-two" && Count(recorder, "every-two") >= 3);
 
         var fast = Starts(recorder, "every-second");
         var slow = Starts(recorder, "every-two");
-        // The mean gap tells a 1 s schedule from a 2 s one; one late fire on a busy machine shortens the gap after
-        // it, so single gaps are only checked for not firing twice at once.
-        Assert.InRange(Gaps(fast).Average(g => g.TotalSeconds), 0.75, 1.4);
-        Assert.InRange(Gaps(slow).Average(g => g.TotalSeconds), 1.6, 2.6);
+        // The median gap tells a 1 s schedule from a 2 s one. One late fire on a busy machine (often the first, while
+        // the host is still warming up) shortens the gap after it, and pulled a mean of three gaps under 0.75 s on
+        // CI; the median of the gaps ignores that one. Single gaps are only checked for not firing twice at once.
+        Assert.InRange(Median(Gaps(fast)), 0.75, 1.4);
+        Assert.InRange(Median(Gaps(slow)), 1.6, 2.6);
         Assert.All(Gaps(fast).Concat(Gaps(slow)), gap => Assert.True(gap.TotalSeconds > 0.2, $"two fires {gap.TotalMilliseconds:0} ms apart"));
         Assert.All(recorder.Events.OfType<RunCompletedEvent>(), e => Assert.Equal(RunTrigger.Schedule, e.Run.Trigger));
     }
@@ -109,4 +110,11 @@ public sealed class SchedulerTests
         [.. recorder.Events.OfType<RunStartedEvent>().Where(e => e.Run.ProbeId == probeId).Select(e => e.Run.StartedAt)];
 
     private static IEnumerable<TimeSpan> Gaps(List<DateTimeOffset> starts) => starts.Zip(starts.Skip(1), (a, b) => b - a);
+
+    /// <summary>The upper median in seconds: of two gaps, the longer (a late fire makes the gap after it short).</summary>
+    private static double Median(IEnumerable<TimeSpan> gaps)
+    {
+        var sorted = gaps.Select(g => g.TotalSeconds).Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
 }
