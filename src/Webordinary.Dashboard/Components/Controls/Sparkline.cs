@@ -19,8 +19,8 @@ namespace Webordinary.Dashboard.Components.Controls;
 /// </summary>
 public static class Sparkline
 {
-    public const int Width = 120;
-    public const int Height = 28;
+    private const int Width = 120;
+    private const int Height = 28;
 
     private static readonly ConditionalWeakTable<IReadOnlyList<RunPoint>, string> Made = [];
 
