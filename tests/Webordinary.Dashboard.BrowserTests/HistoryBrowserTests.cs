@@ -40,10 +40,36 @@ public sealed class HistoryBrowserTests(ChromiumFixture chromium) : IClassFixtur
 
         var history = page.Locator("[data-testid='history']");
         await Expect(history.Locator("[data-window='7d']")).ToContainTextAsync("%");
-        await Expect(history.Locator("[data-testid='latency-chart'] svg")).ToBeVisibleAsync();
+        var latency = history.Locator("[data-testid='latency-chart']");
+        await Expect(latency.Locator("svg")).ToBeVisibleAsync();
         await Expect(history.Locator("[data-testid='uptime-chart'] svg")).ToBeVisibleAsync();
-        Assert.True(await history.Locator("[data-testid='latency-chart'] svg path").CountAsync() >= 2, "no p50/p95 lines drawn");
+        // p50 and p95 as one line each through every hour of the week; the uptime bars, one per hour, in one path.
+        var lines = latency.Locator("path.history-line");
+        await Expect(lines).ToHaveCountAsync(2);
+        foreach (var line in await lines.AllAsync())
+        {
+            Assert.InRange(Segments(await line.GetAttributeAsync("d"), 'L'), 7 * 24 - 4, 7 * 24 + 1);
+        }
+
+        // Every hour with a failed run (one run in ten fails) falls short of 100 %.
+        var bars = history.Locator("[data-testid='uptime-chart'] path.history-bars");
+        var (fullHours, shortHours) = (Segments(await bars.Nth(0).GetAttributeAsync("d"), 'M'), Segments(await bars.Nth(1).GetAttributeAsync("d"), 'M'));
+        Assert.InRange(fullHours + shortHours, 7 * 24 - 3, 7 * 24 + 1);
+        Assert.InRange(shortHours, 7 * 24 / 5 - 4, 7 * 24 / 5 + 4);
+
+        // The pointer over the chart shows that hour's values; away from it, the tooltip goes.
+        await latency.Locator("svg").HoverAsync();
+        await Expect(latency.GetByTestId("chart-tooltip")).ToContainTextAsync("p95");
+        await Expect(latency.GetByTestId("chart-tooltip")).ToContainTextAsync(" ms");
+        await page.Mouse.MoveAsync(0, 0);
+        await Expect(latency.GetByTestId("chart-tooltip")).ToHaveCountAsync(0);
+
+        // 30 days: one point per day.
         await history.Locator("button[data-range='30d']").ClickAsync();
-        await Expect(history.Locator("[data-testid='latency-chart'] svg")).ToBeVisibleAsync();
+        await Expect(latency).ToContainTextAsync("per day");
+        Assert.InRange(Segments(await latency.Locator("path.history-line").First.GetAttributeAsync("d"), 'L'), 5, 8);
     }
+
+    /// <summary>How many times a path command occurs in an SVG path's data.</summary>
+    private static int Segments(string? path, char command) => path?.Count(c => c == command) ?? 0;
 }

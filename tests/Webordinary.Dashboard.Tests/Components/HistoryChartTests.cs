@@ -1,0 +1,84 @@
+using System.Globalization;
+using Bunit;
+using MudBlazor.Services;
+using Webordinary.Dashboard.Components.Controls;
+
+namespace Webordinary.Dashboard.Tests.Components;
+
+/// <summary>The probe page's history chart: lines through their points with gaps where data is missing, bars split by full and short, round axes.</summary>
+public sealed class HistoryChartTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 30, 0, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Line_goes_through_every_point_and_breaks_where_buckets_are_missing()
+    {
+        await using var context = NewContext();
+        // Hours 0–2, then nothing for hours 3–4, then hours 5–6; the second series has a hole at hour 1.
+        DateTimeOffset[] times = [.. new[] { 0, 1, 2, 5, 6 }.Select(h => Start.AddHours(h))];
+        var cut = context.Render<HistoryChart>(p => p
+            .Add(c => c.Times, times)
+            .Add(c => c.Series, [new HistorySeries("p50", [10, 20, 30, 40, 50]), new HistorySeries("p95", [15, null, 35, 45, 55])])
+            .Add(c => c.Tooltips, [.. times.Select(t => t.ToString("HH:mm", CultureInfo.InvariantCulture))])
+            .Add(c => c.From, Start)
+            .Add(c => c.To, Start.AddHours(7))
+            .Add(c => c.BucketLength, TimeSpan.FromHours(1))
+            .Add(c => c.Label, "latency"));
+
+        var lines = cut.FindAll("path.history-line");
+        Assert.Equal(2, lines.Count);
+        // p50: a line through hours 0–2, a new one from hour 5 (the gap of two hours is more than a bucket and a half).
+        Assert.Equal("MLLML", Commands(lines[0].GetAttribute("d")));
+        // p95: hour 0 alone, then 2 (after the hole), then 5–6 again after the gap.
+        Assert.Equal("MMML", Commands(lines[1].GetAttribute("d")));
+        // Largest value 55 → axis to 60, gridlines and labels 0, 15, 30, 45, 60.
+        Assert.Equal(["0", "15", "30", "45", "60"], cut.FindAll("text.history-axis").Take(5).Select(t => t.TextContent));
+        Assert.Equal(["p50", "p95"], cut.FindAll(".history-legend-item").Select(i => i.TextContent));
+        Assert.Empty(cut.FindAll("[data-testid='chart-tooltip']"));
+        // The chart stays small whatever the number of points: no element per point.
+        Assert.InRange(cut.FindAll("svg *").Count, 10, 30);
+    }
+
+    [Fact]
+    public async Task Bars_at_the_top_and_bars_short_of_it_are_drawn_apart()
+    {
+        await using var context = NewContext();
+        DateTimeOffset[] times = [.. Enumerable.Range(0, 4).Select(h => Start.AddHours(h))];
+        var cut = context.Render<HistoryChart>(p => p
+            .Add(c => c.Times, times)
+            .Add(c => c.Series, [new HistorySeries("uptime %", [100, 97.5, null, 100])])
+            .Add(c => c.Tooltips, ["a", "b", "c", "d"])
+            .Add(c => c.Kind, HistoryChartKind.Bar)
+            .Add(c => c.BucketLength, TimeSpan.FromHours(1))
+            .Add(c => c.YMax, 100)
+            .Add(c => c.Label, "uptime"));
+
+        var full = cut.Find("path.history-bars:not(.history-bars-short)").GetAttribute("d");
+        var shortOfTop = cut.Find("path.history-bars-short").GetAttribute("d");
+        Assert.Equal(2, Commands(full).Count(c => c == 'M'));
+        Assert.Equal(1, Commands(shortOfTop).Count(c => c == 'M'));
+        Assert.Equal("100", cut.FindAll("text.history-axis")[4].TextContent);
+    }
+
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(0.7, 0.8)]
+    [InlineData(55, 60)]
+    [InlineData(60, 60)]
+    [InlineData(101, 120)]
+    [InlineData(230, 240)]
+    [InlineData(4100, 6000)]
+    public void Axis_top_is_a_round_number_at_or_above_the_largest_value(double largest, double top) =>
+        Assert.Equal(top, HistoryChart.NiceCeiling(largest), 6);
+
+    private static BunitContext NewContext()
+    {
+        var context = new BunitContext();
+        context.JSInterop.Mode = JSRuntimeMode.Loose;
+        context.Services.AddMudServices();
+        return context;
+    }
+
+    /// <summary>The command letters of an SVG path, in order ("M10,20L30,40" → "ML").</summary>
+    private static string Commands(string? path) => new([.. (path ?? "").Where(char.IsLetter)]);
+}
