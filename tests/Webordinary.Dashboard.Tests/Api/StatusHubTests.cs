@@ -69,12 +69,34 @@ public sealed class StatusHubTests
         Assert.Equal("Pass", ((RunDto)untilUp.Where(e => e.Kind == "completed").Last().Payload).Outcome);
     }
 
-    private static async Task<HubClient> ConnectAsync(DashboardHost host)
+    [Fact]
+    public async Task MessagePack_client_gets_the_same_snapshot_and_run_as_a_json_client()
     {
-        var client = new HubClient(new HubConnectionBuilder()
-            .WithUrl(new Uri(host.BaseAddress, StatusHub.Path.TrimStart('/')))
-            .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))
-            .Build());
+        var settings = DashboardHost.BaseSettings();
+        DashboardHost.AddProbe(settings, "dynamo", DynamoDbTableProbe.KindName);
+        await using var host = await DashboardHost.StartAsync(settings);
+        await using var json = await ConnectAsync(host);
+        await using var messagePack = await ConnectAsync(host, messagePack: true);
+
+        var snapshot = await messagePack.Connection.InvokeAsync<StatusSnapshotDto>(nameof(StatusHub.GetSnapshot));
+        using var http = host.CreateClient();
+        await http.PostAsync("api/probes/dynamo/run", null);
+        var viaJson = (RunDto)(await json.UntilCompletedAsync())[^1].Payload;
+        var viaMessagePack = (RunDto)(await messagePack.UntilCompletedAsync())[^1].Payload;
+
+        Assert.Equal("dynamo", Assert.Single(snapshot.Probes).Id);
+        Assert.Equal("Pass", viaMessagePack.Outcome);
+        Assert.Equal(viaJson with { Steps = [], Metrics = null }, viaMessagePack with { Steps = [], Metrics = null });
+        Assert.Equal(viaJson.Steps, viaMessagePack.Steps);
+        Assert.Equal(4, viaMessagePack.Steps.Count);
+    }
+
+    private static async Task<HubClient> ConnectAsync(DashboardHost host, bool messagePack = false)
+    {
+        var builder = new HubConnectionBuilder().WithUrl(new Uri(host.BaseAddress, StatusHub.Path.TrimStart('/')));
+        var client = new HubClient((messagePack
+            ? builder.AddMessagePackProtocol()
+            : builder.AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))).Build());
         await client.Connection.StartAsync();
         return client;
     }
