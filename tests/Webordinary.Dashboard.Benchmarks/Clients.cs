@@ -11,15 +11,20 @@ namespace Webordinary.Dashboard.Benchmarks;
 /// <summary>A client of the public hub <c>/hubs/status</c>, as an outside consumer would build it.</summary>
 public static class StatusHubClients
 {
-    /// <summary>WebSockets straight away (no negotiate round trip), so a thousand clients connect quickly.</summary>
-    public static HubConnection Create(DashboardHost host) => new HubConnectionBuilder()
-        .WithUrl(new Uri(host.BaseAddress, StatusHub.Path.TrimStart('/')), options =>
+    public static HubConnection Create(DashboardHost host) => Create(new Uri(host.BaseAddress, StatusHub.Path.TrimStart('/')));
+
+    /// <summary>WebSockets straight away (no negotiate round trip), so a thousand clients connect quickly; JSON or MessagePack.</summary>
+    public static HubConnection Create(Uri hub, bool messagePack = false)
+    {
+        var builder = new HubConnectionBuilder().WithUrl(hub, options =>
         {
             options.Transports = HttpTransportType.WebSockets;
             options.SkipNegotiation = true;
-        })
-        .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))
-        .Build();
+        });
+        return (messagePack
+            ? builder.AddMessagePackProtocol()
+            : builder.AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))).Build();
+    }
 }
 
 /// <summary>
@@ -242,5 +247,63 @@ public sealed class WireHubClient : IAsyncDisposable
         _socket.Dispose();
         _stop.Dispose();
         _sendGate.Dispose();
+    }
+}
+
+/// <summary>
+/// A Chrome trace of the whole browser (every process and thread) through the DevTools protocol, for diagnosing a
+/// page load: open it in Perfetto or chrome://tracing, or summarise it with trace-summary.py.
+/// </summary>
+public sealed class ChromeTrace
+{
+    private static readonly string[] Categories =
+        ["devtools.timeline", "disabled-by-default-devtools.timeline", "blink", "blink.user_timing", "loading", "navigation", "v8", "toplevel", "benchmark", "cc"];
+
+    private readonly ICDPSession _session;
+    private readonly TaskCompletionSource<string> _stream = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ChromeTrace(ICDPSession session)
+    {
+        _session = session;
+        _session.Event("Tracing.tracingComplete").OnEvent += (_, e) =>
+        {
+            if (e?.TryGetProperty("stream", out var stream) == true && stream.GetString() is { } handle)
+            {
+                _stream.TrySetResult(handle);
+            }
+        };
+    }
+
+    public static async Task<ChromeTrace> StartAsync(IBrowser browser)
+    {
+        var trace = new ChromeTrace(await browser.NewBrowserCDPSessionAsync());
+        await trace._session.SendAsync("Tracing.start", new()
+        {
+            ["transferMode"] = "ReturnAsStream",
+            ["traceConfig"] = new Dictionary<string, object> { ["includedCategories"] = Categories, ["recordMode"] = "recordAsMuchAsPossible" },
+        });
+        return trace;
+    }
+
+    /// <summary>Ends the trace and writes its JSON to <paramref name="path"/>.</summary>
+    public async Task StopAsync(string path)
+    {
+        await _session.SendAsync("Tracing.end");
+        var handle = await _stream.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await using var file = File.Create(path);
+        while (true)
+        {
+            var chunk = (await _session.SendAsync("IO.read", new() { ["handle"] = handle, ["size"] = 1 << 20 }))!.Value;
+            var data = chunk.GetProperty("data").GetString() ?? "";
+            var bytes = chunk.TryGetProperty("base64Encoded", out var encoded) && encoded.GetBoolean() ? Convert.FromBase64String(data) : System.Text.Encoding.UTF8.GetBytes(data);
+            await file.WriteAsync(bytes);
+            if (chunk.GetProperty("eof").GetBoolean())
+            {
+                break;
+            }
+        }
+
+        await _session.SendAsync("IO.close", new() { ["handle"] = handle });
+        await _session.DetachAsync();
     }
 }

@@ -18,6 +18,11 @@ if (Arguments.ValueOf(args, "--child") is { } childSpec)
     return await Benchmarks.RunChildAsync(BenchmarkUnit.Parse(childSpec), quick, Arguments.ValueOf(args, "--rows-out")!);
 }
 
+if (Arguments.ValueOf(args, HubClientsProcess.Option) is { } hub)
+{
+    return await HubClientsProcess.RunAsync(new Uri(hub), args.Contains(HubClientsProcess.MessagePackOption));
+}
+
 if (args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine($"usage: dotnet run -c Release --project tests/Webordinary.Dashboard.Benchmarks -- [name[:n,n...]...] [--quick]{Environment.NewLine}"

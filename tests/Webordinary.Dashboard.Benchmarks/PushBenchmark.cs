@@ -15,7 +15,8 @@ namespace Webordinary.Dashboard.Benchmarks;
 /// <summary>
 /// Result stored → <c>RunCompleted</c> received by each of N hub clients on loopback. "Stored" is the moment the
 /// runner publishes <see cref="RunCompletedEvent"/>, which it does right after <c>CompleteRunAsync</c> returned;
-/// both ends are <see cref="Stopwatch"/> timestamps of this process.
+/// both ends are <see cref="Stopwatch"/> timestamps (CLOCK_MONOTONIC, one clock for every process of the machine), the
+/// arrival taken by each client, in its own process (<see cref="HubClientsProcess"/>) or in this one (push-wire).
 /// </summary>
 public static class PushBenchmark
 {
@@ -55,60 +56,35 @@ public static class PushBenchmark
             }
         });
 
-        var current = new CurrentRound();
-        var clients = new List<IAsyncDisposable>();
         var rows = new List<BenchmarkRow>();
-        try
+        await using (var clients = wire ? (IPushClients)new WireClients(host) : new ClientProcess(host, messagePack: false))
         {
             foreach (var count in clientCounts.Order())
             {
-                var connectTime = Stopwatch.StartNew();
-                await ConnectAsync(host, clients, count, current, wire);
-                context.Log($"{name}: {count} client(s) connected in {connectTime.Elapsed.TotalSeconds:0.0} s");
-                rows.Add(await MeasureAsync(context, name, host, count, current, storedAt, sends, connectTime.Elapsed));
+                rows.Add(await ConnectAndMeasureAsync(context, name, host, count, clients, storedAt, sends));
             }
         }
-        finally
+
+        if (!wire)
         {
-            foreach (var batch in clients.Chunk(ConnectBatch))
-            {
-                await Task.WhenAll(batch.Select(c => c.DisposeAsync().AsTask()));
-            }
+            // The largest number again with MessagePack, the hub's other protocol: what a bulk consumer would choose.
+            await using var clients = new ClientProcess(host, messagePack: true);
+            rows.Add(await ConnectAndMeasureAsync(context, name, host, clientCounts.Max(), clients, storedAt, sends));
         }
 
         return rows;
     }
 
-    private static async Task ConnectAsync(DashboardHost host, List<IAsyncDisposable> clients, int count, CurrentRound current, bool wire)
+    private static async Task<BenchmarkRow> ConnectAndMeasureAsync(BenchmarkContext context, string name, DashboardHost host, int count, IPushClients clients,
+        ConcurrentDictionary<string, long> storedAt, SendTimings sends)
     {
-        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        while (wire && clients.Count < count)
-        {
-            var hub = new Uri(host.BaseAddress, StatusHub.Path.TrimStart('/'));
-            clients.AddRange(await Task.WhenAll(Enumerable.Range(0, Math.Min(ConnectBatch, count - clients.Count))
-                .Select(_ => WireHubClient.ConnectAsync(hub, (runId, at) => current.Round?.Record(runId, at), limit.Token))));
-        }
-
-        while (clients.Count < count)
-        {
-            var batch = Enumerable.Range(0, Math.Min(ConnectBatch, count - clients.Count)).Select(_ =>
-            {
-                var connection = StatusHubClients.Create(host);
-                // A real client handles every message; only RunCompleted is timed, first thing in its handler.
-                connection.On<RunDto>(nameof(IStatusHubClient.RunStarted), _ => { });
-                connection.On<RunDto>(nameof(IStatusHubClient.RunCompleted), run =>
-                {
-                    var at = Stopwatch.GetTimestamp();
-                    current.Round?.Record(run.Id, at);
-                });
-                return connection;
-            }).ToList();
-            clients.AddRange(batch);
-            await Task.WhenAll(batch.Select(c => c.StartAsync(limit.Token)));
-        }
+        var connectTime = Stopwatch.StartNew();
+        await clients.ConnectAsync(count);
+        context.Log($"{name}: {count} {clients.Protocol} client(s) connected in {connectTime.Elapsed.TotalSeconds:0.0} s");
+        return await MeasureAsync(context, name, host, count, clients, storedAt, sends, connectTime.Elapsed);
     }
 
-    private static async Task<BenchmarkRow> MeasureAsync(BenchmarkContext context, string name, DashboardHost host, int count, CurrentRound current,
+    private static async Task<BenchmarkRow> MeasureAsync(BenchmarkContext context, string name, DashboardHost host, int count, IPushClients clients,
         ConcurrentDictionary<string, long> storedAt, SendTimings sends, TimeSpan connectTime)
     {
         var runs = context.Quick ? 10 : count switch { <= 1 => 50, <= 100 => 40, _ => 30 };
@@ -119,27 +95,22 @@ public static class PushBenchmark
         var slowestClient = new List<double>();
         var gcPauseBefore = GC.GetTotalPauseDuration();
         int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+        var clientsBefore = await clients.StatsAsync();
         var measured = 0;
         string? problem = null;
         var limit = Stopwatch.StartNew();
         for (var i = 0; i < WarmupRuns + runs && limit.Elapsed < MeasureLimit; i++)
         {
-            var round = new Round(count);
-            current.Round = round;
+            clients.BeginRound(count);
             var run = await host.RunProbeAsync(ProbeId);
+            long[] arrivals;
             try
             {
-                await round.AllArrived.WaitAsync(DeliveryTimeout);
+                arrivals = await clients.ArrivalsAsync(run.Id, DeliveryTimeout);
             }
-            catch (TimeoutException)
+            catch (Exception exception) when (exception is TimeoutException or InvalidOperationException)
             {
-                problem = $"run {i}: only {round.Arrived}/{count} clients got RunCompleted within {DeliveryTimeout.TotalSeconds:0} s";
-                break;
-            }
-
-            if (round.ForeignRuns > 0 || round.RunId != run.Id)
-            {
-                problem = $"run {i}: a client got a RunCompleted for another run";
+                problem = $"run {i}: {exception.Message}";
                 break;
             }
 
@@ -149,7 +120,7 @@ public static class PushBenchmark
             }
 
             var stored = storedAt[run.Id];
-            var deliveries = round.Arrivals.Select(at => Stats.ElapsedMs(stored, at)).ToList();
+            var deliveries = arrivals.Select(at => Stats.ElapsedMs(stored, at)).ToList();
             latencies.AddRange(deliveries);
             var (began, sent) = sends.RunCompleted[run.Id];
             queued.Add(Stats.ElapsedMs(stored, began));
@@ -159,22 +130,119 @@ public static class PushBenchmark
             measured++;
         }
 
-        current.Round = null;
-        context.Log($"{name}: N={count}: {measured} runs, {Stats.Summary(latencies, 50, 99, 100)}");
+        clients.BeginRound(0);
+        var clientsAfter = await clients.StatsAsync();
+        context.Log($"{name}: N={count} ({clients.Protocol}): {measured} runs, {Stats.Summary(latencies, 50, 99, 100)}");
         var p99 = Stats.Percentile(latencies, 99);
         var targeted = count == TargetClients;
         var notes = $"{measured} runs × {count} = {latencies.Count} deliveries after {WarmupRuns} warm-up runs; "
             + $"server side per run: RunCompleted broadcast began {Stats.Summary(queued, 50, 100)} after stored, handed to all connections {Stats.Summary(fanOut, 50, 100)} later; "
             + $"per run, first client {Stats.Summary(fastestClient, 50, 100)}, last client {Stats.Summary(slowestClient, 50, 100)}; "
-            + $"GC meanwhile: {GC.CollectionCount(0) - collectionsBefore[0]}/{GC.CollectionCount(1) - collectionsBefore[1]}/{GC.CollectionCount(2) - collectionsBefore[2]} gen0/1/2 collections, "
+            + $"the server's GC meanwhile: {GC.CollectionCount(0) - collectionsBefore[0]}/{GC.CollectionCount(1) - collectionsBefore[1]}/{GC.CollectionCount(2) - collectionsBefore[2]} gen0/1/2 collections, "
             + $"{(GC.GetTotalPauseDuration() - gcPauseBefore).TotalMilliseconds:0} ms paused; {ThreadPool.ThreadCount} pool threads; "
             + $"the probe's CloudWatch call takes {SimulatedAwsCallMs} ms (sandbox Slow fault), as a real one does; "
-            + (name == WireName ? "protocol-level WebSocket clients (JSON hub protocol), in this process" : "Microsoft.AspNetCore.SignalR.Client HubConnections (no SubscribeSteps: RunStarted and RunCompleted)")
-            + $", sharing this process and its 2 cores with the server; all connected in {connectTime.TotalSeconds:0.0} s"
+            + clients.Describe(clientsBefore, clientsAfter)
+            + $"; all connected in {connectTime.TotalSeconds:0.0} s"
             + (problem is null ? "" : $"; stopped early: {problem}");
-        return new BenchmarkRow(name, $"N = {count} client{(count == 1 ? "" : "s")}", $"{Stats.Summary(latencies, 50, 99, 100)}",
+        return new BenchmarkRow(name, $"N = {count} client{(count == 1 ? "" : "s")}{(clients.Protocol == "JSON" ? "" : ", " + clients.Protocol)}", $"{Stats.Summary(latencies, 50, 99, 100)}",
             targeted ? $"p99 <= {TargetP99Ms:0} ms" : "none (reference for N = 1000)",
             targeted ? BenchmarkRow.YesNo(problem is null && p99 <= TargetP99Ms) : problem is null ? "n/a" : "error", notes);
+    }
+
+    /// <summary>The hub clients of one push benchmark: connected in steps, asked per run when each had its RunCompleted.</summary>
+    private interface IPushClients : IAsyncDisposable
+    {
+        /// <summary>The hub protocol the clients speak: JSON or MessagePack.</summary>
+        string Protocol { get; }
+
+        Task ConnectAsync(int total);
+
+        /// <summary>Before each run (0 after the last): how many clients must have it.</summary>
+        void BeginRound(int clients);
+
+        /// <summary>Each client's arrival timestamp of <paramref name="runId"/>'s RunCompleted; TimeoutException if not all had it in time.</summary>
+        Task<long[]> ArrivalsAsync(string runId, TimeSpan timeout);
+
+        Task<(int Gen0, int Gen1, int Gen2, double PausedMs, double CpuMs)> StatsAsync();
+
+        string Describe((int Gen0, int Gen1, int Gen2, double PausedMs, double CpuMs) before, (int Gen0, int Gen1, int Gen2, double PausedMs, double CpuMs) after);
+    }
+
+    /// <summary>.NET HubConnections in a process of their own (<see cref="HubClientsProcess"/>).</summary>
+    private sealed class ClientProcess(DashboardHost host, bool messagePack) : IPushClients
+    {
+        private readonly HubClientsProcess _process = HubClientsProcess.Start(new Uri(host.BaseAddress, StatusHub.Path.TrimStart('/')), messagePack);
+
+        public string Protocol => messagePack ? "MessagePack" : "JSON";
+
+        public Task ConnectAsync(int total) => _process.ConnectAsync(total);
+
+        public void BeginRound(int clients)
+        {
+        }
+
+        public Task<long[]> ArrivalsAsync(string runId, TimeSpan timeout) => _process.ArrivalsAsync(runId, timeout);
+
+        public Task<(int Gen0, int Gen1, int Gen2, double PausedMs, double CpuMs)> StatsAsync() => _process.StatsAsync();
+
+        public string Describe((int Gen0, int Gen1, int Gen2, double PausedMs, double CpuMs) before, (int Gen0, int Gen1, int Gen2, double PausedMs, double CpuMs) after) =>
+            $"Microsoft.AspNetCore.SignalR.Client HubConnections, {Protocol} protocol (no SubscribeSteps: RunStarted and RunCompleted) in a process of their own, on the same "
+            + $"2 cores (clients are never in the server's process); their GC meanwhile: {after.Gen0 - before.Gen0}/{after.Gen1 - before.Gen1}/{after.Gen2 - before.Gen2} gen0/1/2 collections, "
+            + $"{after.PausedMs - before.PausedMs:0} ms paused, their CPU {after.CpuMs - before.CpuMs:0} ms";
+
+        public ValueTask DisposeAsync() => _process.DisposeAsync();
+    }
+
+    /// <summary>Protocol-level clients (<see cref="WireHubClient"/>) in this process.</summary>
+    private sealed class WireClients(DashboardHost host) : IPushClients
+    {
+        private readonly List<WireHubClient> _clients = [];
+        private readonly CurrentRound _current = new();
+
+        public string Protocol => "JSON";
+
+        public async Task ConnectAsync(int total)
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            var hub = new Uri(host.BaseAddress, StatusHub.Path.TrimStart('/'));
+            while (_clients.Count < total)
+            {
+                _clients.AddRange(await Task.WhenAll(Enumerable.Range(0, Math.Min(ConnectBatch, total - _clients.Count))
+                    .Select(_ => WireHubClient.ConnectAsync(hub, (runId, at) => _current.Round?.Record(runId, at), limit.Token))));
+            }
+        }
+
+        public void BeginRound(int clients) => _current.Round = clients == 0 ? null : new Round(clients);
+
+        public async Task<long[]> ArrivalsAsync(string runId, TimeSpan timeout)
+        {
+            var round = _current.Round!;
+            try
+            {
+                await round.AllArrived.WaitAsync(timeout);
+            }
+            catch (TimeoutException)
+            {
+                throw new TimeoutException($"only {round.Arrived} clients got RunCompleted within {timeout.TotalSeconds:0} s");
+            }
+
+            return round.ForeignRuns > 0 || round.RunId != runId
+                ? throw new InvalidOperationException("a client got a RunCompleted for another run")
+                : [.. round.Arrivals];
+        }
+
+        public Task<(int Gen0, int Gen1, int Gen2, double PausedMs, double CpuMs)> StatsAsync() => Task.FromResult((0, 0, 0, 0.0, 0.0));
+
+        public string Describe((int Gen0, int Gen1, int Gen2, double PausedMs, double CpuMs) before, (int Gen0, int Gen1, int Gen2, double PausedMs, double CpuMs) after) =>
+            "protocol-level WebSocket clients (JSON hub protocol), in this process, sharing it and its 2 cores with the server";
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var batch in _clients.Chunk(ConnectBatch))
+            {
+                await Task.WhenAll(batch.Select(c => c.DisposeAsync().AsTask()));
+            }
+        }
     }
 
     /// <summary>The round the clients' handlers record into; one run at a time, so every RunCompleted belongs to it.</summary>
