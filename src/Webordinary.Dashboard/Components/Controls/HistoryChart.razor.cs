@@ -23,7 +23,8 @@ public sealed record HistorySeries(string Name, IReadOnlyList<double?> Values);
 /// Drawn here rather than with MudChart: MudChart writes two invisible hover circles per point of a line series and a
 /// &lt;text&gt; per axis label, blank ones included, so a week of hourly rollups on the probe page came to ~700 SVG
 /// elements and 120 KB of the page's 170 KB, which Chromium parsed, styled, laid out and painted on every load (the
-/// history benchmark: with the charts the probe page took ~60 ms longer to show). This chart is about 25 elements
+/// history benchmark, the same database: the probe page on screen p50 140–184 ms without the two charts, 192–316 ms
+/// with MudChart's). This chart is about 25 elements
 /// whatever the number of points: the pointer's position picks the point (one rectangle listens), the tooltip is
 /// drawn only while one is hovered.
 /// </para>
@@ -31,20 +32,22 @@ public sealed record HistorySeries(string Name, IReadOnlyList<double?> Values);
 public sealed partial class HistoryChart
 {
     /// <summary>The drawing's width; it keeps its proportions, so it fills a container up to this wide and shrinks in a narrower one.</summary>
-    internal const double Width = 1000;
-    internal const double PlotLeft = 48;
-    internal const double PlotRight = Width - 8;
-    internal const double PlotTop = 10;
+    private const double Width = 1000;
+    private const double PlotLeft = 48;
+    private const double PlotRight = Width - 8;
+    private const double PlotTop = 10;
     private const int YTicks = 4;
     private const int XLabels = 7;
 
     private ElementReference _svg;
+
     /// <summary>Where the drawing is: the svg's left edge on the screen, the drawing's offset inside it, its scale.</summary>
     private (double Left, double Offset, double Scale)? _screen;
     private int? _hovered;
     private bool _unchanged;
     private MarkupString _drawing;
     private object? _drawnFor;
+    private double _top = 1;
 
     /// <summary>The time of each point, oldest first; every series has a value (or none) per point.</summary>
     [Parameter, EditorRequired]
@@ -108,21 +111,20 @@ public sealed partial class HistoryChart
         if (!ReferenceEquals(_drawnFor, Series) || _hovered >= Times.Count)
         {
             _drawnFor = Series;
+            _top = YMax ?? NiceCeiling(Series.SelectMany(s => s.Values).Where(v => v is not null).Select(v => v!.Value).DefaultIfEmpty(0).Max());
             _drawing = new MarkupString(Draw());
             _hovered = null;
         }
     }
 
     /// <summary>x of a time in the viewBox.</summary>
-    internal double X(DateTimeOffset at)
+    private double X(DateTimeOffset at)
     {
         var (from, to) = Axis;
         return PlotLeft + (PlotRight - PlotLeft) * ((at - from) / (to - from));
     }
 
-    private double Top => YMax ?? NiceCeiling(Series.SelectMany(s => s.Values).Where(v => v is not null).Select(v => v!.Value).DefaultIfEmpty(0).Max());
-
-    private double Y(double value) => PlotBottom - (PlotBottom - PlotTop) * Math.Clamp(value / Top, 0, 1);
+    private double Y(double value) => PlotBottom - (PlotBottom - PlotTop) * Math.Clamp(value / _top, 0, 1);
 
     /// <summary>A point's x: the middle of its bucket for bars, the time itself for lines.</summary>
     private double PointX(int index) => Kind == HistoryChartKind.Bar && BucketLength is { } length ? X(Times[index] + length / 2) : X(Times[index]);
@@ -130,7 +132,7 @@ public sealed partial class HistoryChart
     private string Draw()
     {
         var svg = new StringBuilder(2048);
-        var top = Top;
+        var top = _top;
         // Gridlines in one path, their values at the left.
         svg.Append("<path class=\"history-grid\" d=\"");
         for (var i = 0; i <= YTicks; i++)
