@@ -35,17 +35,32 @@
     retrying = false;
   }
 
-  Blazor.start({
-    circuit: {
-      reconnectionHandler: {
-        onConnectionDown: () => {
-          showBanner("Connection to the dashboard lost — reconnecting…");
-          retry();
-        },
-        onConnectionUp: () => {
-          if (banner) banner.hidden = true;
+  let started = false;
+  function start() {
+    if (started) return;
+    started = true;
+    Blazor.start({
+      circuit: {
+        reconnectionHandler: {
+          onConnectionDown: () => {
+            showBanner("Connection to the dashboard lost — reconnecting…");
+            retry();
+          },
+          onConnectionUp: () => {
+            if (banner) banner.hidden = true;
+          },
         },
       },
-    },
-  });
+    });
+  }
+
+  // The page is prerendered: start the circuit once it is on screen (its first paint), so that the circuit's first
+  // render (the whole page again, from the server) does not hold up that paint. A page that is not painted (a
+  // background tab) starts after half a second.
+  if (performance.getEntriesByType("paint").length > 0) {
+    start();
+  } else {
+    new PerformanceObserver((_, observer) => { observer.disconnect(); start(); }).observe({ type: "paint", buffered: true });
+    setTimeout(start, 500);
+  }
 })();
