@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Diagnostics;
+using System.Globalization;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -39,7 +39,7 @@ public static class HistoryBenchmark
     /// <summary>Set to a kept run's directory to measure its database again (pages, queries) without generating.</summary>
     public const string ReuseVariable = "BENCHMARK_REUSE_HISTORY";
 
-    /// <summary>Set to a directory to get a Chrome trace of each page's last load there (overview.json, probe.json: chrome://tracing, Perfetto, or trace-summary.py).</summary>
+    /// <summary>Set to a directory for a Chrome trace of one more load of each page (not counted) there: overview.json, probe.json (Perfetto, or trace-summary.py).</summary>
     public const string TraceVariable = "BENCHMARK_TRACE_PAGES";
 
     public static async Task<IReadOnlyList<BenchmarkRow>> RunAsync(BenchmarkContext context, int? days = null)
@@ -340,7 +340,7 @@ public static class HistoryBenchmark
         // The page times itself, from a script that runs first in every document: each frame (requestAnimationFrame,
         // so it sees the first frame that shows the content) until it has the content and the circuit, then it waits
         // until the browser is idle and reports on the console, with the first contentful paint (when that first
-        // frame was on screen) and in which frame the content was. Until the fourth round Playwright asked the page
+        // frame was on screen) and in which frame the content was. Through the fourth round Playwright asked the page
         // instead (WaitForFunction): its first call into a new document evaluates Playwright's injected script (~25 ms
         // of the renderer's main thread in a Chrome trace) right when the page is being parsed and painted, and the
         // next load began while the last one's circuit render was still being styled and painted (~30 ms).

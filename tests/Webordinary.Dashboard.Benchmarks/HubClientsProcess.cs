@@ -8,6 +8,9 @@ using Webordinary.Dashboard.Hubs;
 
 namespace Webordinary.Dashboard.Benchmarks;
 
+/// <summary>A client process's garbage collections (gen0/1/2), GC pause time and CPU time so far.</summary>
+public readonly record struct ClientStats(int Gen0, int Gen1, int Gen2, double PausedMs, double CpuMs);
+
 /// <summary>
 /// The push benchmark's .NET hub clients in a process of their own (this executable with <c>--hub-clients URL</c>),
 /// as real clients are never in the dashboard's process: their parsing and garbage collections then cost the same
@@ -76,12 +79,12 @@ public sealed class HubClientsProcess : IAsyncDisposable
     }
 
     /// <summary>The client process's garbage collections (gen0/1/2), GC pause time and CPU time so far.</summary>
-    public async Task<(int Gen0, int Gen1, int Gen2, double PausedMs, double CpuMs)> StatsAsync()
+    public async Task<ClientStats> StatsAsync()
     {
         await SendAsync("stats");
         var fields = (await ReplyAsync("stats", TimeSpan.FromSeconds(10))).Split(' ');
-        return (int.Parse(fields[1], CultureInfo.InvariantCulture), int.Parse(fields[2], CultureInfo.InvariantCulture), int.Parse(fields[3], CultureInfo.InvariantCulture),
-            double.Parse(fields[4], CultureInfo.InvariantCulture), double.Parse(fields[5], CultureInfo.InvariantCulture));
+        return new ClientStats(int.Parse(fields[1], CultureInfo.InvariantCulture), int.Parse(fields[2], CultureInfo.InvariantCulture),
+            int.Parse(fields[3], CultureInfo.InvariantCulture), double.Parse(fields[4], CultureInfo.InvariantCulture), double.Parse(fields[5], CultureInfo.InvariantCulture));
     }
 
     private async Task SendAsync(string command)

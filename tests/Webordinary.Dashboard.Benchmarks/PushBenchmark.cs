@@ -103,7 +103,7 @@ public static class PushBenchmark
         var slowestClient = new List<double>();
         var gcPauseBefore = TimeSpan.Zero;
         int[] collectionsBefore = [];
-        var clientsBefore = (0, 0, 0, 0.0, 0.0);
+        var clientsBefore = default(ClientStats);
         var measured = 0;
         string? problem = null;
         var limit = Stopwatch.StartNew();
@@ -189,9 +189,9 @@ public static class PushBenchmark
         /// <summary>Each client's arrival timestamp of <paramref name="runId"/>'s RunCompleted; TimeoutException if not all had it in time.</summary>
         Task<long[]> ArrivalsAsync(string runId, TimeSpan timeout);
 
-        Task<(int Gen0, int Gen1, int Gen2, double PausedMs, double CpuMs)> StatsAsync();
+        Task<ClientStats> StatsAsync();
 
-        string Describe((int Gen0, int Gen1, int Gen2, double PausedMs, double CpuMs) before, (int Gen0, int Gen1, int Gen2, double PausedMs, double CpuMs) after);
+        string Describe(ClientStats before, ClientStats after);
     }
 
     /// <summary>.NET HubConnections in a process of their own (<see cref="HubClientsProcess"/>).</summary>
@@ -211,9 +211,9 @@ public static class PushBenchmark
 
         public Task<long[]> ArrivalsAsync(string runId, TimeSpan timeout) => _process.ArrivalsAsync(runId, timeout);
 
-        public Task<(int Gen0, int Gen1, int Gen2, double PausedMs, double CpuMs)> StatsAsync() => _process.StatsAsync();
+        public Task<ClientStats> StatsAsync() => _process.StatsAsync();
 
-        public string Describe((int Gen0, int Gen1, int Gen2, double PausedMs, double CpuMs) before, (int Gen0, int Gen1, int Gen2, double PausedMs, double CpuMs) after) =>
+        public string Describe(ClientStats before, ClientStats after) =>
             $"Microsoft.AspNetCore.SignalR.Client HubConnections, {Protocol} protocol (no SubscribeSteps: RunStarted and RunCompleted) in a process of their own, on the same "
             + $"2 cores (clients are never in the server's process); their GC meanwhile: {after.Gen0 - before.Gen0}/{after.Gen1 - before.Gen1}/{after.Gen2 - before.Gen2} gen0/1/2 collections, "
             + $"{after.PausedMs - before.PausedMs:0} ms paused, their CPU {after.CpuMs - before.CpuMs:0} ms";
@@ -261,9 +261,9 @@ public static class PushBenchmark
                 : [.. round.Arrivals];
         }
 
-        public Task<(int Gen0, int Gen1, int Gen2, double PausedMs, double CpuMs)> StatsAsync() => Task.FromResult((0, 0, 0, 0.0, 0.0));
+        public Task<ClientStats> StatsAsync() => Task.FromResult(default(ClientStats));
 
-        public string Describe((int Gen0, int Gen1, int Gen2, double PausedMs, double CpuMs) before, (int Gen0, int Gen1, int Gen2, double PausedMs, double CpuMs) after) =>
+        public string Describe(ClientStats before, ClientStats after) =>
             "protocol-level WebSocket clients (JSON hub protocol), in this process, sharing it and its 2 cores with the server";
 
         public async ValueTask DisposeAsync()
