@@ -140,7 +140,7 @@ public sealed class HubClientsProcess : IAsyncDisposable
     {
         const int connectBatch = 50;
         var clients = new List<HubConnection>();
-        var arrivals = new ConcurrentDictionary<string, Arrivals>();
+        var arrivals = new ConcurrentDictionary<string, RunArrivals>();
         var output = new Lock();
         var expected = 0;
 
@@ -172,10 +172,10 @@ public sealed class HubClientsProcess : IAsyncDisposable
                                 connection.On<RunDto>(nameof(IStatusHubClient.RunCompleted), run =>
                                 {
                                     var at = Stopwatch.GetTimestamp();
-                                    var pending = arrivals.GetOrAdd(run.Id, _ => new Arrivals(Volatile.Read(ref expected)));
-                                    if (pending.Record(at))
+                                    var pending = arrivals.GetOrAdd(run.Id, _ => new RunArrivals(Volatile.Read(ref expected)));
+                                    if (pending.Record(run.Id, at))
                                     {
-                                        Reply($"arrived {run.Id} {string.Join(" ", pending.Timestamps)}");
+                                        Reply($"arrived {run.Id} {string.Join(" ", pending.Arrivals)}");
                                         arrivals.TryRemove(run.Id, out var _);
                                     }
                                 });
@@ -204,30 +204,5 @@ public sealed class HubClientsProcess : IAsyncDisposable
         }
 
         return 0;
-    }
-
-    /// <summary>One run's RunCompleted arrival timestamps, one per client.</summary>
-    private sealed class Arrivals(int clients)
-    {
-        private readonly long[] _timestamps = new long[clients];
-        private int _slots;
-        private int _arrived;
-
-        /// <summary>Complete once <see cref="Record"/> returned true.</summary>
-        public IEnumerable<long> Timestamps => _timestamps;
-
-        /// <summary>True for the arrival that completes the run.</summary>
-        public bool Record(long at)
-        {
-            // A slot first, the timestamp into it, then the count: the count never covers an unwritten slot.
-            var index = Interlocked.Increment(ref _slots) - 1;
-            if (index >= _timestamps.Length)
-            {
-                return false;
-            }
-
-            _timestamps[index] = at;
-            return Interlocked.Increment(ref _arrived) == _timestamps.Length;
-        }
     }
 }

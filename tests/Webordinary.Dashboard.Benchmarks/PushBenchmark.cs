@@ -225,7 +225,8 @@ public static class PushBenchmark
     private sealed class WireClients(DashboardHost host) : IPushClients
     {
         private readonly List<WireHubClient> _clients = [];
-        private readonly CurrentRound _current = new();
+        /// <summary>The run the clients' handlers record into; one run at a time, so every RunCompleted belongs to it.</summary>
+        private volatile RunArrivals? _round;
 
         public string Protocol => "JSON";
 
@@ -238,15 +239,15 @@ public static class PushBenchmark
             while (_clients.Count < total)
             {
                 _clients.AddRange(await Task.WhenAll(Enumerable.Range(0, Math.Min(ConnectBatch, total - _clients.Count))
-                    .Select(_ => WireHubClient.ConnectAsync(hub, (runId, at) => _current.Round?.Record(runId, at), limit.Token))));
+                    .Select(_ => WireHubClient.ConnectAsync(hub, (runId, at) => _round?.Record(runId, at), limit.Token))));
             }
         }
 
-        public void BeginRound(int clients) => _current.Round = clients == 0 ? null : new Round(clients);
+        public void BeginRound(int clients) => _round = clients == 0 ? null : new RunArrivals(clients);
 
         public async Task<long[]> ArrivalsAsync(string runId, TimeSpan timeout)
         {
-            var round = _current.Round!;
+            var round = _round!;
             try
             {
                 await round.AllArrived.WaitAsync(timeout);
@@ -271,62 +272,6 @@ public static class PushBenchmark
             foreach (var batch in _clients.Chunk(ConnectBatch))
             {
                 await Task.WhenAll(batch.Select(c => c.DisposeAsync().AsTask()));
-            }
-        }
-    }
-
-    /// <summary>The round the clients' handlers record into; one run at a time, so every RunCompleted belongs to it.</summary>
-    private sealed class CurrentRound
-    {
-        private volatile Round? _round;
-
-        public Round? Round
-        {
-            get => _round;
-            set => _round = value;
-        }
-    }
-
-    /// <summary>Arrival timestamps of one run's RunCompleted at each client.</summary>
-    private sealed class Round(int clients)
-    {
-        private readonly long[] _arrivals = new long[clients];
-        private readonly TaskCompletionSource _all = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _slots;
-        private int _arrived;
-        private int _foreign;
-        private string? _runId;
-
-        public Task AllArrived => _all.Task;
-
-        public int Arrived => Volatile.Read(ref _arrived);
-
-        public int ForeignRuns => Volatile.Read(ref _foreign);
-
-        public string? RunId => Volatile.Read(ref _runId);
-
-        /// <summary>Complete once <see cref="AllArrived"/> has finished.</summary>
-        public IEnumerable<long> Arrivals => _arrivals;
-
-        public void Record(string runId, long at)
-        {
-            if (Interlocked.CompareExchange(ref _runId, runId, null) is { } first && first != runId)
-            {
-                Interlocked.Increment(ref _foreign);
-                return;
-            }
-
-            // A slot first, the timestamp into it, then the count: the count never covers an unwritten slot.
-            var index = Interlocked.Increment(ref _slots) - 1;
-            if (index >= _arrivals.Length)
-            {
-                return;
-            }
-
-            _arrivals[index] = at;
-            if (Interlocked.Increment(ref _arrived) == _arrivals.Length)
-            {
-                _all.TrySetResult();
             }
         }
     }

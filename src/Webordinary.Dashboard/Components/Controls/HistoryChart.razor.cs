@@ -108,7 +108,7 @@ public sealed partial class HistoryChart
     protected override void OnParametersSet()
     {
         // The drawing depends only on the data: made again when the page hands over new lists, not on every hover.
-        if (!ReferenceEquals(_drawnFor, Series) || _hovered >= Times.Count)
+        if (!ReferenceEquals(_drawnFor, Series))
         {
             _drawnFor = Series;
             _top = YMax ?? NiceCeiling(Series.SelectMany(s => s.Values).Where(v => v is not null).Select(v => v!.Value).DefaultIfEmpty(0).Max());
@@ -132,18 +132,17 @@ public sealed partial class HistoryChart
     private string Draw()
     {
         var svg = new StringBuilder(2048);
-        var top = _top;
         // Gridlines in one path, their values at the left.
         svg.Append("<path class=\"history-grid\" d=\"");
         for (var i = 0; i <= YTicks; i++)
         {
-            svg.Append(CultureInfo.InvariantCulture, $"M{N(PlotLeft)},{N(Y(top * i / YTicks))}H{N(PlotRight)}");
+            svg.Append(CultureInfo.InvariantCulture, $"M{N(PlotLeft)},{N(Y(_top * i / YTicks))}H{N(PlotRight)}");
         }
 
         svg.Append("\"></path>");
         for (var i = 0; i <= YTicks; i++)
         {
-            svg.Append(CultureInfo.InvariantCulture, $"<text class=\"history-axis\" x=\"{N(PlotLeft - 6)}\" y=\"{N(Y(top * i / YTicks) + 4)}\" text-anchor=\"end\">{AxisValue(top * i / YTicks)}</text>");
+            svg.Append(CultureInfo.InvariantCulture, $"<text class=\"history-axis\" x=\"{N(PlotLeft - 6)}\" y=\"{N(Y(_top * i / YTicks) + 4)}\" text-anchor=\"end\">{AxisValue(_top * i / YTicks)}</text>");
         }
 
         var (from, to) = Axis;
@@ -166,8 +165,8 @@ public sealed partial class HistoryChart
 
             // Bars that reach the top (uptime 100 %) and the ones that fall short, which stand out in the error colour.
             var values = Series[s].Values;
-            svg.Append(CultureInfo.InvariantCulture, $"<path class=\"history-bars history-series-{s}\" d=\"{BarsPath(values, v => v >= top)}\"><title>{name}</title></path>");
-            svg.Append(CultureInfo.InvariantCulture, $"<path class=\"history-bars history-bars-short history-series-{s}\" d=\"{BarsPath(values, v => v < top)}\"><title>{name}</title></path>");
+            svg.Append(CultureInfo.InvariantCulture, $"<path class=\"history-bars history-series-{s}\" d=\"{BarsPath(values, v => v >= _top)}\"><title>{name}</title></path>");
+            svg.Append(CultureInfo.InvariantCulture, $"<path class=\"history-bars history-bars-short history-series-{s}\" d=\"{BarsPath(values, v => v < _top)}\"><title>{name}</title></path>");
         }
 
         return svg.ToString();
