@@ -13,10 +13,9 @@ FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /app ./
 RUN mkdir -p /data && chown "$APP_UID" /data
-# In a container the dashboard must listen beyond loopback to be reachable at all. There is no authentication
-# yet: publish the port on the host's loopback (-p 127.0.0.1:8080:8080) or put an authenticating proxy in front.
+# Without authentication the dashboard listens on loopback only, so the image is reachable only once a sign-in mode
+# is configured (README, Security: Auth__Mode=AlbOidc or Oidc, and AllowedHosts naming the dashboard's host name).
 ENV ASPNETCORE_HTTP_PORTS=8080 \
-    Dashboard__AllowRemoteAccess=true \
     Dashboard__DataDirectory=/data
 USER $APP_UID
 EXPOSE 8080

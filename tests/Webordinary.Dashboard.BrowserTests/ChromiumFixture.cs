@@ -1,15 +1,24 @@
+using System.Collections.Concurrent;
 using Microsoft.Playwright;
 
 namespace Webordinary.Dashboard.BrowserTests;
 
 /// <summary>
 /// One headless Debian Chromium for the test class. Playwright never downloads a browser here: it launches the
-/// machine's <c>/usr/bin/chromium</c> (tests/run.sh installs it) with flags that keep it off the network.
+/// machine's <c>/usr/bin/chromium</c> (tests/run.sh installs it) with flags that keep it off the network. The names in
+/// <see cref="LoopbackNames"/> resolve to 127.0.0.1, so attack pages can come from foreign sites (and rebind to the
+/// dashboard's address). Every context made by <see cref="NewContextAsync"/> reports Content-Security-Policy violations.
 /// </summary>
 public sealed class ChromiumFixture : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
+    /// <summary>Foreign host names that the browser resolves to loopback.</summary>
+    public static readonly string[] LoopbackNames = ["evil.example", "attacker.test"];
+
+    private const string CspViolationMark = "CSP violation:";
+
+    private readonly ConcurrentQueue<string> _cspViolations = new();
     private IPlaywright? _playwright;
 
     public IBrowser Browser { get; private set; } = null!;
@@ -33,8 +42,41 @@ public sealed class ChromiumFixture : IAsyncLifetime
             [
                 "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync",
+                $"--host-resolver-rules={string.Join(", ", LoopbackNames.Select(name => $"MAP {name} 127.0.0.1"))}",
             ],
         });
+    }
+
+    /// <summary>A new browser context on the dashboard at <paramref name="baseUrl"/>, its pages' CSP violations collected.</summary>
+    public async Task<IBrowserContext> NewContextAsync(string baseUrl, BrowserNewContextOptions? options = null)
+    {
+        options ??= new BrowserNewContextOptions();
+        options.BaseURL = baseUrl;
+        var context = await Browser.NewContextAsync(options);
+        context.SetDefaultTimeout(20_000);
+        await context.AddInitScriptAsync($$"""
+            document.addEventListener("securitypolicyviolation", e =>
+              console.error("{{CspViolationMark}} " + e.effectiveDirective + " blocked " + (e.blockedURI || "inline") + " in " + e.sourceFile + ":" + e.lineNumber));
+            """);
+        // Only the dashboard's own pages count: a foreign page (an attack test's) reports the dashboard refusing to be framed.
+        var origin = new Uri(baseUrl).GetLeftPart(UriPartial.Authority);
+        context.Console += (_, message) =>
+        {
+            if (message.Page?.Url.StartsWith(origin, StringComparison.Ordinal) == true
+                && (message.Text.StartsWith(CspViolationMark, StringComparison.Ordinal) || message.Text.Contains("Content Security Policy", StringComparison.Ordinal)))
+            {
+                _cspViolations.Enqueue($"{message.Page?.Url}: {message.Text}");
+            }
+        };
+        return context;
+    }
+
+    /// <summary>Fails when any page of any context made here broke the Content-Security-Policy.</summary>
+    public void AssertNoCspViolations()
+    {
+        var violations = _cspViolations.ToArray();
+        _cspViolations.Clear();
+        Assert.True(violations.Length == 0, $"Content-Security-Policy violations:{Environment.NewLine}{string.Join(Environment.NewLine, violations)}");
     }
 
     public async Task DisposeAsync()

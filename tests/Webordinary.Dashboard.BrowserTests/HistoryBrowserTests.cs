@@ -32,8 +32,7 @@ public sealed class HistoryBrowserTests(ChromiumFixture chromium) : IClassFixtur
 
         var compaction = await host.Get<HistoryStore>().CompactAsync(CancellationToken.None);
         Assert.True(compaction.HoursRolledUp >= 7 * 24 - 2, $"rolled up {compaction.HoursRolledUp} hours");
-        await using var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = host.BaseAddress.ToString() });
-        context.SetDefaultTimeout(20_000);
+        await using var context = await chromium.NewContextAsync(host.BaseAddress.ToString());
         var page = await context.NewPageAsync();
 
         await page.GotoInteractiveAsync("/probes/hermes");
@@ -68,6 +67,7 @@ public sealed class HistoryBrowserTests(ChromiumFixture chromium) : IClassFixtur
         await history.Locator("button[data-range='30d']").ClickAsync();
         await Expect(latency).ToContainTextAsync("per day");
         Assert.InRange(Segments(await latency.Locator("path.history-line").First.GetAttributeAsync("d"), 'L'), 5, 8);
+        chromium.AssertNoCspViolations();
     }
 
     /// <summary>How many times a path command occurs in an SVG path's data.</summary>

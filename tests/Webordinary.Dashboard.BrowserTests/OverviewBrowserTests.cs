@@ -25,14 +25,14 @@ public sealed class OverviewBrowserTests(ChromiumFixture chromium) : IClassFixtu
         DashboardHost.AddProbe(settings, "hermes-health", HermesHealthProbe.KindName, interval: $"00:00:0{HermesIntervalSeconds}");
         DashboardHost.AddProbe(settings, "dynamodb-manual", DynamoDbTableProbe.KindName);
         _host = await DashboardHost.StartAsync(settings);
-        _context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _host.BaseAddress.ToString() });
-        _context.SetDefaultTimeout(15_000);
+        _context = await chromium.NewContextAsync(_host.BaseAddress.ToString());
         _page = await _context.NewPageAsync();
     }
 
     public async Task DisposeAsync()
     {
         await _context.CloseAsync();
+        chromium.AssertNoCspViolations();
         await _host.DisposeAsync();
     }
 

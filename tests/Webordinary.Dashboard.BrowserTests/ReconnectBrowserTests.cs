@@ -17,8 +17,7 @@ public sealed class ReconnectBrowserTests(ChromiumFixture chromium) : IClassFixt
         var url = $"http://127.0.0.1:{DashboardHost.FreePort()}";
         var first = await DashboardHost.StartAsync(settings, contentRoot, url: url);
         var firstRun = await first.RunProbeAsync("ecs");
-        await using var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = url });
-        context.SetDefaultTimeout(20_000);
+        await using var context = await chromium.NewContextAsync(url);
         var page = await context.NewPageAsync();
         await page.GotoInteractiveAsync("/");
         var row = page.Locator("tr.probe-row[data-probe-id='ecs']");
@@ -32,5 +31,6 @@ public sealed class ReconnectBrowserTests(ChromiumFixture chromium) : IClassFixt
         await Expect(row).ToHaveAttributeAsync("data-last-run", secondRun.Id);
         await Expect(page.Locator("#connection-banner")).Not.ToBeVisibleAsync();
         await Expect(page.Locator(DashboardHost.InteractiveSelector)).ToBeAttachedAsync();
+        chromium.AssertNoCspViolations();
     }
 }

@@ -17,8 +17,7 @@ public sealed class ServicesBrowserTests(ChromiumFixture chromium) : IClassFixtu
         DashboardHost.AddProbe(settings, "hermes-health", HermesHealthProbe.KindName, interval: "00:00:01");
         DashboardHost.AddProbe(settings, "ecs-hermes-service", EcsServiceProbe.KindName, interval: "00:00:01");
         await using var host = await DashboardHost.StartAsync(settings);
-        await using var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = host.BaseAddress.ToString() });
-        context.SetDefaultTimeout(20_000);
+        await using var context = await chromium.NewContextAsync(host.BaseAddress.ToString());
         var services = await context.NewPageAsync();
         var overview = await context.NewPageAsync();
         await overview.GotoInteractiveAsync("/");
@@ -44,5 +43,6 @@ public sealed class ServicesBrowserTests(ChromiumFixture chromium) : IClassFixtu
         await Expect(overview.Locator("tr.probe-row[data-probe-id='ecs-hermes-service']")).ToHaveAttributeAsync("data-status", "Parked");
         await services.GotoInteractiveAsync("/audit");
         await Expect(services.Locator("tr.audit-row").First).ToHaveAttributeAsync("data-outcome", "Completed");
+        chromium.AssertNoCspViolations();
     }
 }

@@ -18,8 +18,7 @@ public sealed class SessionFlowBrowserTests(ChromiumFixture chromium) : IClassFi
         await using var host = await DashboardHost.StartAsync(settings);
         // Each Hermes call takes a moment, so the steps arrive one by one.
         host.Get<FaultInjector>().Set(SandboxComponents.Hermes, new FaultSetting(FaultMode.Slow, LatencyMs: 400));
-        await using var context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = host.BaseAddress.ToString() });
-        context.SetDefaultTimeout(20_000);
+        await using var context = await chromium.NewContextAsync(host.BaseAddress.ToString());
         var page = await context.NewPageAsync();
         await page.GotoInteractiveAsync("/probes/session-cold-start");
         await Expect(page.Locator("button[data-testid='run-now']")).ToBeEnabledAsync();
@@ -41,5 +40,7 @@ public sealed class SessionFlowBrowserTests(ChromiumFixture chromium) : IClassFi
         {
             await Expect(split.Locator($"[data-metric='{metric}']")).ToContainTextAsync("+");
         }
+
+        chromium.AssertNoCspViolations();
     }
 }

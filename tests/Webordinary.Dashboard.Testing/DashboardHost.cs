@@ -79,7 +79,7 @@ public sealed class DashboardHost : IAsyncDisposable
 
     public static async Task<DashboardHost> StartAsync(
         IDictionary<string, string?> settings, string? contentRoot = null, Action<IServiceCollection>? configureServices = null,
-        string url = "http://127.0.0.1:0")
+        string url = "http://127.0.0.1:0", Action<WebApplication>? configureApp = null)
     {
         contentRoot ??= Directory.CreateTempSubdirectory("dashboard-test-").FullName;
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -94,6 +94,8 @@ public sealed class DashboardHost : IAsyncDisposable
         builder.AddDashboard();
         configureServices?.Invoke(builder.Services);
         var app = builder.Build();
+        // A test's own middleware (e.g. one that records what reached the server) goes in front of the dashboard's.
+        configureApp?.Invoke(app);
         app.MapDashboard();
         try
         {

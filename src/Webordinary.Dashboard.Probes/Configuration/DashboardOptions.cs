@@ -14,6 +14,12 @@ public sealed class DashboardOptions
     /// <summary>Until authentication exists the dashboard listens on loopback only, unless this is set.</summary>
     public bool AllowRemoteAccess { get; set; }
 
+    /// <summary>The address people open the dashboard at (behind a proxy or load balancer): links in messages, and an origin browsers may use.</summary>
+    public string? PublicUrl { get; set; }
+
+    /// <summary>Other origins whose pages may use the hubs and the API from a browser (e.g. a wallboard on another host).</summary>
+    public List<string> TrustedOrigins { get; set; } = [];
+
     /// <summary>Probes by id.</summary>
     public Dictionary<string, ProbeSettings> Probes { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }

@@ -27,6 +27,19 @@ internal sealed class DashboardOptionsValidator(ProbeKindRegistry kinds, IConfig
             errors.Add($"{root}:RunNowCooldown must not be negative (got {options.RunNowCooldown}).");
         }
 
+        if (!string.IsNullOrEmpty(options.PublicUrl) && !IsHttpUrl(options.PublicUrl, originOnly: false))
+        {
+            errors.Add($"{root}:PublicUrl must be an absolute http(s) URL such as https://dashboard.example.com (got '{options.PublicUrl}').");
+        }
+
+        for (var i = 0; i < options.TrustedOrigins.Count; i++)
+        {
+            if (!IsHttpUrl(options.TrustedOrigins[i], originOnly: true))
+            {
+                errors.Add($"{root}:TrustedOrigins:{i} must be an origin such as https://wallboard.example.com (scheme, host and port only; got '{options.TrustedOrigins[i]}').");
+            }
+        }
+
         // The binder drops a dictionary entry it cannot convert instead of failing; bind each probe on its own to
         // surface the conversion error with its key.
         foreach (var section in configuration.GetSection($"{root}:Probes").GetChildren())
@@ -92,6 +105,10 @@ internal sealed class DashboardOptionsValidator(ProbeKindRegistry kinds, IConfig
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
+
+    private static bool IsHttpUrl(string value, bool originOnly) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+        && (!originOnly || (uri.AbsolutePath == "/" && uri.Query.Length == 0 && !value.EndsWith('/')));
 }
 
 public static class ProbeIdFormat

@@ -38,15 +38,15 @@ public static class ExportApi
         }
 
         var end = time.GetUtcNow();
-        if (to is not null && !DateTimeOffset.TryParse(to, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out end))
+        if (to is not null && !ProbesApi.TryParseTime(to, out end))
         {
-            return ProbesApi.BadRequest($"to must be an ISO 8601 time (got '{to}').");
+            return ProbesApi.BadRequest($"to must be an ISO 8601 time from {ProbesApi.MinTime:yyyy-MM-dd} to {ProbesApi.MaxTime:yyyy-MM-dd} (got '{to}').");
         }
 
         var start = end.AddDays(-1);
-        if (from is not null && !DateTimeOffset.TryParse(from, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out start))
+        if (from is not null && !ProbesApi.TryParseTime(from, out start))
         {
-            return ProbesApi.BadRequest($"from must be an ISO 8601 time (got '{from}').");
+            return ProbesApi.BadRequest($"from must be an ISO 8601 time from {ProbesApi.MinTime:yyyy-MM-dd} to {ProbesApi.MaxTime:yyyy-MM-dd} (got '{from}').");
         }
 
         if (start >= end)

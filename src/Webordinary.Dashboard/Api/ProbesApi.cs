@@ -49,9 +49,9 @@ public static class ProbesApi
         DateTimeOffset? cursor = null;
         if (before is not null)
         {
-            if (!DateTimeOffset.TryParse(before, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+            if (!TryParseTime(before, out var parsed))
             {
-                return BadRequest($"before must be an ISO 8601 time such as 2026-11-25T12:00:00Z (got '{before}').");
+                return BadRequest($"before must be an ISO 8601 time from {MinTime:yyyy-MM-dd} to {MaxTime:yyyy-MM-dd} such as 2026-11-25T12:00:00Z (got '{before}').");
             }
 
             cursor = parsed;
@@ -135,6 +135,15 @@ public static class ProbesApi
 
     private static ProblemHttpResult UnknownProbe(string id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown probe", detail: $"No probe has id '{id}'.");
+
+    /// <summary>The times the API takes: Unix time onwards, and not so far ahead that adding a window to it overflows.</summary>
+    internal static readonly DateTimeOffset MinTime = DateTimeOffset.UnixEpoch;
+
+    internal static readonly DateTimeOffset MaxTime = new(2200, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>An ISO 8601 time (UTC unless it says otherwise) within <see cref="MinTime"/> and <see cref="MaxTime"/>.</summary>
+    internal static bool TryParseTime(string text, out DateTimeOffset time) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out time) && time >= MinTime && time < MaxTime;
 
     internal static ProblemHttpResult BadRequest(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad request", detail: detail);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Webordinary.Dashboard.Sandbox;
 
@@ -11,14 +10,14 @@ public static class SandboxApi
     {
         var api = endpoints.MapGroup("/api/sandbox").WithTags("Sandbox");
         api.MapGet("/faults", (FaultInjector faults) => TypedResults.Ok(faults.Current.ToDictionary(p => p.Key, p => ToDto(p.Value))));
-        api.MapPut("/faults/{component}", SetFaultAsync);
+        api.MapPut("/faults/{component}", SetFault);
         return endpoints;
     }
 
     public static FaultDto ToDto(FaultSetting setting) => new(setting.Mode.ToString().ToLowerInvariant(), setting.LatencyMs, setting.ErrorRate);
 
     /// <summary>Body: <c>{"mode":"down"}</c>, <c>{"mode":"slow","latencyMs":3000}</c>, <c>{"mode":"errors","errorRate":0.5}</c>, <c>{"mode":"throttle"}</c>, <c>{"mode":"none"}</c>.</summary>
-    private static async Task<Results<Ok<FaultDto>, ProblemHttpResult>> SetFaultAsync(string component, HttpRequest request, FaultInjector faults)
+    private static Results<Ok<FaultDto>, ProblemHttpResult> SetFault(string component, FaultRequest request, FaultInjector faults)
     {
         if (!SandboxComponents.IsKnown(component))
         {
@@ -26,37 +25,12 @@ public static class SandboxApi
                 detail: $"No sandbox component '{component}'. Known: {string.Join(", ", SandboxComponents.All)}.");
         }
 
-        JsonElement body;
-        try
+        if (ParseMode(request.Mode) is not { } mode)
         {
-            body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body, cancellationToken: request.HttpContext.RequestAborted);
-        }
-        catch (JsonException exception)
-        {
-            return ProbesApi.BadRequest($"The body is not valid JSON: {exception.Message}");
+            return ProbesApi.BadRequest($"mode must be exactly one of {string.Join(", ", ModeNames)} (got '{request.Mode}').");
         }
 
-        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("mode", out var modeElement) || modeElement.ValueKind != JsonValueKind.String)
-        {
-            return ProbesApi.BadRequest("The body must be an object with a string \"mode\": none, down, slow, errors or throttle.");
-        }
-
-        if (!Enum.TryParse<FaultMode>(modeElement.GetString(), ignoreCase: true, out var mode) || !Enum.IsDefined(mode) || int.TryParse(modeElement.GetString(), out _))
-        {
-            return ProbesApi.BadRequest($"Unknown mode '{modeElement.GetString()}'. Use none, down, slow, errors or throttle.");
-        }
-
-        if (!TryReadNumber(body, "latencyMs", out var latency) || !TryReadNumber(body, "errorRate", out var errorRate))
-        {
-            return ProbesApi.BadRequest("latencyMs and errorRate must be numbers.");
-        }
-
-        if (latency is not null && (latency != Math.Floor(latency.Value) || latency > int.MaxValue || latency < int.MinValue))
-        {
-            return ProbesApi.BadRequest("latencyMs must be a whole number of milliseconds.");
-        }
-
-        var setting = new FaultSetting(mode, (int)(latency ?? 0), errorRate ?? 0);
+        var setting = new FaultSetting(mode, request.LatencyMs ?? 0, request.ErrorRate ?? 0);
         if (FaultInjector.Validate(component, setting) is { } error)
         {
             return ProbesApi.BadRequest(error);
@@ -66,20 +40,12 @@ public static class SandboxApi
         return TypedResults.Ok(ToDto(setting));
     }
 
-    private static bool TryReadNumber(JsonElement body, string name, out double? value)
-    {
-        value = null;
-        if (!body.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
-        {
-            return true;
-        }
+    private static readonly string[] ModeNames = [.. Enum.GetNames<FaultMode>().Select(n => n.ToLowerInvariant())];
 
-        if (element.ValueKind != JsonValueKind.Number)
-        {
-            return false;
-        }
-
-        value = element.GetDouble();
-        return true;
-    }
+    /// <summary>One known word, nothing else: not a number, not a flags list like "none,down".</summary>
+    public static FaultMode? ParseMode(string? mode) =>
+        Enum.GetValues<FaultMode>().Cast<FaultMode?>().FirstOrDefault(m => string.Equals(m.ToString(), mode, StringComparison.OrdinalIgnoreCase));
 }
+
+/// <summary>A fault for one sandbox component; <c>latencyMs</c> for slow, <c>errorRate</c> (0–1) for errors.</summary>
+public sealed record FaultRequest(string? Mode, int? LatencyMs, double? ErrorRate);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Scaling;
@@ -25,21 +24,11 @@ public static class ServicesApi
     }
 
     /// <summary>Body <c>{"desiredCount": n}</c>. 202 accepted (or no change), 400 out of range, 403 not allow-listed, 409 change in flight.</summary>
-    private static async Task<IResult> ScaleAsync(string service, HttpRequest request, ServiceScaler scaler, CancellationToken cancellationToken)
+    private static async Task<IResult> ScaleAsync(string service, ScaleRequest request, ServiceScaler scaler, CancellationToken cancellationToken)
     {
-        int desired;
-        try
+        if (request.DesiredCount is not { } desired)
         {
-            var body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body, cancellationToken: cancellationToken);
-            if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("desiredCount", out var count)
-                || count.ValueKind != JsonValueKind.Number || !count.TryGetInt32(out desired))
-            {
-                return ProbesApi.BadRequest("The body must be {\"desiredCount\": n} with a whole number n.");
-            }
-        }
-        catch (JsonException exception)
-        {
-            return ProbesApi.BadRequest($"The body is not valid JSON: {exception.Message}");
+            return ProbesApi.BadRequest("The body must be {\"desiredCount\": n} with a whole number n.");
         }
 
         var result = await scaler.RequestAsync(service, desired, ScaleReason.Manual, ServiceScaler.LocalActor, cancellationToken);
@@ -79,3 +68,6 @@ public static class ServicesApi
             ["requestId"] = requestId,
         });
 }
+
+/// <summary>The desired count to set.</summary>
+public sealed record ScaleRequest(int? DesiredCount);

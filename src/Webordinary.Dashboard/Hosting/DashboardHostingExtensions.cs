@@ -11,6 +11,7 @@ using Webordinary.Dashboard.Probes;
 using Webordinary.Dashboard.Probes.History;
 using Webordinary.Dashboard.Probes.Scaling;
 using Webordinary.Dashboard.Sandbox;
+using Webordinary.Dashboard.Security;
 
 namespace Webordinary.Dashboard.Hosting;
 
@@ -44,6 +45,7 @@ public static class DashboardHostingExtensions
             .AddCheck<ResultsStoreHealthCheck>("results-store");
 
         builder.RestrictToLoopbackUnlessAllowed();
+        builder.AddBrowserSecurity();
         return builder;
     }
 
@@ -74,8 +76,8 @@ public static class DashboardHostingExtensions
 
     public static WebApplication MapDashboard(this WebApplication app)
     {
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseBrowserSecurity();
+        app.UseRouting();
         app.UseAntiforgery();
 
         app.MapStaticAssets();

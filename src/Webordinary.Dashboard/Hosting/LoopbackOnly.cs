@@ -16,7 +16,7 @@ public static class LoopbackOnly
     public static WebApplicationBuilder RestrictToLoopbackUnlessAllowed(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        var allowRemote = configuration.GetValue<bool>($"{DashboardOptions.SectionName}:{nameof(DashboardOptions.AllowRemoteAccess)}");
+        var allowRemote = RemoteAccessAllowed(configuration);
         string notice;
         if (allowRemote)
         {
@@ -48,6 +48,9 @@ public static class LoopbackOnly
         builder.Services.AddHostedService(sp => new ListenNotice(notice, allowRemote, sp.GetRequiredService<ILogger<ListenNotice>>()));
         return builder;
     }
+
+    public static bool RemoteAccessAllowed(IConfiguration configuration) =>
+        configuration.GetValue<bool>($"{DashboardOptions.SectionName}:{nameof(DashboardOptions.AllowRemoteAccess)}");
 
     private static List<string> ConfiguredUrls(IConfiguration configuration)
     {

@@ -99,14 +99,17 @@ public sealed class ApiTests(ApiHost fixture) : IClassFixture<ApiHost>
     }
 
     [Theory]
-    [InlineData("""{"mode":"sideways"}""", "Unknown mode")]
+    [InlineData("""{"mode":"sideways"}""", "mode must be exactly one of")]
+    [InlineData("""{"mode":"none,down"}""", "mode must be exactly one of")]
+    [InlineData("""{"mode":"1"}""", "mode must be exactly one of")]
     [InlineData("""{"mode":"slow"}""", "latencyMs")]
     [InlineData("""{"mode":"slow","latencyMs":-5}""", "latencyMs")]
     [InlineData("""{"mode":"errors","errorRate":1.5}""", "errorRate")]
     [InlineData("""{"mode":"errors","errorRate":"half"}""", "errorRate")]
     [InlineData("""{"latencyMs":100}""", "mode")]
-    [InlineData("""not json""", "not valid JSON")]
-    [InlineData("""[1,2]""", "mode")]
+    [InlineData("""not json""", "request body as JSON")]
+    [InlineData("""[1,2]""", "request body as JSON")]
+    [InlineData("""{"mode":"slow","latencyMs":1.5}""", "latencyMs")]
     public async Task Bad_fault_body_is_400_problem_and_changes_nothing(string body, string expected)
     {
         var before = fixture.Host.Get<FaultInjector>().Get(SandboxComponents.DynamoDb);
