@@ -25,6 +25,12 @@ if ! command -v moto_server >/dev/null 2>&1; then
   }
 fi
 
+# A real OpenID provider (panva/oidc-provider) for the sign-in tests, from the lock file.
+if [ ! -d tests/oidc/node_modules/oidc-provider ]; then
+  echo "Installing oidc-provider for the sign-in tests..."
+  (cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 results=artifacts/test-results
 rm -rf "$results"
 mkdir -p "$results"

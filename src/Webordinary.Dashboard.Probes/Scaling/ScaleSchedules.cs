@@ -7,9 +7,9 @@ namespace Webordinary.Dashboard.Probes.Scaling;
 
 public sealed record ScaleScheduleState(string Name, string Service, string Cron, int DesiredCount, string TimeZone, bool Paused, DateTimeOffset? NextFireAt);
 
-/// <summary>Fires one scale schedule: asks the scaler for the configured count, and audits a refusal too.</summary>
+/// <summary>Fires one scale schedule: asks the scaler for the configured count (which audits it, a refusal too).</summary>
 [DisallowConcurrentExecution]
-public sealed class ScaleScheduleJob(ScaleSchedules schedules, ServiceScaler scaler, ScaleAuditStore audit, TimeProvider time, ILogger<ScaleScheduleJob> logger) : IJob
+public sealed class ScaleScheduleJob(ScaleSchedules schedules, ServiceScaler scaler, ILogger<ScaleScheduleJob> logger) : IJob
 {
     public const string Group = "scale-schedules";
 
@@ -23,18 +23,10 @@ public sealed class ScaleScheduleJob(ScaleSchedules schedules, ServiceScaler sca
             return;
         }
 
-        var actor = $"schedule:{name}";
-        var result = await scaler.RequestAsync(schedule.Service, schedule.DesiredCount, ScaleReason.Schedule, actor, cancellationToken);
-        if (result.Status is ScaleRequestStatus.Accepted or ScaleRequestStatus.NoChange)
+        var result = await scaler.RequestAsync(schedule.Service, schedule.DesiredCount, ScaleReason.Schedule, Audit.Actor.Schedule(name), cancellationToken);
+        if (result.Status is not (ScaleRequestStatus.Accepted or ScaleRequestStatus.NoChange))
         {
-            return;
-        }
-
-        logger.LogWarning("Schedule {Schedule} could not scale {Service}: {Message}", name, schedule.Service, result.Message);
-        if (result.Status != ScaleRequestStatus.Failed)
-        {
-            await audit.AddAsync(new ScaleAuditEntry(Model.ProbeRun.NewId(), time.GetUtcNow(), actor, schedule.Service, result.From ?? -1,
-                schedule.DesiredCount, ScaleReason.Schedule, ScaleOutcome.Refused, result.Message, time.GetUtcNow(), null), CancellationToken.None);
+            logger.LogWarning("Schedule {Schedule} could not scale {Service}: {Message}", name, schedule.Service, result.Message);
         }
     }
 }
@@ -43,7 +35,7 @@ public sealed class ScaleScheduleJob(ScaleSchedules schedules, ServiceScaler sca
 /// The configured scale schedules as Quartz cron triggers: listed with their next fire time, and each one can be
 /// paused (remembered across restarts).
 /// </summary>
-public sealed class ScaleSchedules(ISchedulerFactory schedulers, IOptions<ScalingOptions> options, ScaleAuditStore audit) : IHostedService
+public sealed class ScaleSchedules(ISchedulerFactory schedulers, IOptions<ScalingOptions> options, SchedulePauses pauses) : IHostedService
 {
     public bool TryGet(string name, out ScaleSchedule schedule) => options.Value.Schedules.TryGetValue(name, out schedule!);
 
@@ -54,7 +46,7 @@ public sealed class ScaleSchedules(ISchedulerFactory schedulers, IOptions<Scalin
             return;
         }
 
-        var paused = await audit.PausedSchedulesAsync(cancellationToken);
+        var paused = await pauses.ListAsync(cancellationToken);
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         foreach (var (name, schedule) in options.Value.Schedules)
         {
@@ -105,7 +97,7 @@ public sealed class ScaleSchedules(ISchedulerFactory schedulers, IOptions<Scalin
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         var key = new TriggerKey(name, ScaleScheduleJob.Group);
         await (paused ? scheduler.PauseTrigger(key, cancellationToken) : scheduler.ResumeTrigger(key, cancellationToken));
-        await audit.SetPausedAsync(name, paused, cancellationToken);
+        await pauses.SetAsync(name, paused, cancellationToken);
         return true;
     }
 }

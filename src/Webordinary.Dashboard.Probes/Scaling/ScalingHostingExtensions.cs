@@ -13,18 +13,19 @@ public static class ScalingHostingExtensions
         var services = builder.Services;
         services.AddOptions<ScalingOptions>().Bind(builder.Configuration.GetSection(ScalingOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ScalingOptions>, ScalingOptionsValidator>();
-        services.AddSingleton<ScaleAuditStore>();
+        services.AddSingleton<Audit.AuditLog>();
+        services.AddSingleton<SchedulePauses>();
         services.AddSingleton<ServiceStatusFeed>();
         services.AddSingleton<ServiceScaler>();
         services.AddSingleton<ScaleSchedules>();
-        services.AddHostedService<ScaleAuditSetup>();
+        services.AddHostedService<AuditLogSetup>();
         services.AddHostedService(sp => sp.GetRequiredService<ScaleSchedules>());
         services.AddHostedService<ServiceMonitor>();
         return builder;
     }
 
-    /// <summary>Closes audit entries a previous process left in progress, before anything new is recorded.</summary>
-    private sealed class ScaleAuditSetup(ScaleAuditStore audit) : IHostedService
+    /// <summary>Closes scale entries a previous process left in progress, before anything new is recorded.</summary>
+    private sealed class AuditLogSetup(Audit.AuditLog audit) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken) => audit.InitializeAsync(cancellationToken);
 

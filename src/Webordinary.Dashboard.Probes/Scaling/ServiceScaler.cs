@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Webordinary.Dashboard.Platform;
+using Webordinary.Dashboard.Probes.Audit;
 using Webordinary.Dashboard.Probes.Model;
 
 namespace Webordinary.Dashboard.Probes.Scaling;
@@ -23,21 +24,18 @@ public sealed record ScaleRequestResult(ScaleRequestStatus Status, string Servic
 
 /// <summary>
 /// Sets a service's desired count with guardrails: only allow-listed services, 0 to their maximum, one change at a
-/// time per service. Every change is audited; the rollout is then watched (by <see cref="ServiceMonitor"/>) until
+/// time per service. Every change and every refusal is audited with its actor; the rollout is then watched (by <see cref="ServiceMonitor"/>) until
 /// steady, and the time it took is stored — the service's real cold-start time.
 /// </summary>
 public sealed class ServiceScaler(
     IEcsClient ecs,
     IOptions<AwsOptions> aws,
     IOptions<ScalingOptions> scaling,
-    ScaleAuditStore audit,
+    AuditLog audit,
     ServiceStatusFeed feed,
     TimeProvider time,
     ILogger<ServiceScaler> logger)
 {
-    /// <summary>Who changes things until authentication exists.</summary>
-    public const string LocalActor = "local";
-
     private readonly Lock _gate = new();
     private readonly Dictionary<string, RolloutProgress> _inFlight = new(StringComparer.Ordinal);
 
@@ -68,8 +66,21 @@ public sealed class ServiceScaler(
     }
 
     /// <param name="supersedeOwn">A change still in flight that <paramref name="actor"/> itself started is closed as Superseded instead of refusing.</param>
-    public async Task<ScaleRequestResult> RequestAsync(string service, int desiredCount, ScaleReason reason, string actor, CancellationToken cancellationToken,
+    public async Task<ScaleRequestResult> RequestAsync(string service, int desiredCount, ScaleReason reason, Actor actor, CancellationToken cancellationToken,
         bool supersedeOwn = false)
+    {
+        var result = await ChangeAsync(service, desiredCount, reason, actor, supersedeOwn, cancellationToken);
+        if (result.Status is ScaleRequestStatus.NotAllowListed or ScaleRequestStatus.OutOfRange or ScaleRequestStatus.ChangeInFlight or ScaleRequestStatus.UnknownService)
+        {
+            await audit.AddAsync(new AuditEntry(ProbeRun.NewId(), time.GetUtcNow(), actor, AuditAction.Scale, service, nameof(ScaleOutcome.Refused), result.Message,
+                new ScaleChange(result.Status == ScaleRequestStatus.ChangeInFlight ? -1 : result.From ?? -1, desiredCount, reason, time.GetUtcNow())), CancellationToken.None);
+        }
+
+        return result;
+    }
+
+    private async Task<ScaleRequestResult> ChangeAsync(string service, int desiredCount, ScaleReason reason, Actor actor, bool supersedeOwn,
+        CancellationToken cancellationToken)
     {
         if (!IsAllowListed(service, out var max))
         {
@@ -87,7 +98,7 @@ public sealed class ServiceScaler(
         RolloutProgress? superseded = null;
         lock (_gate)
         {
-            if (_inFlight.TryGetValue(service, out var own) && supersedeOwn && own.Actor == actor && own.From >= 0)
+            if (_inFlight.TryGetValue(service, out var own) && supersedeOwn && own.Actor.Id == actor.Id && own.From >= 0)
             {
                 superseded = own;
                 _inFlight.Remove(service);
@@ -96,7 +107,7 @@ public sealed class ServiceScaler(
             if (_inFlight.TryGetValue(service, out var busy))
             {
                 return new(ScaleRequestStatus.ChangeInFlight, service,
-                    $"A change of {service} to {busy.To} ({busy.Reason}, by {busy.Actor}) is in flight since {busy.StartedAt:HH:mm:ss} UTC; wait until it is steady.",
+                    $"A change of {service} to {busy.To} ({busy.Reason}, by {busy.Actor.Name}) is in flight since {busy.StartedAt:HH:mm:ss} UTC; wait until it is steady.",
                     busy.AuditId, busy.From, busy.To);
             }
 
@@ -107,7 +118,7 @@ public sealed class ServiceScaler(
 
         if (superseded is not null)
         {
-            await audit.CompleteAsync(superseded.AuditId, ScaleOutcome.Superseded, $"Superseded by a change to {desiredCount} from {actor}.",
+            await audit.CompleteScaleAsync(superseded.AuditId, ScaleOutcome.Superseded, $"Superseded by a change to {desiredCount} from {actor.Name}.",
                 time.GetUtcNow(), null, CancellationToken.None);
         }
 
@@ -126,20 +137,20 @@ public sealed class ServiceScaler(
                 _inFlight[service] = progress;
             }
 
-            await audit.AddAsync(new ScaleAuditEntry(progress.AuditId, progress.StartedAt, actor, service, current.DesiredCount, desiredCount,
-                reason, ScaleOutcome.InProgress, null, null, null), CancellationToken.None);
+            await audit.AddAsync(new AuditEntry(progress.AuditId, progress.StartedAt, actor, AuditAction.Scale, service, nameof(ScaleOutcome.InProgress), null,
+                new ScaleChange(current.DesiredCount, desiredCount, reason)), CancellationToken.None);
             try
             {
                 await ecs.UpdateDesiredCountAsync(aws.Value.Cluster, service, desiredCount, cancellationToken);
             }
             catch (PlatformCallException exception)
             {
-                await audit.CompleteAsync(progress.AuditId, ScaleOutcome.Failed, $"{exception.ErrorCode}: {exception.ErrorMessage}",
+                await audit.CompleteScaleAsync(progress.AuditId, ScaleOutcome.Failed, $"{exception.ErrorCode}: {exception.ErrorMessage}",
                     time.GetUtcNow(), null, CancellationToken.None);
                 throw;
             }
 
-            logger.LogInformation("{Actor} scaled {Service} from {From} to {To} ({Reason})", actor, service, current.DesiredCount, desiredCount, reason);
+            logger.LogInformation("{Actor} scaled {Service} from {From} to {To} ({Reason})", actor.ToString(), service, current.DesiredCount, desiredCount, reason);
             feed.RequestRefresh();
             return new(ScaleRequestStatus.Accepted, service, $"Scaling {service} from {current.DesiredCount} to {desiredCount}.",
                 progress.AuditId, current.DesiredCount, desiredCount);
@@ -187,7 +198,7 @@ public sealed class ServiceScaler(
             var elapsed = now - rollout.StartedAt;
             if (state.Service.DesiredCount == rollout.To && state.IsSteady)
             {
-                await audit.CompleteAsync(rollout.AuditId, ScaleOutcome.Completed, $"Steady at {rollout.To} after {elapsed.TotalSeconds:0.0} s.",
+                await audit.CompleteScaleAsync(rollout.AuditId, ScaleOutcome.Completed, $"Steady at {rollout.To} after {elapsed.TotalSeconds:0.0} s.",
                     now, elapsed.TotalMilliseconds, cancellationToken);
                 Release(service);
                 logger.LogInformation("{Service} is steady at {Count} after {Elapsed}", service, rollout.To, elapsed);
@@ -196,7 +207,7 @@ public sealed class ServiceScaler(
 
             if (elapsed > scaling.Value.RolloutTimeout)
             {
-                await audit.CompleteAsync(rollout.AuditId, ScaleOutcome.TimedOut,
+                await audit.CompleteScaleAsync(rollout.AuditId, ScaleOutcome.TimedOut,
                     $"Not steady after {elapsed.TotalMinutes:0.#} min (running {state.Service.RunningCount}, pending {state.Service.PendingCount}, healthy targets {state.HealthyTargets}).",
                     now, null, cancellationToken);
                 Release(service);

@@ -3,7 +3,7 @@ using Webordinary.Dashboard.Platform;
 namespace Webordinary.Dashboard.Probes.Scaling;
 
 /// <summary>A rollout the dashboard started and is watching: from → to, since when, and where it has got to.</summary>
-public sealed record RolloutProgress(string AuditId, string Actor, ScaleReason Reason, int From, int To, DateTimeOffset StartedAt, string Phase);
+public sealed record RolloutProgress(string AuditId, Audit.Actor Actor, ScaleReason Reason, int From, int To, DateTimeOffset StartedAt, string Phase);
 
 /// <summary>One service as last seen in ECS, with its targets (for the Hermes service) and the rollout in flight.</summary>
 public sealed record ServiceState(

@@ -47,7 +47,7 @@ public sealed class ColdStartProbe(ProbeDefinition definition, SessionFlow flow,
 
                 await context.StepAsync("Warm up: scale Hermes to 1", async step =>
                 {
-                    var result = await scaler.RequestAsync(flow.Aws.Service, 1, ScaleReason.ProbeWarmUp, $"probe:{Id}", step.CancellationToken);
+                    var result = await scaler.RequestAsync(flow.Aws.Service, 1, ScaleReason.ProbeWarmUp, Audit.Actor.Probe(Id), step.CancellationToken);
                     StepScope.Check(result.Status is ScaleRequestStatus.Accepted or ScaleRequestStatus.NoChange, result.Message);
                     step.Detail = result.Message;
                 }, cancellationToken, options.StepTimeout);
@@ -128,7 +128,7 @@ public sealed class ColdStartProbe(ProbeDefinition definition, SessionFlow flow,
             {
                 await context.CleanupAsync("Park Hermes again", async step =>
                 {
-                    var result = await scaler.RequestAsync(flow.Aws.Service, 0, ScaleReason.ProbeWarmUp, $"probe:{Id}", step.CancellationToken, supersedeOwn: true);
+                    var result = await scaler.RequestAsync(flow.Aws.Service, 0, ScaleReason.ProbeWarmUp, Audit.Actor.Probe(Id), step.CancellationToken, supersedeOwn: true);
                     StepScope.Check(result.Status is ScaleRequestStatus.Accepted or ScaleRequestStatus.NoChange, result.Message);
                     step.Detail = result.Message;
                 });

@@ -164,6 +164,45 @@ public sealed class SqliteDatabase(string databasePath, ILogger<SqliteDatabase> 
         CREATE INDEX ix_runs_probe_started ON runs (probe_key, started_at);
         CREATE INDEX ix_runs_running ON runs (ended_at) WHERE ended_at IS NULL;
         """,
+        // One audit log of every action (the scale audit's entries become its Scale rows), and the API keys made in the UI
+        // or named in configuration (hashes only).
+        """
+        CREATE TABLE audit_log (
+            id TEXT PRIMARY KEY,
+            at INTEGER NOT NULL,
+            actor_id TEXT NOT NULL,
+            actor_name TEXT NOT NULL,
+            actor_via TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            message TEXT NULL,
+            from_count INTEGER NULL,
+            to_count INTEGER NULL,
+            reason TEXT NULL,
+            completed_at INTEGER NULL,
+            rollout_ms REAL NULL
+        );
+        CREATE INDEX ix_audit_log_at ON audit_log (at DESC);
+        INSERT INTO audit_log (id, at, actor_id, actor_name, actor_via, action, target, outcome, message, from_count, to_count, reason, completed_at, rollout_ms)
+        SELECT id, at, actor,
+               CASE WHEN actor LIKE 'schedule:%' THEN substr(actor, 10) WHEN actor LIKE 'probe:%' THEN substr(actor, 7) ELSE actor END,
+               CASE WHEN actor LIKE 'schedule:%' THEN 'schedule' WHEN actor LIKE 'probe:%' THEN 'probe' ELSE 'local' END,
+               'Scale', service, outcome, message, from_count, to_count, reason, completed_at, rollout_ms
+        FROM scale_audit;
+        DROP TABLE scale_audit;
+        CREATE TABLE api_keys (
+            name TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            sha256 TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            created_by TEXT NOT NULL,
+            revoked_at INTEGER NULL,
+            revoked_by TEXT NULL,
+            last_used_at INTEGER NULL
+        );
+        """,
     ];
 
     /// <summary>The migration scripts in order (tests build older schemas from them).</summary>

@@ -4,6 +4,7 @@ using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.History;
 using Webordinary.Dashboard.Probes.Scheduling;
 using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Security;
 
 namespace Webordinary.Dashboard.Api;
 
@@ -98,9 +99,15 @@ public static class ProbesApi
         return TypedResults.Ok((await incidents.ListAsync(probe, openOnly: false, count, cancellationToken)).Select(i => i.ToDto()));
     }
 
-    private static async Task<IResult> RunNowAsync(string id, IProbeTriggers triggers, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<IResult> RunNowAsync(string id, ProbeActions actions, HttpContext http, CancellationToken cancellationToken)
     {
-        var result = await triggers.RunNowAsync(id, cancellationToken);
+        var outcome = await actions.RunNowAsync(http.User, id, cancellationToken);
+        if (outcome.Denied is { } denied)
+        {
+            return Forbidden(denied);
+        }
+
+        var result = outcome.Value!;
         return result.Status switch
         {
             RunRequestStatus.Accepted => TypedResults.Accepted($"/api/runs/{result.RunId}", new RunAcceptedDto(result.ProbeId, result.RunId!)),
@@ -111,9 +118,15 @@ public static class ProbesApi
         };
     }
 
-    private static async Task<IResult> RunAllAsync(IProbeTriggers triggers, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<IResult> RunAllAsync(ProbeActions actions, HttpContext http, CancellationToken cancellationToken)
     {
-        var results = await triggers.RunAllAsync(cancellationToken);
+        var outcome = await actions.RunAllAsync(http.User, cancellationToken);
+        if (outcome.Denied is { } denied)
+        {
+            return Forbidden(denied);
+        }
+
+        var results = outcome.Value!;
         var accepted = results.Where(r => r.Status == RunRequestStatus.Accepted).Select(r => new RunAcceptedDto(r.ProbeId, r.RunId!)).ToList();
         if (accepted.Count == 0 && results.Count > 0)
         {
@@ -144,6 +157,10 @@ public static class ProbesApi
     /// <summary>An ISO 8601 time (UTC unless it says otherwise) within <see cref="MinTime"/> and <see cref="MaxTime"/>.</summary>
     internal static bool TryParseTime(string text, out DateTimeOffset time) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out time) && time >= MinTime && time < MaxTime;
+
+    /// <summary>The user's role does not allow the action ("Operators only").</summary>
+    internal static ProblemHttpResult Forbidden(string reason) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: $"{reason}: your role does not allow this.");
 
     internal static ProblemHttpResult BadRequest(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad request", detail: detail);

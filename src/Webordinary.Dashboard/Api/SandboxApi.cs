@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Webordinary.Dashboard.Sandbox;
+using Webordinary.Dashboard.Security;
 
 namespace Webordinary.Dashboard.Api;
 
@@ -10,14 +11,15 @@ public static class SandboxApi
     {
         var api = endpoints.MapGroup("/api/sandbox").WithTags("Sandbox");
         api.MapGet("/faults", (FaultInjector faults) => TypedResults.Ok(faults.Current.ToDictionary(p => p.Key, p => ToDto(p.Value))));
-        api.MapPut("/faults/{component}", SetFault);
+        api.MapPut("/faults/{component}", SetFaultAsync);
         return endpoints;
     }
 
     public static FaultDto ToDto(FaultSetting setting) => new(setting.Mode.ToString().ToLowerInvariant(), setting.LatencyMs, setting.ErrorRate);
 
     /// <summary>Body: <c>{"mode":"down"}</c>, <c>{"mode":"slow","latencyMs":3000}</c>, <c>{"mode":"errors","errorRate":0.5}</c>, <c>{"mode":"throttle"}</c>, <c>{"mode":"none"}</c>.</summary>
-    private static Results<Ok<FaultDto>, ProblemHttpResult> SetFault(string component, FaultRequest request, FaultInjector faults)
+    private static async Task<Results<Ok<FaultDto>, ProblemHttpResult>> SetFaultAsync(string component, FaultRequest request, PlatformActions actions,
+        HttpContext http, CancellationToken cancellationToken)
     {
         if (!SandboxComponents.IsKnown(component))
         {
@@ -30,14 +32,13 @@ public static class SandboxApi
             return ProbesApi.BadRequest($"mode must be exactly one of {string.Join(", ", ModeNames)} (got '{request.Mode}').");
         }
 
-        var setting = new FaultSetting(mode, request.LatencyMs ?? 0, request.ErrorRate ?? 0);
-        if (FaultInjector.Validate(component, setting) is { } error)
+        var outcome = await actions.SetFaultAsync(http.User, component, new FaultSetting(mode, request.LatencyMs ?? 0, request.ErrorRate ?? 0), cancellationToken);
+        return outcome switch
         {
-            return ProbesApi.BadRequest(error);
-        }
-
-        faults.Set(component, setting);
-        return TypedResults.Ok(ToDto(setting));
+            { Denied: { } denied } => ProbesApi.Forbidden(denied),
+            { Invalid: { } invalid } => ProbesApi.BadRequest(invalid),
+            _ => TypedResults.Ok(ToDto(outcome.Value!)),
+        };
     }
 
     private static readonly string[] ModeNames = [.. Enum.GetNames<FaultMode>().Select(n => n.ToLowerInvariant())];

@@ -1,3 +1,4 @@
+using Webordinary.Dashboard.Probes.Audit;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Model;
 using Webordinary.Dashboard.Probes.Scaling;
@@ -37,8 +38,12 @@ public sealed record ServicesDto(DateTimeOffset? ObservedAt, string? Error, IRea
 
 public sealed record ScaleAcceptedDto(string Service, int? From, int? To, string? AuditId, bool NoChange, string Message);
 
-public sealed record AuditEntryDto(string Id, DateTimeOffset At, string Actor, string Service, int From, int To, string Reason, string Outcome,
-    string? Message, DateTimeOffset? CompletedAt, double? RolloutMs);
+/// <summary>
+/// One action. <paramref name="Actor"/> is the name people read, <paramref name="ActorId"/> the stable id, <paramref name="Via"/> how
+/// it was authenticated. Scale entries also carry <paramref name="Service"/>, the change and its rollout.
+/// </summary>
+public sealed record AuditEntryDto(string Id, DateTimeOffset At, string Actor, string ActorId, string Via, string Action, string Target, string Outcome,
+    string? Message, string? Service, int? From, int? To, string? Reason, DateTimeOffset? CompletedAt, double? RolloutMs);
 
 public sealed record ScheduleDto(string Name, string Service, string Cron, int DesiredCount, string TimeZone, bool Paused, DateTimeOffset? NextFireAt);
 
@@ -62,11 +67,11 @@ public static class ServiceViews
         state.Tasks?.Select(t => new TaskDto(t.Arn, t.LastStatus, t.DesiredStatus, t.HealthStatus, t.StartedAt)).ToList(),
         [.. state.Service.Events.Take(5).Select(e => new ServiceEventDto(e.CreatedAt, e.Message))],
         state.Scalable, state.MaxDesiredCount,
-        state.Rollout is { } r ? new RolloutDto(r.From, r.To, r.StartedAt, (now - r.StartedAt).TotalMilliseconds, r.Phase, r.Actor, r.Reason.ToString()) : null,
+        state.Rollout is { } r ? new RolloutDto(r.From, r.To, r.StartedAt, (now - r.StartedAt).TotalMilliseconds, r.Phase, r.Actor.Name, r.Reason.ToString()) : null,
         [.. dependents.Select(p => new DependentProbeDto(p.ProbeId, p.Status.ToString()))]);
 
-    public static AuditEntryDto ToDto(this ScaleAuditEntry e) => new(e.Id, e.At, e.Actor, e.Service, e.From, e.To, e.Reason.ToString(),
-        e.Outcome.ToString(), e.Message, e.CompletedAt, e.RolloutMs);
+    public static AuditEntryDto ToDto(this AuditEntry e) => new(e.Id, e.At, e.Actor.Name, e.Actor.Id, e.Actor.Via, e.Action.ToString(), e.Target, e.Outcome,
+        e.Message, e.Scale is null ? null : e.Target, e.Scale?.From, e.Scale?.To, e.Scale?.Reason.ToString(), e.Scale?.CompletedAt, e.Scale?.RolloutMs);
 
     public static ScheduleDto ToDto(this ScaleScheduleState s) => new(s.Name, s.Service, s.Cron, s.DesiredCount, s.TimeZone, s.Paused, s.NextFireAt);
 }

@@ -1,8 +1,10 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Webordinary.Dashboard.Probes.Audit;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Scaling;
 using Webordinary.Dashboard.Probes.Scheduling;
+using Webordinary.Dashboard.Security;
 
 namespace Webordinary.Dashboard.Api;
 
@@ -15,23 +17,31 @@ public static class ServicesApi
         api.MapGet("/services", (ServiceStatusFeed services, ProbeCatalog catalog, ProbeStatusFeed probes, TimeProvider time) =>
             TypedResults.Ok(services.Current.ToDto(ServiceViews.Dependents(catalog, probes), time.GetUtcNow())));
         api.MapPost("/services/{service}/scale", ScaleAsync);
-        api.MapGet("/audit", AuditAsync);
+        api.MapGet("/audit", AuditAsync).WithTags("Audit");
         api.MapGet("/schedules", async (ScaleSchedules schedules, CancellationToken cancellationToken) =>
             TypedResults.Ok((await schedules.ListAsync(cancellationToken)).Select(s => s.ToDto())));
-        api.MapPost("/schedules/{name}/pause", (string name, ScaleSchedules schedules, CancellationToken cancellationToken) => SetPausedAsync(name, true, schedules, cancellationToken));
-        api.MapPost("/schedules/{name}/resume", (string name, ScaleSchedules schedules, CancellationToken cancellationToken) => SetPausedAsync(name, false, schedules, cancellationToken));
+        api.MapPost("/schedules/{name}/pause", (string name, ScaleSchedules schedules, PlatformActions actions, HttpContext http, CancellationToken cancellationToken) =>
+            SetPausedAsync(name, true, schedules, actions, http, cancellationToken));
+        api.MapPost("/schedules/{name}/resume", (string name, ScaleSchedules schedules, PlatformActions actions, HttpContext http, CancellationToken cancellationToken) =>
+            SetPausedAsync(name, false, schedules, actions, http, cancellationToken));
         return endpoints;
     }
 
-    /// <summary>Body <c>{"desiredCount": n}</c>. 202 accepted (or no change), 400 out of range, 403 not allow-listed, 409 change in flight.</summary>
-    private static async Task<IResult> ScaleAsync(string service, ScaleRequest request, ServiceScaler scaler, CancellationToken cancellationToken)
+    /// <summary>Body <c>{"desiredCount": n}</c>. 202 accepted (or no change), 400 out of range, 403 not allow-listed or not an admin, 409 change in flight.</summary>
+    private static async Task<IResult> ScaleAsync(string service, ScaleRequest request, PlatformActions actions, HttpContext http, CancellationToken cancellationToken)
     {
         if (request.DesiredCount is not { } desired)
         {
             return ProbesApi.BadRequest("The body must be {\"desiredCount\": n} with a whole number n.");
         }
 
-        var result = await scaler.RequestAsync(service, desired, ScaleReason.Manual, ServiceScaler.LocalActor, cancellationToken);
+        var outcome = await actions.ScaleAsync(http.User, service, desired, cancellationToken);
+        if (outcome.Denied is { } denied)
+        {
+            return ProbesApi.Forbidden(denied);
+        }
+
+        var result = outcome.Value!;
         return result.Status switch
         {
             ScaleRequestStatus.Accepted or ScaleRequestStatus.NoChange => TypedResults.Accepted("/api/audit",
@@ -44,8 +54,9 @@ public static class ServicesApi
         };
     }
 
+    /// <summary>The audit log, newest first; <c>actor</c> matches an actor's id or name, <c>service</c> (or <c>target</c>) what was acted on.</summary>
     private static async Task<Results<Ok<IEnumerable<AuditEntryDto>>, ProblemHttpResult>> AuditAsync(
-        string? limit, string? service, ScaleAuditStore audit, CancellationToken cancellationToken)
+        string? limit, string? actor, string? action, string? service, string? target, AuditLog audit, CancellationToken cancellationToken)
     {
         var count = 100;
         if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count is < 1 or > 1000))
@@ -53,13 +64,34 @@ public static class ServicesApi
             return ProbesApi.BadRequest($"limit must be a whole number from 1 to 1000 (got '{limit}').");
         }
 
-        return TypedResults.Ok((await audit.ListAsync(count, service, cancellationToken)).Select(e => e.ToDto()));
+        AuditAction? parsedAction = null;
+        if (action is not null)
+        {
+            if (!Enum.GetNames<AuditAction>().Contains(action, StringComparer.OrdinalIgnoreCase))
+            {
+                return ProbesApi.BadRequest($"action must be one of {string.Join(", ", Enum.GetNames<AuditAction>())} (got '{action}').");
+            }
+
+            parsedAction = Enum.Parse<AuditAction>(action, ignoreCase: true);
+        }
+
+        var entries = await audit.ListAsync(new AuditQuery(count, actor, parsedAction, target ?? service), cancellationToken);
+        return TypedResults.Ok(entries.Select(e => e.ToDto()));
     }
 
-    private static async Task<IResult> SetPausedAsync(string name, bool paused, ScaleSchedules schedules, CancellationToken cancellationToken) =>
-        await schedules.SetPausedAsync(name, paused, cancellationToken)
+    private static async Task<IResult> SetPausedAsync(string name, bool paused, ScaleSchedules schedules, PlatformActions actions, HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        var outcome = await actions.SetSchedulePausedAsync(http.User, name, paused, cancellationToken);
+        if (outcome.Denied is { } denied)
+        {
+            return ProbesApi.Forbidden(denied);
+        }
+
+        return outcome.Value
             ? TypedResults.Ok((await schedules.ListAsync(cancellationToken)).Single(s => s.Name == name).ToDto())
             : Problem(StatusCodes.Status404NotFound, "Unknown schedule", $"No scale schedule is named '{name}' (Scaling:Schedules).");
+    }
 
     private static ProblemHttpResult Problem(int status, string title, string detail, string? errorCode = null, string? requestId = null) =>
         TypedResults.Problem(statusCode: status, title: title, detail: detail, extensions: errorCode is null ? null : new Dictionary<string, object?>

@@ -32,6 +32,7 @@ public static class DashboardHostingExtensions
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddScoped<Components.Controls.UiClock>();
+        services.AddScoped<Components.Controls.CurrentUser>();
         // JSON for browsers and scripts; MessagePack for clients that take every message (wallboards, bots): smaller
         // messages, and far less of the client's CPU per message (the push benchmark).
         services.AddSignalR()
@@ -44,6 +45,11 @@ public static class DashboardHostingExtensions
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag])
             .AddCheck<ResultsStoreHealthCheck>("results-store");
 
+        builder.AddDashboardAuthentication();
+        services.AddSingleton<ActionGuard>();
+        services.AddSingleton<ProbeActions>();
+        services.AddSingleton<PlatformActions>();
+        services.AddSingleton<ApiKeyActions>();
         builder.RestrictToLoopbackUnlessAllowed();
         builder.AddBrowserSecurity();
         return builder;
@@ -78,25 +84,33 @@ public static class DashboardHostingExtensions
     {
         app.UseBrowserSecurity();
         app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseMiddleware<AmbientCredentialGuard>();
         app.UseAntiforgery();
 
-        app.MapStaticAssets();
+        // Static files need no sign-in: the login redirect must not wait on a stylesheet.
+        app.MapStaticAssets().AllowAnonymous();
         // Without per-message deflate on the circuits' WebSockets: each compressed connection keeps a zlib deflate
         // state (a few hundred KB) and deflating every render batch was ~5% of the host's CPU with 10 pages open
         // (dotnet-trace); the batches are small diffs, and the dashboard is reached on loopback or behind a proxy.
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.DisableWebSocketCompression = true);
         app.MapHub<StatusHub>(StatusHub.Path);
+        app.MapAuthEndpoints(AuthenticationSetup.ModeOf(app.Configuration));
         app.MapProbesApi();
         app.MapServicesApi();
         app.MapExportApi();
+        app.MapApiKeysApi();
         if (IsSandbox(app.Configuration))
         {
             app.MapSandboxApi();
-            app.MapHermesSimulator();
+            // The simulated ALB stands for the platform's own load balancer, which knows nothing of the dashboard's sign-in.
+            app.MapGroup("").AllowAnonymous().MapHermesSimulator();
         }
 
-        app.MapHealthChecks("/health");
-        app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) });
+        // Health for load balancers and the container: no sign-in, and only a word of status.
+        app.MapHealthChecks("/health").AllowAnonymous();
+        app.MapHealthChecks(HostGuard.AlivePath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) }).AllowAnonymous();
         return app;
     }
 

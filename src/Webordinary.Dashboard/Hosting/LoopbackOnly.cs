@@ -20,7 +20,9 @@ public static class LoopbackOnly
         string notice;
         if (allowRemote)
         {
-            notice = "Dashboard:AllowRemoteAccess is true: listening on every configured address WITHOUT authentication. Put an authenticating proxy in front.";
+            notice = Security.AuthenticationSetup.ModeOf(configuration) is var mode && mode != Security.AuthMode.None
+                ? $"Sign-in is {mode}: listening on every configured address."
+                : "Dashboard:AllowRemoteAccess is true: listening on every configured address WITHOUT authentication. Put an authenticating proxy in front.";
         }
         else
         {
@@ -45,12 +47,15 @@ public static class LoopbackOnly
                 : $"No authentication is configured: listening on loopback only ({string.Join(", ", rewritten)} instead of {string.Join(", ", urls)}). Set Dashboard:AllowRemoteAccess=true to listen on other interfaces behind an authenticating proxy.";
         }
 
-        builder.Services.AddHostedService(sp => new ListenNotice(notice, allowRemote, sp.GetRequiredService<ILogger<ListenNotice>>()));
+        var warn = allowRemote && Security.AuthenticationSetup.ModeOf(configuration) == Security.AuthMode.None;
+        builder.Services.AddHostedService(sp => new ListenNotice(notice, warn, sp.GetRequiredService<ILogger<ListenNotice>>()));
         return builder;
     }
 
+    /// <summary>With a sign-in mode, or when told it sits behind an authenticating proxy.</summary>
     public static bool RemoteAccessAllowed(IConfiguration configuration) =>
-        configuration.GetValue<bool>($"{DashboardOptions.SectionName}:{nameof(DashboardOptions.AllowRemoteAccess)}");
+        configuration.GetValue<bool>($"{DashboardOptions.SectionName}:{nameof(DashboardOptions.AllowRemoteAccess)}")
+        || Security.AuthenticationSetup.ModeOf(configuration) != Security.AuthMode.None;
 
     private static List<string> ConfiguredUrls(IConfiguration configuration)
     {

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.SignalR;
 using Webordinary.Dashboard.Api;
 using Webordinary.Dashboard.Probes.Feed;
+using Webordinary.Dashboard.Probes.Scheduling;
+using Webordinary.Dashboard.Security;
 
 namespace Webordinary.Dashboard.Hubs;
 
@@ -23,7 +25,9 @@ public interface IStatusHubClient
 /// to clients that call <see cref="SubscribeSteps"/>: a session flow has up to ten steps, and a wallboard that
 /// shows pass/fail should not pay for them (the push benchmark: fewer, larger broadcasts per run).
 /// </summary>
-public sealed class StatusHub(ProbeStatusFeed feed, TimeProvider time) : Hub<IStatusHubClient>
+/// Connecting needs a role (Viewer or more: the session cookie, the ALB's header, or an API key as the bearer token);
+/// <see cref="RunNow"/> and <see cref="RunAll"/> need Operator and are audited like the REST calls.
+public sealed class StatusHub(ProbeStatusFeed feed, TimeProvider time, ProbeActions actions) : Hub<IStatusHubClient>
 {
     public const string Path = "/hubs/status";
 
@@ -35,4 +39,35 @@ public sealed class StatusHub(ProbeStatusFeed feed, TimeProvider time) : Hub<ISt
     public Task SubscribeSteps() => Groups.AddToGroupAsync(Context.ConnectionId, StepsGroup);
 
     public Task UnsubscribeSteps() => Groups.RemoveFromGroupAsync(Context.ConnectionId, StepsGroup);
+
+    /// <summary>Starts a probe now; throws <see cref="HubException"/> when the role does not allow it or the probe cannot run now.</summary>
+    public async Task<RunAcceptedDto> RunNow(string probeId)
+    {
+        var outcome = await actions.RunNowAsync(Context.User ?? new(), probeId, Context.ConnectionAborted);
+        if (outcome.Denied is { } denied)
+        {
+            throw new HubException($"Forbidden: {denied}.");
+        }
+
+        return outcome.Value! switch
+        {
+            { Status: RunRequestStatus.Accepted, RunId: { } runId } accepted => new RunAcceptedDto(accepted.ProbeId, runId),
+            var refused => throw new HubException($"{refused.Status}: probe '{refused.ProbeId}' was not started."),
+        };
+    }
+
+    /// <summary>Starts every enabled probe that is not cooling down.</summary>
+    public async Task<RunAllResultDto> RunAll()
+    {
+        var outcome = await actions.RunAllAsync(Context.User ?? new(), Context.ConnectionAborted);
+        if (outcome.Denied is { } denied)
+        {
+            throw new HubException($"Forbidden: {denied}.");
+        }
+
+        var results = outcome.Value!;
+        return new RunAllResultDto(
+            [.. results.Where(r => r.Status == RunRequestStatus.Accepted).Select(r => new RunAcceptedDto(r.ProbeId, r.RunId!))],
+            [.. results.Where(r => r.Status != RunRequestStatus.Accepted).Select(r => new RunSkippedDto(r.ProbeId, r.Status.ToString(), r.RetryAfter?.TotalSeconds))]);
+    }
 }

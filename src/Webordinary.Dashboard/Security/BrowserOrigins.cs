@@ -16,18 +16,26 @@ public sealed class BrowserOrigins(IOptions<DashboardOptions> options)
     /// <summary>Why the request is cross-site, or null when it comes from an allowed origin or from no browser at all.</summary>
     public string? CrossSiteReason(HttpRequest request)
     {
+        var site = request.Headers["Sec-Fetch-Site"].ToString();
         // Every browser sends Origin with WebSockets, fetches that are not GET, and form posts.
         if (request.Headers.Origin is { Count: > 0 } origins)
         {
             var origin = origins.ToString();
+            // Under Referrer-Policy: no-referrer a browser's own form post says "Origin: null"; Sec-Fetch-Site, which
+            // no page can set, tells it from an opaque (sandboxed, data:) origin's.
+            if (origin == "null" && site == "same-origin")
+            {
+                return null;
+            }
+
             return IsAllowed(request, origin) ? null : $"Origin '{Shorten(origin)}' is not this dashboard's origin nor in Dashboard:TrustedOrigins.";
         }
 
         // Fetch metadata is sent by current browsers on every request; a request without either comes from a program
         // (curl, an SDK), which no web page can make the browser send with the operator's credentials.
-        if (request.Headers["Sec-Fetch-Site"] is { Count: > 0 } site && site.ToString() is not ("same-origin" or "none"))
+        if (site.Length > 0 && site is not ("same-origin" or "none"))
         {
-            return $"The browser says this request comes from another site (Sec-Fetch-Site: {Shorten(site.ToString())}).";
+            return $"The browser says this request comes from another site (Sec-Fetch-Site: {Shorten(site)}).";
         }
 
         return null;

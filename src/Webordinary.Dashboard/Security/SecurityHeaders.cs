@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
 
 namespace Webordinary.Dashboard.Security;
 
@@ -9,9 +10,14 @@ namespace Webordinary.Dashboard.Security;
 /// 'unsafe-inline': MudBlazor writes style attributes and its theme's &lt;style&gt; element from the circuit, which
 /// neither nonces nor hashes can cover; styles cannot run code.
 /// </summary>
-public sealed class SecurityHeaders(RequestDelegate next)
+public sealed class SecurityHeaders(RequestDelegate next, IOptions<AuthOptions> auth)
 {
     private const string NonceKey = "csp-nonce";
+
+    /// <summary>Signing out posts to the dashboard, which redirects to the provider's end-session page: a form target too.</summary>
+    private readonly string _formAction = auth.Value.Mode == AuthMode.Oidc && Uri.TryCreate(auth.Value.Oidc.Authority, UriKind.Absolute, out var authority)
+        ? $"'self' {BrowserOrigins.OriginOf(authority)}"
+        : "'self'";
 
     public static string NonceOf(HttpContext context) => context.Items[NonceKey] as string ?? "";
 
@@ -22,7 +28,7 @@ public sealed class SecurityHeaders(RequestDelegate next)
         var headers = context.Response.Headers;
         headers.ContentSecurityPolicy =
             $"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; " +
-            "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+            $"connect-src 'self'; object-src 'none'; base-uri 'self'; form-action {_formAction}; frame-ancestors 'none'";
         headers.XContentTypeOptions = "nosniff";
         headers.XFrameOptions = "DENY";
         headers["Referrer-Policy"] = "no-referrer";

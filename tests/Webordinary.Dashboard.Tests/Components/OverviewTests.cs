@@ -61,6 +61,25 @@ public sealed class OverviewTests
     }
 
     [Fact]
+    public async Task A_viewer_sees_run_now_and_run_all_disabled_with_the_reason_and_a_forced_click_runs_nothing()
+    {
+        await using var context = NewContext(out _, out var triggers, role: "Viewer");
+        var cut = context.Render<Overview>();
+
+        var runNow = cut.Find("tr[data-probe-id='hermes'] button[data-testid='run-now']");
+        Assert.True(runNow.HasAttribute("disabled"));
+        Assert.Equal("Operators only", runNow.GetAttribute("title"));
+        Assert.True(cut.Find("button[data-testid='run-all']").HasAttribute("disabled"));
+        // The handler checks the role itself: a click that gets through (a stale page, a crafted event) runs nothing.
+        await cut.InvokeAsync(() => cut.Find("tr[data-probe-id='hermes'] button[data-testid='run-now']").ClickAsync(new()));
+
+        Assert.Empty(triggers.Requested);
+        var denied = Assert.Single(await context.Services.GetRequiredService<Webordinary.Dashboard.Probes.Audit.AuditLog>()
+            .ListAsync(new Webordinary.Dashboard.Probes.Audit.AuditQuery(), CancellationToken.None));
+        Assert.Equal(("operator", "RunNow", "Denied"), (denied.Actor.Name, denied.Action.ToString(), denied.Outcome));
+    }
+
+    [Fact]
     public async Task Unsubscribes_from_the_feed_when_disposed()
     {
         await using var context = NewContext(out var feed, out _);
@@ -132,7 +151,7 @@ public sealed class OverviewTests
 
     private static AngleSharp.Dom.IElement Row(IRenderedComponent<Overview> cut) => cut.Find("tr[data-probe-id='hermes']");
 
-    private static BunitContext NewContext(out ProbeStatusFeed feed, out RecordingTriggers triggers, TimeProvider? time = null)
+    private static BunitContext NewContext(out ProbeStatusFeed feed, out RecordingTriggers triggers, TimeProvider? time = null, string role = "Operator")
     {
         var context = new BunitContext();
         context.JSInterop.Mode = JSRuntimeMode.Loose;
@@ -146,10 +165,17 @@ public sealed class OverviewTests
         context.Services.AddScoped<UiClock>();
         var database = new Webordinary.Dashboard.Probes.Store.SqliteDatabase(
             Path.Combine(Directory.CreateTempSubdirectory("overview-test-").FullName, "dashboard.db"), NullLogger<Webordinary.Dashboard.Probes.Store.SqliteDatabase>.Instance);
+        database.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
         context.Services.AddSingleton(new Webordinary.Dashboard.Probes.History.HistoryStore(database,
             Microsoft.Extensions.Options.Options.Create(new Webordinary.Dashboard.Probes.History.HistoryOptions()), TimeProvider.System));
         context.Services.AddSingleton<Webordinary.Dashboard.Probes.History.PlatformUptime>();
         context.Services.AddSingleton<Webordinary.Dashboard.Platform.IPlatformStatus>(new NoProblem());
+        context.Services.AddSingleton(new Webordinary.Dashboard.Probes.Audit.AuditLog(database, TimeProvider.System));
+        context.Services.AddSingleton<Webordinary.Dashboard.Security.ActionGuard>();
+        context.Services.AddSingleton<Webordinary.Dashboard.Security.ProbeActions>();
+        context.Services.AddScoped<CurrentUser>();
+        context.AddAuthorization().SetAuthorized("operator").SetClaims(
+            new System.Security.Claims.Claim(Webordinary.Dashboard.Security.DashboardPrincipal.RoleClaim, role));
         return context;
     }
 

@@ -1,3 +1,4 @@
+using Webordinary.Dashboard.Probes.Audit;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -36,7 +37,7 @@ public sealed class ScalingTests
         var phases = new List<string>();
         using var watch = feed.Subscribe(s => { if (s.Hermes()?.Rollout is { } r) { lock (phases) { phases.Add(r.Phase); } } });
 
-        var result = await host.Get<ServiceScaler>().RequestAsync(Hermes, 1, ScaleReason.Manual, "local", CancellationToken.None);
+        var result = await host.Get<ServiceScaler>().RequestAsync(Hermes, 1, ScaleReason.Manual, Actor.Local, CancellationToken.None);
         var steady = await feed.WaitForAsync(s => s.Hermes() is { Service.RunningCount: 1, HealthyTargets: 1, Rollout: null });
 
         Assert.Equal(ScaleRequestStatus.Accepted, result.Status);
@@ -48,12 +49,12 @@ public sealed class ScalingTests
             Assert.Contains(phases, p => p.StartsWith("Starting:"));
         }
 
-        var entry = Assert.Single(await host.Get<ScaleAuditStore>().ListAsync(10, Hermes, CancellationToken.None));
+        var entry = Assert.Single(await host.Get<AuditLog>().ListAsync(new AuditQuery(10, Target: Hermes), CancellationToken.None));
         Assert.Equal(result.AuditId, entry.Id);
-        Assert.Equal(ScaleOutcome.Completed, entry.Outcome);
-        Assert.Equal(("local", ScaleReason.Manual, 0, 1), (entry.Actor, entry.Reason, entry.From, entry.To));
+        Assert.Equal((AuditAction.Scale, nameof(ScaleOutcome.Completed)), (entry.Action, entry.Outcome));
+        Assert.Equal((Actor.Local, ScaleReason.Manual, 0, 1), (entry.Actor, entry.Scale!.Reason, entry.Scale.From, entry.Scale.To));
         // Start delay 1.5 s + health check delay 200 ms: the rollout cannot have been faster.
-        Assert.InRange(entry.RolloutMs!.Value, 1_700, 15_000);
+        Assert.InRange(entry.Scale.RolloutMs!.Value, 1_700, 15_000);
     }
 
     [Fact]
@@ -62,7 +63,7 @@ public sealed class ScalingTests
         await using var host = await DashboardHost.StartAsync(Settings());
         var feed = host.Get<ServiceStatusFeed>();
 
-        var result = await host.Get<ServiceScaler>().RequestAsync(Hermes, 0, ScaleReason.Manual, "local", CancellationToken.None);
+        var result = await host.Get<ServiceScaler>().RequestAsync(Hermes, 0, ScaleReason.Manual, Actor.Local, CancellationToken.None);
         await feed.WaitForAsync(s => s.Hermes() is { IsParked: true, Rollout: null, Service.RunningCount: 0 } h && h.Targets!.Count == 0);
 
         Assert.Equal(ScaleRequestStatus.Accepted, result.Status);
@@ -110,7 +111,7 @@ public sealed class ScalingTests
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("noChange").GetBoolean());
-        Assert.Empty(await host.Get<ScaleAuditStore>().ListAsync(10, null, CancellationToken.None));
+        Assert.Empty(await host.Get<AuditLog>().ListAsync(new AuditQuery(10), CancellationToken.None));
     }
 
     [Fact]
@@ -120,7 +121,7 @@ public sealed class ScalingTests
         string auditId;
         await using (var first = await DashboardHost.StartAsync(Settings(), contentRoot))
         {
-            var result = await first.Get<ServiceScaler>().RequestAsync(Hermes, 2, ScaleReason.Manual, "local", CancellationToken.None);
+            var result = await first.Get<ServiceScaler>().RequestAsync(Hermes, 2, ScaleReason.Manual, Actor.Local, CancellationToken.None);
             await first.Get<ServiceStatusFeed>().WaitForAsync(s => s.Hermes() is { Service.RunningCount: 2, HealthyTargets: 2, Rollout: null });
             auditId = result.AuditId!;
         }
@@ -157,10 +158,10 @@ public sealed class ScalingTests
             var listed = await schedules.ListAsync(CancellationToken.None);
 
             // Firing every second, a later fire may meet the first change still in flight: that one is audited as Refused.
-            var entries = await host.Get<ScaleAuditStore>().ListAsync(10, Hermes, CancellationToken.None);
-            var entry = Assert.Single(entries, e => e.Outcome == ScaleOutcome.Completed);
-            Assert.Equal(("schedule:park-now", ScaleReason.Schedule, 1, 0), (entry.Actor, entry.Reason, entry.From, entry.To));
-            Assert.All(entries.Where(e => e != entry), e => Assert.Equal((ScaleOutcome.Refused, "schedule:park-now"), (e.Outcome, e.Actor)));
+            var entries = await host.Get<AuditLog>().ListAsync(new AuditQuery(10, Target: Hermes), CancellationToken.None);
+            var entry = Assert.Single(entries, e => e.Outcome == nameof(ScaleOutcome.Completed));
+            Assert.Equal((Actor.Schedule("park-now"), ScaleReason.Schedule, 1, 0), (entry.Actor, entry.Scale!.Reason, entry.Scale.From, entry.Scale.To));
+            Assert.All(entries.Where(e => e != entry), e => Assert.Equal((nameof(ScaleOutcome.Refused), "schedule:park-now"), (e.Outcome, e.Actor.Id)));
             Assert.True(listed.Single(s => s.Name == "park-now").Paused);
             Assert.Null(listed.Single(s => s.Name == "park-now").NextFireAt);
             var warm = listed.Single(s => s.Name == "warm-later");

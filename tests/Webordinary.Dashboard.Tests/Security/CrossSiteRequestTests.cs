@@ -21,6 +21,7 @@ public sealed class CrossSiteRequestTests(SecurityHost fixture) : IClassFixture<
         { "POST", ScalePath, """{"desiredCount":0,"x":"="}""", "http://127.0.0.1:1", "same-site" },
         { "POST", ScalePath, """{"desiredCount":0,"x":"="}""", "http://evil.example", "cross-site" },
         { "POST", ScalePath, """{"desiredCount":0}""", "null", "cross-site" },
+        { "POST", ScalePath, """{"desiredCount":0}""", "null", null },
         { "POST", "api/probes/run-all", null, "http://evil.example", "cross-site" },
         { "POST", "api/probes/ecs/run", null, null, "cross-site" },
         { "POST", $"api/schedules/{SecurityHost.Schedule}/pause", "", "http://localhost:1", "same-site" },

@@ -1,3 +1,4 @@
+using Webordinary.Dashboard.Probes.Audit;
 using Webordinary.Dashboard.Probes.Model;
 using Webordinary.Dashboard.Probes.Scaling;
 using Webordinary.Dashboard.Probes.Sessions;
@@ -29,7 +30,7 @@ public sealed class ColdStartNeverReadyTests
         Assert.Contains(run.Steps, s => s.Name == "Park Hermes again" && s.Outcome == StepOutcome.Pass);
         Assert.Equal(0, after.Hermes()!.Service.DesiredCount);
         Assert.Equal(0, SessionSettings.MarkedRows(host));
-        var audit = await host.Get<ScaleAuditStore>().ListAsync(10, null, CancellationToken.None);
-        Assert.Contains(audit, e => e is { Reason: ScaleReason.ProbeWarmUp, To: 1, Outcome: ScaleOutcome.Superseded });
+        var audit = await host.Get<AuditLog>().ListAsync(new AuditQuery(10), CancellationToken.None);
+        Assert.Contains(audit, e => e is { Scale: { Reason: ScaleReason.ProbeWarmUp, To: 1 }, Outcome: nameof(ScaleOutcome.Superseded) });
     }
 }

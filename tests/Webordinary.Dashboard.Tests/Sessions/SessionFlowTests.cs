@@ -1,3 +1,4 @@
+using Webordinary.Dashboard.Probes.Audit;
 using Microsoft.Extensions.Options;
 using Webordinary.Dashboard.Platform;
 using Webordinary.Dashboard.Probes.Feed;
@@ -154,9 +155,9 @@ public sealed class SessionFlowTests : IClassFixture<SessionFlowHost>, IAsyncLif
         // Start 300 ms + health check 200 ms: a real cold start, measured.
         Assert.True(warm.Metrics![ColdStartProbe.TargetHealthyMetric] >= 300, $"target healthy after {warm.Metrics[ColdStartProbe.TargetHealthyMetric]} ms");
         Assert.Equal(0, after.Hermes()!.Service.DesiredCount);
-        var audit = await _host.Get<ScaleAuditStore>().ListAsync(10, Hermes, CancellationToken.None);
-        Assert.Contains(audit, e => e is { Reason: ScaleReason.ProbeWarmUp, From: 0, To: 1 });
-        Assert.Contains(audit, e => e is { Reason: ScaleReason.ProbeWarmUp, From: 1, To: 0 });
+        var audit = await _host.Get<AuditLog>().ListAsync(new AuditQuery(10, Target: Hermes), CancellationToken.None);
+        Assert.Contains(audit, e => e is { Scale: { Reason: ScaleReason.ProbeWarmUp, From: 0, To: 1 }, Actor.Via: "probe" });
+        Assert.Contains(audit, e => e is { Scale: { Reason: ScaleReason.ProbeWarmUp, From: 1, To: 0 } });
         Assert.Equal(0, SessionSettings.MarkedRows(_host));
     }
 

@@ -6,8 +6,15 @@ namespace Webordinary.Dashboard.Components.Controls;
 /// <summary>The snackbar that answers a Run-now click, the same on every page.</summary>
 public static class RunRequestFeedback
 {
-    public static void Show(ISnackbar snackbar, RunRequestResult result)
+    public static void Show(ISnackbar snackbar, Security.ActionOutcome<RunRequestResult> outcome)
     {
+        if (outcome.Denied is { } denied)
+        {
+            snackbar.Add($"{denied}: your role does not allow running probes.", Severity.Error);
+            return;
+        }
+
+        var result = outcome.Value!;
         var (message, severity) = result.Status switch
         {
             RunRequestStatus.Accepted => ($"Running {result.ProbeId}…", Severity.Info),

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
+using Webordinary.Dashboard.Components.Controls;
 using Webordinary.Dashboard.Probes.Scaling;
+using Webordinary.Dashboard.Security;
 
 namespace Webordinary.Dashboard.Components.Dialogs;
 
@@ -28,7 +30,10 @@ public sealed partial class ScaleDialog
     public IReadOnlyList<string> DependentProbes { get; set; } = [];
 
     [Inject]
-    public required ServiceScaler Scaler { get; init; }
+    public required PlatformActions Actions { get; init; }
+
+    [Inject]
+    public required CurrentUser User { get; init; }
 
     [Inject]
     public required ISnackbar Snackbar { get; init; }
@@ -44,7 +49,14 @@ public sealed partial class ScaleDialog
         _error = null;
         try
         {
-            var result = await Scaler.RequestAsync(ServiceName, _desired, ScaleReason.Manual, ServiceScaler.LocalActor, CancellationToken.None);
+            var outcome = await Actions.ScaleAsync(await User.GetAsync(), ServiceName, _desired, CancellationToken.None);
+            if (outcome.Denied is { } denied)
+            {
+                _error = $"{denied}: your role does not allow scaling.";
+                return;
+            }
+
+            var result = outcome.Value!;
             if (result.Status is ScaleRequestStatus.Accepted or ScaleRequestStatus.NoChange)
             {
                 Snackbar.Add(result.Message, Severity.Info);

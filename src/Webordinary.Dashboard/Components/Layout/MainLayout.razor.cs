@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Webordinary.Dashboard.Hosting;
+using Webordinary.Dashboard.Security;
 
 namespace Webordinary.Dashboard.Components.Layout;
 
@@ -17,6 +18,21 @@ public sealed partial class MainLayout
 
     [Inject]
     public required IConfiguration Configuration { get; init; }
+
+    [Inject]
+    public required Controls.CurrentUser User { get; init; }
+
+    private AuthMode _mode;
+    private Probes.Audit.Actor? _actor;
+    private DashboardRole? _role;
+
+    protected override async Task OnInitializedAsync()
+    {
+        _mode = AuthenticationSetup.ModeOf(Configuration);
+        var user = await User.GetAsync();
+        _actor = DashboardPrincipal.ActorOf(user);
+        _role = DashboardPrincipal.RoleOf(user);
+    }
 
     private bool IsSandbox => DashboardHostingExtensions.IsSandbox(Configuration);
 

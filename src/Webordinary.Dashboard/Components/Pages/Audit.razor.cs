@@ -1,48 +1,50 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
+using Webordinary.Dashboard.Probes.Audit;
 using Webordinary.Dashboard.Probes.Scaling;
 
 namespace Webordinary.Dashboard.Components.Pages;
 
-/// <summary>The scale audit log, newest first, refreshed whenever the services are read again.</summary>
+/// <summary>The audit log, newest first, filterable by actor and action; read again whenever an entry is written or completed.</summary>
 public sealed partial class Audit : IDisposable
 {
-    private IReadOnlyList<ScaleAuditEntry> _entries = [];
-    private IDisposable? _subscription;
-    private string _rolloutsSeen = "";
+    private IReadOnlyList<AuditEntry> _entries = [];
+    private string? _actor;
+    private string? _action;
 
     [Inject]
-    public required ScaleAuditStore Store { get; init; }
-
-    [Inject]
-    public required ServiceStatusFeed ServiceFeed { get; init; }
+    public required AuditLog Log { get; init; }
 
     protected override async Task OnInitializedAsync()
     {
-        // Entries are added and completed when a rollout starts or ends: read the log again only then, not on every poll.
-        _subscription = ServiceFeed.Subscribe(snapshot =>
-        {
-            var rollouts = string.Join(",", snapshot.Services.Select(s => s.Rollout?.AuditId));
-            if (Interlocked.Exchange(ref _rolloutsSeen, rollouts) != rollouts)
-            {
-                _ = InvokeAsync(async () =>
-                {
-                    _entries = await Store.ListAsync(200, null, CancellationToken.None);
-                    StateHasChanged();
-                });
-            }
-        });
-        _entries = await Store.ListAsync(200, null, CancellationToken.None);
+        Log.Changed += OnChanged;
+        await ReadAsync();
     }
 
-    private static Color ColorOf(ScaleOutcome outcome) => outcome switch
+    private void OnChanged() => _ = InvokeAsync(async () =>
     {
-        ScaleOutcome.Completed => Color.Success,
-        ScaleOutcome.InProgress => Color.Info,
-        ScaleOutcome.Failed or ScaleOutcome.TimedOut => Color.Error,
-        ScaleOutcome.Refused or ScaleOutcome.Interrupted => Color.Warning,
+        await ReadAsync();
+        StateHasChanged();
+    });
+
+    private async Task FilterAsync(string? actor, string? action)
+    {
+        _actor = string.IsNullOrWhiteSpace(actor) ? null : actor.Trim();
+        _action = action;
+        await ReadAsync();
+    }
+
+    private async Task ReadAsync() => _entries = await Log.ListAsync(
+        new AuditQuery(200, _actor, _action is null ? null : Enum.Parse<AuditAction>(_action)), CancellationToken.None);
+
+    private static Color ColorOf(string outcome) => outcome switch
+    {
+        nameof(ScaleOutcome.Completed) or AuditOutcomes.Done => Color.Success,
+        nameof(ScaleOutcome.InProgress) => Color.Info,
+        nameof(ScaleOutcome.Failed) or nameof(ScaleOutcome.TimedOut) or AuditOutcomes.Denied => Color.Error,
+        nameof(ScaleOutcome.Refused) or nameof(ScaleOutcome.Interrupted) => Color.Warning,
         _ => Color.Default,
     };
 
-    public void Dispose() => _subscription?.Dispose();
+    public void Dispose() => Log.Changed -= OnChanged;
 }

@@ -5,6 +5,7 @@ using Webordinary.Dashboard.Platform;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Model;
 using Webordinary.Dashboard.Probes.Scheduling;
+using Webordinary.Dashboard.Security;
 
 namespace Webordinary.Dashboard.Components.Pages;
 
@@ -25,7 +26,13 @@ public sealed partial class Overview : IDisposable
     public required ProbeStatusFeed Feed { get; init; }
 
     [Inject]
-    public required IProbeTriggers Triggers { get; init; }
+    public required ProbeActions Actions { get; init; }
+
+    [Inject]
+    public required CurrentUser User { get; init; }
+
+    /// <summary>Why this user may not run probes; null when they may.</summary>
+    private string? _runDenied;
 
     [Inject]
     public required ISnackbar Snackbar { get; init; }
@@ -43,6 +50,7 @@ public sealed partial class Overview : IDisposable
     {
         // Subscribe before reading the snapshot so nothing falls between the two. The prerendered HTML waits for the
         // platform uptime; the circuit's own initialisation right after finds it in PlatformUptime.
+        _runDenied = await User.DenialAsync(ProbeActions.RunRole);
         _subscription = Feed.Subscribe(_ => QueueRefresh());
         _probes = Feed.GetSnapshot();
         _platformUptime = await PlatformUptime.GetAsync(CancellationToken.None);
@@ -79,18 +87,22 @@ public sealed partial class Overview : IDisposable
         StateHasChanged();
     }
 
-    private async Task RunNowAsync(string probeId)
-    {
-        var result = await Triggers.RunNowAsync(probeId, CancellationToken.None);
-        RunRequestFeedback.Show(Snackbar, result);
-    }
+    private async Task RunNowAsync(string probeId) =>
+        RunRequestFeedback.Show(Snackbar, await Actions.RunNowAsync(await User.GetAsync(), probeId, CancellationToken.None));
 
     private async Task RunAllAsync()
     {
         _runAllBusy = true;
         try
         {
-            var results = await Triggers.RunAllAsync(CancellationToken.None);
+            var outcome = await Actions.RunAllAsync(await User.GetAsync(), CancellationToken.None);
+            if (outcome.Denied is { } denied)
+            {
+                Snackbar.Add($"{denied}: your role does not allow running probes.", Severity.Error);
+                return;
+            }
+
+            var results = outcome.Value!;
             var accepted = results.Count(r => r.Status == RunRequestStatus.Accepted);
             var cooling = results.Count(r => r.Status == RunRequestStatus.CoolingDown);
             Snackbar.Add(cooling == 0 ? $"Started {accepted} probe(s)." : $"Started {accepted} probe(s); {cooling} ran moments ago and are cooling down.",

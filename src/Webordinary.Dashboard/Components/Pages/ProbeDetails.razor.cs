@@ -32,7 +32,13 @@ public sealed partial class ProbeDetails : IDisposable
     public required IResultsStore Store { get; init; }
 
     [Inject]
-    public required IProbeTriggers Triggers { get; init; }
+    public required Security.ProbeActions Actions { get; init; }
+
+    [Inject]
+    public required CurrentUser User { get; init; }
+
+    /// <summary>Why this user may not run probes; null when they may.</summary>
+    private string? _runDenied;
 
     [Inject]
     public required Probes.Health.IncidentStore Incidents { get; init; }
@@ -47,6 +53,7 @@ public sealed partial class ProbeDetails : IDisposable
 
     protected override async Task OnParametersSetAsync()
     {
+        _runDenied = await User.DenialAsync(Security.ProbeActions.RunRole);
         _state = Feed.Get(ProbeId);
         _newerCursors.Clear();
         _pageCursor = null;
@@ -106,7 +113,7 @@ public sealed partial class ProbeDetails : IDisposable
         }
     }
 
-    private async Task RunNowAsync() => RunRequestFeedback.Show(Snackbar, await Triggers.RunNowAsync(ProbeId, CancellationToken.None));
+    private async Task RunNowAsync() => RunRequestFeedback.Show(Snackbar, await Actions.RunNowAsync(await User.GetAsync(), ProbeId, CancellationToken.None));
 
     public void Dispose()
     {

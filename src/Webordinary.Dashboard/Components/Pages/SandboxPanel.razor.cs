@@ -2,7 +2,9 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
 using MudBlazor;
 using Webordinary.Dashboard.Platform;
+using Webordinary.Dashboard.Components.Controls;
 using Webordinary.Dashboard.Sandbox;
+using Webordinary.Dashboard.Security;
 
 namespace Webordinary.Dashboard.Components.Pages;
 
@@ -26,12 +28,25 @@ public sealed partial class SandboxPanel : IDisposable
     [Inject]
     public required TimeProvider Time { get; init; }
 
-    private FaultInjector? Faults => Services.GetService<FaultInjector>();
+    [Inject]
+    public required PlatformActions Actions { get; init; }
 
-    private SandboxPlatform? Platform => Services.GetService<SandboxPlatform>();
+    [Inject]
+    public required CurrentUser User { get; init; }
 
-    protected override void OnInitialized()
+    /// <summary>Why this user may not change faults; null when they may.</summary>
+    private string? _faultDenied;
+
+    // Resolved once: Dispose runs after the circuit's scope is gone, where the provider can no longer be asked.
+    private FaultInjector? Faults { get; set; }
+
+    private SandboxPlatform? Platform { get; set; }
+
+    protected override async Task OnInitializedAsync()
     {
+        Faults = Services.GetService<FaultInjector>();
+        Platform = Services.GetService<SandboxPlatform>();
+        _faultDenied = await User.DenialAsync(PlatformActions.FaultRole);
         if (Faults is not { } faults)
         {
             return;
@@ -79,25 +94,34 @@ public sealed partial class SandboxPanel : IDisposable
         _targets = platform.DescribeTargetHealth(Aws.Value.TargetGroup);
     }
 
-    private void Apply(string component)
+    private async Task ApplyAsync(string component)
     {
         var edit = _edits[component];
         var setting = new FaultSetting(edit.Mode,
             edit.Mode == FaultMode.Slow ? edit.LatencyMs : 0,
             edit.Mode == FaultMode.Errors ? edit.ErrorRate : 0);
-        if (FaultInjector.Validate(component, setting) is { } error)
+        var outcome = await Actions.SetFaultAsync(await User.GetAsync(), component, setting, CancellationToken.None);
+        if ((outcome.Denied ?? outcome.Invalid) is { } refused)
         {
-            Snackbar.Add(error, Severity.Error);
+            Snackbar.Add(refused, Severity.Error);
             return;
         }
 
-        Faults!.Set(component, setting);
         Snackbar.Add(edit.Mode == FaultMode.None ? $"{component}: fault cleared." : $"{component}: {edit.Mode} injected.", Severity.Info);
     }
 
-    private void ClearAll()
+    private async Task ClearAllAsync()
     {
-        Faults!.ClearAll();
+        var user = await User.GetAsync();
+        foreach (var component in SandboxComponents.All.Where(c => Faults!.Get(c).Mode != FaultMode.None))
+        {
+            if (await Actions.SetFaultAsync(user, component, FaultSetting.None, CancellationToken.None) is { Denied: { } denied })
+            {
+                Snackbar.Add(denied, Severity.Error);
+                return;
+            }
+        }
+
         foreach (var edit in _edits.Values)
         {
             edit.Mode = FaultMode.None;

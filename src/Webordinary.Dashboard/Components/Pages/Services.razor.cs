@@ -7,6 +7,8 @@ using Webordinary.Dashboard.Platform;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Scaling;
 using Webordinary.Dashboard.Probes.Scheduling;
+using Webordinary.Dashboard.Security;
+using Webordinary.Dashboard.Components.Controls;
 
 namespace Webordinary.Dashboard.Components.Pages;
 
@@ -41,10 +43,25 @@ public sealed partial class Services : IDisposable
     [Inject]
     public required IOptions<AwsOptions> Aws { get; init; }
 
+    [Inject]
+    public required PlatformActions Actions { get; init; }
+
+    [Inject]
+    public required CurrentUser User { get; init; }
+
+    [Inject]
+    public required ISnackbar Snackbar { get; init; }
+
+    /// <summary>Why this user may not scale / pause schedules; null when they may.</summary>
+    private string? _scaleDenied;
+    private string? _scheduleDenied;
+
     private string Cluster => Aws.Value.Cluster;
 
     protected override async Task OnInitializedAsync()
     {
+        _scaleDenied = await User.DenialAsync(PlatformActions.ScaleRole);
+        _scheduleDenied = await User.DenialAsync(PlatformActions.ScheduleRole);
         _servicesSubscription = ServiceFeed.Subscribe(snapshot => InvokeAsync(async () =>
         {
             _snapshot = snapshot;
@@ -86,7 +103,12 @@ public sealed partial class Services : IDisposable
 
     private async Task SetActiveAsync(string schedule, bool active)
     {
-        await Schedules.SetPausedAsync(schedule, !active, CancellationToken.None);
+        var outcome = await Actions.SetSchedulePausedAsync(await User.GetAsync(), schedule, !active, CancellationToken.None);
+        if (outcome.Denied is { } denied)
+        {
+            Snackbar.Add($"{denied}: your role does not allow pausing schedules.", Severity.Error);
+        }
+
         _schedules = await Schedules.ListAsync(CancellationToken.None);
     }
 

@@ -1,0 +1,93 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Webordinary.Dashboard.Hosting;
+
+namespace Webordinary.Dashboard.Security;
+
+/// <summary>
+/// <c>Authorization: Bearer &lt;key&gt;</c> in every mode: the key's role, the actor <c>apikey:{name}</c>. A key that does
+/// not work is 401 (never a fall-back to another identity); so is an API or hub request with no credentials.
+/// </summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions, ILoggerFactory loggers, UrlEncoder encoder, ApiKeyStore keys)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggers, encoder)
+{
+    public const string SchemeName = "ApiKey";
+
+    public static bool HasBearer(HttpRequest request) =>
+        request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (!HasBearer(Request))
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        var presented = Request.Headers.Authorization.ToString()["Bearer ".Length..].Trim();
+        if (keys.Authenticate(presented) is not { } key)
+        {
+            return Task.FromResult(AuthenticateResult.Fail("The API key is not valid or was revoked."));
+        }
+
+        var principal = DashboardPrincipal.Create(SchemeName, $"apikey:{key.Name}", key.Name, "apikey", key.Role);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer realm=\"Webordinary Dashboard\"";
+        return Problems.WriteAsync(Context, StatusCodes.Status401Unauthorized, "Not signed in",
+            HasBearer(Request) ? "The API key is not valid or was revoked." : "Send an API key (Authorization: Bearer <key>) or sign in.");
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) => AlbOidcAuthenticationHandler.Forbid(Context);
+}
+
+/// <summary><c>Auth:Mode = None</c>: everyone who reaches the dashboard (on loopback only) is the local user, an Admin.</summary>
+public sealed class LocalAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions, ILoggerFactory loggers, UrlEncoder encoder)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggers, encoder)
+{
+    public const string SchemeName = "Local";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync() => Task.FromResult(AuthenticateResult.Success(
+        new AuthenticationTicket(DashboardPrincipal.Create(SchemeName, "local", "local", "local", DashboardRole.Admin), SchemeName)));
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) => AlbOidcAuthenticationHandler.Forbid(Context);
+}
+
+/// <summary>
+/// Gives a person signed in by the identity provider (cookie) or the ALB their dashboard role, from the groups in
+/// the roles claim (<c>Auth:Roles</c>), else <c>Auth:DefaultRole</c>. Mapped on every request, so a change of the
+/// mapping applies to people already signed in.
+/// </summary>
+public sealed class RoleClaimsTransformation(IOptions<AuthOptions> options) : IClaimsTransformation
+{
+    public Task<ClaimsPrincipal> TransformAsync(ClaimsPrincipal principal)
+    {
+        if (principal.Identity is not ClaimsIdentity { IsAuthenticated: true }
+            || principal.HasClaim(c => c.Type == DashboardPrincipal.RoleClaim)
+            || DashboardPrincipal.ViaOf(principal) is not ("cookie" or "alb"))
+        {
+            return Task.FromResult(principal);
+        }
+
+        var auth = options.Value;
+        var claimType = DashboardPrincipal.ViaOf(principal) == "alb" ? auth.AlbOidc.RolesClaim : auth.Oidc.RolesClaim;
+        var groups = principal.FindAll(claimType).Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
+        DashboardRole? role = Enum.GetValues<DashboardRole>().Reverse()
+            .Where(r => auth.Roles.TryGetValue(r, out var names) && names.Any(groups.Contains)).Cast<DashboardRole?>().FirstOrDefault();
+        role ??= Enum.TryParse<DashboardRole>(auth.DefaultRole, out var fallback) ? fallback : null;
+        if (role is { } granted)
+        {
+            var copy = principal.Clone();
+            ((ClaimsIdentity)copy.Identity!).AddClaim(new Claim(DashboardPrincipal.RoleClaim, granted.ToString()));
+            return Task.FromResult(copy);
+        }
+
+        return Task.FromResult(principal);
+    }
+}

@@ -1,0 +1,165 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Webordinary.Dashboard.Probes.Audit;
+using Webordinary.Dashboard.Probes.Configuration;
+using Webordinary.Dashboard.Probes.Store;
+
+namespace Webordinary.Dashboard.Security;
+
+/// <param name="Source"><c>configuration</c> (<c>Auth:ApiKeys</c>) or <c>dashboard</c> (made by an admin in the UI).</param>
+public sealed record ApiKeyInfo(string Name, DashboardRole Role, string Source, DateTimeOffset CreatedAt, string CreatedBy,
+    DateTimeOffset? RevokedAt, string? RevokedBy, DateTimeOffset? LastUsedAt)
+{
+    public const string FromConfiguration = "configuration";
+    public const string FromDashboard = "dashboard";
+
+    public bool Revoked => RevokedAt is not null;
+}
+
+/// <summary>
+/// API keys for automation and hub clients: <c>Authorization: Bearer &lt;key&gt;</c>. Only each key's SHA-256 is
+/// kept (configuration names hashes; a key made in the UI is shown once and never stored). Keys are looked up in
+/// memory, so a request with a wrong key never reaches the database; the last-used time is written at most once a
+/// minute per key. A revoked key stays listed, refused.
+/// </summary>
+public sealed class ApiKeyStore(SqliteDatabase database, IOptions<AuthOptions> options, TimeProvider time, ILogger<ApiKeyStore> logger)
+{
+    public const string Prefix = "wdk_";
+    private static readonly TimeSpan UsageWriteInterval = TimeSpan.FromMinutes(1);
+
+    private readonly ConcurrentDictionary<string, ApiKeyInfo> _byHash = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _usageWritten = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _changes = new(1, 1);
+
+    /// <summary>Writes the configured keys' hashes and roles, then loads every key. A configured key whose hash changed is a new key (no longer revoked).</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await database.MigrateAsync(cancellationToken);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await database.WriteAsync(async connection =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            foreach (var (name, key) in options.Value.ApiKeys)
+            {
+                await connection.ExecuteAsync(
+                    """
+                    INSERT INTO api_keys (name, source, sha256, role, created_at, created_by) VALUES (@name, 'configuration', @sha256, @role, @now, 'configuration')
+                    ON CONFLICT (name) DO UPDATE SET source = 'configuration', role = excluded.role,
+                        revoked_at = CASE WHEN sha256 = excluded.sha256 THEN revoked_at END,
+                        revoked_by = CASE WHEN sha256 = excluded.sha256 THEN revoked_by END,
+                        sha256 = excluded.sha256;
+                    """, new { name, sha256 = key.Sha256!.ToLowerInvariant(), role = key.Role.ToString(), now }, transaction);
+            }
+
+            // A key taken out of the configuration no longer works.
+            await connection.ExecuteAsync(
+                "UPDATE api_keys SET revoked_at = @now, revoked_by = 'configuration' WHERE source = 'configuration' AND revoked_at IS NULL AND name NOT IN @names;",
+                new { now, names = options.Value.ApiKeys.Keys.ToArray() }, transaction);
+            await transaction.CommitAsync(cancellationToken);
+            return 0;
+        }, cancellationToken);
+        await ReloadAsync(cancellationToken);
+    }
+
+    public IReadOnlyList<ApiKeyInfo> List() => [.. _byHash.Values.OrderBy(k => k.Revoked).ThenBy(k => k.Name, StringComparer.Ordinal)];
+
+    /// <summary>
+    /// The key's record when <paramref name="key"/> is a key that works, its last-used time kept (and written when a
+    /// minute has passed since the last write for this key); null for anything else.
+    /// </summary>
+    public ApiKeyInfo? Authenticate(string key)
+    {
+        if (key.Length is 0 or > 256 || !_byHash.TryGetValue(Hash(key), out var info) || info.Revoked)
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        _byHash[Hash(key)] = info with { LastUsedAt = now };
+        if (!_usageWritten.TryGetValue(info.Name, out var written) || now - written >= UsageWriteInterval)
+        {
+            _usageWritten[info.Name] = now;
+            _ = database.WriteAsync(connection => connection.ExecuteAsync("UPDATE api_keys SET last_used_at = @at WHERE name = @name;",
+                new { at = now.ToUnixTimeMilliseconds(), name = info.Name }), CancellationToken.None).ContinueWith(
+                t => logger.LogWarning(t.Exception, "Could not record when API key {Name} was last used", info.Name), TaskContinuationOptions.OnlyOnFaulted);
+        }
+
+        return info;
+    }
+
+    /// <returns>The new key's record and the key itself (shown once), or why it cannot be made.</returns>
+    public async Task<(ApiKeyInfo? Key, string? Secret, string? Error)> CreateAsync(string name, DashboardRole role, Actor creator, CancellationToken cancellationToken)
+    {
+        if (!ProbeIdFormat.IsValid(name))
+        {
+            return (null, null, "A key's name may contain only letters, digits, '-' and '_' (at most 64).");
+        }
+
+        await _changes.WaitAsync(cancellationToken);
+        try
+        {
+            if (_byHash.Values.Any(k => k.Name == name))
+            {
+                return (null, null, $"There is already a key named '{name}' (revoked keys keep their names).");
+            }
+
+            var secret = Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
+            var info = new ApiKeyInfo(name, role, ApiKeyInfo.FromDashboard, time.GetUtcNow(), creator.ToString(), null, null, null);
+            await database.WriteAsync(connection => connection.ExecuteAsync(
+                "INSERT INTO api_keys (name, source, sha256, role, created_at, created_by) VALUES (@name, 'dashboard', @sha256, @role, @at, @by);",
+                new { name, sha256 = Hash(secret), role = role.ToString(), at = info.CreatedAt.ToUnixTimeMilliseconds(), by = info.CreatedBy }), cancellationToken);
+            _byHash[Hash(secret)] = info;
+            return (info, secret, null);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    /// <returns>False when there is no such key or it was revoked already.</returns>
+    public async Task<bool> RevokeAsync(string name, Actor revoker, CancellationToken cancellationToken)
+    {
+        await _changes.WaitAsync(cancellationToken);
+        try
+        {
+            var (hash, info) = _byHash.FirstOrDefault(p => p.Value.Name == name && !p.Value.Revoked);
+            if (info is null)
+            {
+                return false;
+            }
+
+            var now = time.GetUtcNow();
+            await database.WriteAsync(connection => connection.ExecuteAsync(
+                "UPDATE api_keys SET revoked_at = @at, revoked_by = @by WHERE name = @name;",
+                new { name, at = now.ToUnixTimeMilliseconds(), by = revoker.ToString() }), cancellationToken);
+            _byHash[hash] = info with { RevokedAt = now, RevokedBy = revoker.ToString() };
+            return true;
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    private async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string Name, string Source, string Sha256, string Role, long CreatedAt, string CreatedBy, long? RevokedAt, string? RevokedBy, long? LastUsedAt)>(
+            "SELECT name, source, sha256, role, created_at, created_by, revoked_at, revoked_by, last_used_at FROM api_keys;");
+        _byHash.Clear();
+        foreach (var row in rows)
+        {
+            _byHash[row.Sha256] = new ApiKeyInfo(row.Name, Enum.Parse<DashboardRole>(row.Role), row.Source, DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt),
+                row.CreatedBy, row.RevokedAt is { } revoked ? DateTimeOffset.FromUnixTimeMilliseconds(revoked) : null, row.RevokedBy,
+                row.LastUsedAt is { } used ? DateTimeOffset.FromUnixTimeMilliseconds(used) : null);
+        }
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
