@@ -19,11 +19,28 @@ public sealed class ConfigurationValidationTests
     [InlineData("Sandbox:InitialDesiredCount", "-1", "Sandbox:InitialDesiredCount")]
     [InlineData("Aws:AlbUrl", "not a url", "Aws:AlbUrl")]
     [InlineData("Platform:Mode", "Aws", "Aws:AlbUrl is required in Aws mode")]
+    [InlineData("Auth:Mode", "Kerberos", "Auth:Mode")]
+    [InlineData("Auth:Mode", "Oidc", "Auth:Oidc:Authority must be")]
+    [InlineData("Auth:Mode", "AlbOidc", "Auth:AlbOidc:AlbArn must be")]
+    [InlineData("Auth:Oidc:Authority", "http://idp.example", "Auth:Oidc:Authority must be")]
+    [InlineData("Auth:AlbOidc:AlbArn", "my-alb", "Auth:AlbOidc:AlbArn must be")]
+    [InlineData("Auth:ApiKeys:bot:Sha256", "wdk_the-key-itself", "Auth:ApiKeys:bot:Sha256 must be")]
+    [InlineData("Auth:ApiKeys:bad name:Sha256", "0000000000000000000000000000000000000000000000000000000000000000", "Auth:ApiKeys:bad name")]
+    [InlineData("Auth:Roles:Superuser:0", "admins", "Auth:Roles:Superuser is not a role")]
+    [InlineData("Auth:DefaultRole", "Root", "Auth:DefaultRole")]
+    [InlineData("Dashboard:TrustedOrigins:0", "https://wallboard.example/path", "Dashboard:TrustedOrigins:0")]
+    [InlineData("Dashboard:PublicUrl", "dashboard.example", "Dashboard:PublicUrl")]
     public async Task Bad_value_stops_start_up_naming_the_key(string key, string value, string expected)
     {
         var settings = DashboardHost.BaseSettings();
         DashboardHost.AddProbe(settings, "bad", "EcsService");
         settings[key] = value;
+        if (key.StartsWith("Auth:", StringComparison.Ordinal))
+        {
+            // A sign-in mode opens remote access, which needs host names; the auth key is the one under test.
+            settings["AllowedHosts"] = "dashboard.example";
+            settings.TryAdd("Auth:Mode", key.StartsWith("Auth:AlbOidc", StringComparison.Ordinal) ? "AlbOidc" : key.StartsWith("Auth:Oidc", StringComparison.Ordinal) ? "Oidc" : "None");
+        }
 
         var exception = await Assert.ThrowsAnyAsync<Exception>(() => DashboardHost.StartAsync(settings));
 

@@ -1,0 +1,71 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Webordinary.Dashboard.Testing;
+
+/// <summary>
+/// Stands in for an ALB with authenticate-oidc: an ES256 key, its public key served as PEM at <c>{KeyEndpoint}/{kid}</c>
+/// (as the region's ALB key endpoint serves it), and <c>x-amzn-oidc-data</c> JWTs shaped like the ALB's (signer, exp
+/// and kid in the header; base64url with the padding the ALB writes).
+/// </summary>
+public sealed class AlbSigner : IAsyncDisposable
+{
+    public const string AlbArn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/dashboard/50dc6c495c0c9188";
+    public const string KeyId = "5f1a3c2e-8d4b-4e0f-9a7c-1b2d3e4f5a6b";
+
+    private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private WebApplication _keyServer = null!;
+    private int _keyRequests;
+
+    public Uri KeyEndpoint { get; private set; } = null!;
+
+    /// <summary>How many times the key endpoint was asked.</summary>
+    public int KeyRequests => Volatile.Read(ref _keyRequests);
+
+    public static async Task<AlbSigner> StartAsync()
+    {
+        var signer = new AlbSigner();
+        signer._keyServer = await StubServer.StartAsync(app => app.MapGet("/{kid}", (string kid) =>
+        {
+            Interlocked.Increment(ref signer._keyRequests);
+            return kid == KeyId ? Results.Text(signer._key.ExportSubjectPublicKeyInfoPem(), "text/plain") : Results.NotFound();
+        }));
+        signer.KeyEndpoint = new Uri(signer._keyServer.Urls.First());
+        return signer;
+    }
+
+    /// <summary>The dashboard's settings for this ALB; people in <paramref name="adminGroup"/> are Admins, others Viewers.</summary>
+    public void Configure(IDictionary<string, string?> settings, string adminGroup = "dashboard-admins")
+    {
+        settings["Auth:Mode"] = "AlbOidc";
+        settings["Auth:AlbOidc:AlbArn"] = AlbArn;
+        settings["Auth:AlbOidc:KeyEndpoint"] = KeyEndpoint.ToString();
+        settings["Auth:Roles:Admin:0"] = adminGroup;
+        settings["AllowedHosts"] = "dashboard.example.test";
+    }
+
+    public string Token(string subject = "ada", string name = "Ada Admin", string[]? groups = null, string signer = AlbArn,
+        DateTimeOffset? expires = null, string kid = KeyId, ECDsa? signWith = null)
+    {
+        var exp = (expires ?? DateTimeOffset.UtcNow.AddMinutes(2)).ToUnixTimeSeconds();
+        var header = Encode(JsonSerializer.SerializeToUtf8Bytes(new { typ = "JWT", kid, alg = "ES256", iss = "https://idp.example.test", client = "dashboard", signer, exp }));
+        var payload = Encode(JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            sub = subject, name, email = $"{subject}@example.test", groups = groups ?? ["dashboard-admins"], exp, iss = "https://idp.example.test",
+        }));
+        var signature = (signWith ?? _key).SignData(Encoding.ASCII.GetBytes($"{header}.{payload}"), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        return $"{header}.{payload}.{Encode(signature)}";
+    }
+
+    /// <summary>Base64url as the ALB writes it: with '=' padding.</summary>
+    private static string Encode(byte[] bytes) => Convert.ToBase64String(bytes).Replace('+', '-').Replace('/', '_');
+
+    public async ValueTask DisposeAsync()
+    {
+        await _keyServer.DisposeAsync();
+        _key.Dispose();
+    }
+}
