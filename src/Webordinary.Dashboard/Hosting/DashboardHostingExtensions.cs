@@ -40,6 +40,7 @@ public static class DashboardHostingExtensions
             .AddMessagePackProtocol();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddProblemDetails();
+        services.AddDashboardOpenApi();
         services.AddHostedService<StatusHubBridge>();
         services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag])
@@ -101,6 +102,7 @@ public static class DashboardHostingExtensions
         app.MapServicesApi();
         app.MapExportApi();
         app.MapApiKeysApi();
+        app.MapDashboardOpenApi();
         if (IsSandbox(app.Configuration))
         {
             app.MapSandboxApi();
