@@ -19,7 +19,8 @@ public static class ScalingHostingExtensions
         services.AddSingleton<ScaleSchedules>();
         services.AddHostedService<ScaleAuditSetup>();
         services.AddHostedService(sp => sp.GetRequiredService<ScaleSchedules>());
-        services.AddHostedService<ServiceMonitor>();
+        services.AddSingleton<ServiceMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<ServiceMonitor>());
         return builder;
     }
 

@@ -128,7 +128,7 @@ public sealed class CredentialsTests : IDisposable
         settings["Aws:Region"] = "us-east-1";
         settings["Aws:ServiceUrl"] = "http://127.0.0.1:9/";
         settings["Aws:AlbUrl"] = "http://127.0.0.1:9/";
-        settings["Aws:MaxRetries"] = "0";
+        settings["Aws:MaxAttempts"] = "1";
         settings["Logging:LogLevel:Default"] = "Debug";
         DashboardHost.AddProbe(settings, "ecs", EcsServiceProbe.KindName);
         await using var host = await DashboardHost.StartAsync(settings, configureServices: s => s.AddSingleton<ILoggerProvider>(logs));
@@ -159,7 +159,7 @@ public sealed class CredentialsTests : IDisposable
         var handler = new ScriptedHandler((_, _) => ScriptedHandler.Json(HttpStatusCode.OK, """{"serviceArns":[]}"""));
         var clients = new AwsClients(settings, handler);
 
-        var problem = await clients.Credentials.CheckAsync();
+        var problem = await clients.Credentials.CheckAsync(CancellationToken.None);
         Assert.True(problem is null, problem);
         await clients.Ecs.ListServicesAsync("c", CancellationToken.None);
 
