@@ -82,7 +82,9 @@ public sealed class AwsEndpoints
     public static Uri Regional(AwsService service, string region, bool fips, bool dualStack)
     {
         var partition = AwsPartitions.Of(region);
-        var prefix = dualStack ? service.DualStackPrefix ?? service.EndpointPrefix : service.EndpointPrefix;
+        var prefix = dualStack && service.DualStackPrefix is { } dualStackPrefix && service.DualStackPrefixPartitions?.Contains(partition.Id) != false
+            ? dualStackPrefix
+            : service.EndpointPrefix;
         var plainInGovCloud = partition.Id == "aws-us-gov" && service.GovCloudFips switch
         {
             GovCloudFips.PlainHost => !dualStack,

@@ -18,15 +18,16 @@ public enum GovCloudFips
 /// <param name="SigningName">SigV4 service name.</param>
 /// <param name="EndpointPrefix">Host prefix of the regional endpoint, <c>{prefix}.{region}.{dnsSuffix}</c>.</param>
 /// <param name="ServiceId">The SDK's service id, which names <c>AWS_ENDPOINT_URL_{ID}</c> and the key in a profile's <c>services</c> section.</param>
-/// <param name="DualStackPrefix">Host prefix of the dual-stack endpoint when it differs (EFS: <c>efs</c>).</param>
+/// <param name="DualStackPrefix">Host prefix of the dual-stack endpoint where it differs (EFS: <c>efs</c>), in the partitions <paramref name="DualStackPrefixPartitions"/>.</param>
 public sealed record AwsService(string Name, string SigningName, string EndpointPrefix, string ServiceId, string? DualStackPrefix = null,
-    GovCloudFips GovCloudFips = GovCloudFips.FipsHost)
+    GovCloudFips GovCloudFips = GovCloudFips.FipsHost, IReadOnlyCollection<string>? DualStackPrefixPartitions = null)
 {
     // The endpoint rules of each service's endpoint-rule-set (botocore 1.43), where they differ from the partition's pattern.
     public static readonly AwsService Ecs = new("Ecs", "ecs", "ecs", "ECS");
     public static readonly AwsService Elb = new("Elb", "elasticloadbalancing", "elasticloadbalancing", "Elastic Load Balancing v2", GovCloudFips: GovCloudFips.PlainHost);
     public static readonly AwsService CloudWatch = new("CloudWatch", "monitoring", "monitoring", "CloudWatch", GovCloudFips: GovCloudFips.PlainHostAlsoDualStack);
-    public static readonly AwsService Efs = new("Efs", "elasticfilesystem", "elasticfilesystem", "EFS", DualStackPrefix: "efs");
+    public static readonly AwsService Efs = new("Efs", "elasticfilesystem", "elasticfilesystem", "EFS", DualStackPrefix: "efs",
+        DualStackPrefixPartitions: ["aws", "aws-cn", "aws-us-gov"]);
     public static readonly AwsService DynamoDb = new("DynamoDb", "dynamodb", "dynamodb", "DynamoDB", GovCloudFips: GovCloudFips.PlainHost);
     public static readonly AwsService Ec2 = new("Ec2", "ec2", "ec2", "EC2", GovCloudFips: GovCloudFips.PlainHost);
 
