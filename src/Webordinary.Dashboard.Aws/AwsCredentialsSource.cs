@@ -206,31 +206,29 @@ public sealed class AwsCredentialsSource : IPlatformStatus
         string? profileRegion = null;
         try
         {
+            var environmentProfile = AwsSharedConfig.FirstNonEmpty(Environment.GetEnvironmentVariable("AWS_PROFILE"));
+            // AWS_SHARED_CREDENTIALS_FILE is read now: the SDK's default chain remembers the path it saw first.
+            var profiles = Environment.GetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE") is { Length: > 0 } file
+                ? new CredentialProfileStoreChain(file)
+                : new CredentialProfileStoreChain();
             if (!string.IsNullOrWhiteSpace(_options.Profile))
             {
                 profileName = _options.Profile;
                 source = $"profile '{profileName}' (Aws:Profile)";
-                // AWS_SHARED_CREDENTIALS_FILE is read now: the SDK's default chain remembers the path it saw first.
-                var chain = Environment.GetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE") is { Length: > 0 } file
-                    ? new CredentialProfileStoreChain(file)
-                    : new CredentialProfileStoreChain();
-                if (!chain.TryGetProfile(profileName, out var profile))
-                {
-                    throw new ResolutionException(
-                        $"Aws:Profile '{profileName}' was not found in the shared credentials or config file (~/.aws/credentials, ~/.aws/config, or AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE). {GeneralAdvice}", null);
-                }
-
-                if (!chain.TryGetAWSCredentials(profileName, out credentials))
-                {
-                    throw new ResolutionException(
-                        $"Aws:Profile '{profileName}' has no complete credential settings (keys, role_arn with source_profile or credential_source, web_identity_token_file, credential_process or sso_*). {GeneralAdvice}", null);
-                }
-
-                profileRegion = profile.Region?.SystemName;
+                (credentials, profileRegion) = FromProfile(profiles, profileName, "Aws:Profile");
+            }
+            else if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID"))
+                && (environmentProfile is not null || profiles.TryGetProfile(SharedCredentialsFile.DefaultProfileName, out _)))
+            {
+                // The default chain's profile step, done here so that a profile that fails (an SSO login that expired)
+                // is reported as that profile's problem rather than as "no credentials found".
+                profileName = environmentProfile ?? SharedCredentialsFile.DefaultProfileName;
+                source = $"profile '{profileName}'{(environmentProfile is null ? "" : " (AWS_PROFILE)")}";
+                (credentials, profileRegion) = FromProfile(profiles, profileName, "AWS_PROFILE");
             }
             else
             {
-                profileName = AwsSharedConfig.ProfileName(null, Environment.GetEnvironmentVariable);
+                profileName = SharedCredentialsFile.DefaultProfileName;
                 // A resolver of our own (not the SDK's shared one): its answer belongs to this configuration.
                 credentials = new DefaultAWSCredentialsIdentityResolver().ResolveIdentity(null);
                 source = DescribeDefaultSource(credentials, profileName);
@@ -266,6 +264,23 @@ public sealed class AwsCredentialsSource : IPlatformStatus
         }
 
         return new Resolution(credentials, RegionEndpoint.GetBySystemName(regionName), source, kind, profileName);
+    }
+
+    private static (AWSCredentials Credentials, string? Region) FromProfile(CredentialProfileStoreChain profiles, string name, string setting)
+    {
+        if (!profiles.TryGetProfile(name, out var profile))
+        {
+            throw new ResolutionException(
+                $"{setting} '{name}' was not found in the shared credentials or config file (~/.aws/credentials, ~/.aws/config, or AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE). {GeneralAdvice}", null);
+        }
+
+        if (!profiles.TryGetAWSCredentials(name, out var credentials))
+        {
+            throw new ResolutionException(
+                $"{setting} '{name}' has no complete credential settings (keys, role_arn with source_profile or credential_source, web_identity_token_file, credential_process or sso_*). {GeneralAdvice}", null);
+        }
+
+        return (credentials, profile.Region?.SystemName);
     }
 
     private static Kind KindOf(AWSCredentials credentials) => credentials switch
@@ -328,9 +343,8 @@ public sealed class AwsCredentialsSource : IPlatformStatus
         AssumeRoleWithWebIdentityCredentials when !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AWS_WEB_IDENTITY_TOKEN_FILE")) =>
             "environment variables (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)",
         GenericContainerCredentials => "container credentials (AWS_CONTAINER_CREDENTIALS_*)",
-        InstanceProfileAWSCredentials => "instance metadata",
         _ when KindOf(credentials) == Kind.InstanceMetadata => "instance metadata",
-        _ => $"profile '{profileName}'{(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AWS_PROFILE")) ? "" : " (AWS_PROFILE)")}",
+        _ => $"profile '{profileName}'",
     };
 
     private static string? TryFallbackRegion()

@@ -6,8 +6,11 @@ using Microsoft.AspNetCore.WebUtilities;
 
 namespace Webordinary.Dashboard.Testing;
 
-/// <summary>One AWS request as the proxy saw it: the signing service (from the credential scope; "unsigned" without one) and the operation.</summary>
-public sealed record ProxiedCall(DateTimeOffset At, string Service, string Operation);
+/// <summary>
+/// One AWS request as the proxy saw it: the signing service (from the credential scope; "unsigned" without one),
+/// the operation, and the access key id it was signed with (never a secret).
+/// </summary>
+public sealed record ProxiedCall(DateTimeOffset At, string Service, string Operation, string? AccessKey);
 
 /// <summary>
 /// An HTTP proxy on a loopback port in front of an AWS endpoint (moto): forwards every request as it came and
@@ -35,7 +38,9 @@ public sealed partial class CountingProxy : IAsyncDisposable
         var app = await StubServer.StartAsync(app => app.Map("/{**path}", async context =>
         {
             var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
-            proxy!._calls.Enqueue(new ProxiedCall(DateTimeOffset.UtcNow, ServiceOf(context.Request), OperationOf(context.Request, body)));
+            var scope = CredentialScope().Match(context.Request.Headers.Authorization.ToString());
+            proxy!._calls.Enqueue(new ProxiedCall(DateTimeOffset.UtcNow, scope.Success ? scope.Groups["service"].Value : "unsigned",
+                OperationOf(context.Request, body), scope.Success ? scope.Groups["key"].Value : null));
             using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), context.Request.Path + context.Request.QueryString);
             if (body.Length > 0 || context.Request.ContentLength > 0)
             {
@@ -72,9 +77,6 @@ public sealed partial class CountingProxy : IAsyncDisposable
         return proxy;
     }
 
-    private static string ServiceOf(HttpRequest request) =>
-        CredentialScope().Match(request.Headers.Authorization.ToString()) is { Success: true } scope ? scope.Groups["service"].Value : "unsigned";
-
     private static string OperationOf(HttpRequest request, string body)
     {
         if (request.Headers.TryGetValue("X-Amz-Target", out var target))
@@ -87,7 +89,7 @@ public sealed partial class CountingProxy : IAsyncDisposable
         return form.TryGetValue("Action", out var action) ? action.ToString() : $"{request.Method} {request.Path}";
     }
 
-    [GeneratedRegex(@"Credential=[^/]+/\d{8}/[^/]+/(?<service>[^/]+)/aws4_request")]
+    [GeneratedRegex(@"Credential=(?<key>[^/]+)/\d{8}/[^/]+/(?<service>[^/]+)/aws4_request")]
     private static partial Regex CredentialScope();
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
