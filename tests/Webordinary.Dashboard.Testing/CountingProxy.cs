@@ -8,9 +8,9 @@ namespace Webordinary.Dashboard.Testing;
 
 /// <summary>
 /// One AWS request as the proxy saw it: the signing service (from the credential scope; "unsigned" without one),
-/// the operation, and the access key id it was signed with (never a secret).
+/// the operation, the access key id it was signed with (never a secret), and the request body.
 /// </summary>
-public sealed record ProxiedCall(DateTimeOffset At, string Service, string Operation, string? AccessKey);
+public sealed record ProxiedCall(DateTimeOffset At, string Service, string Operation, string? AccessKey, string Body);
 
 /// <summary>
 /// An HTTP proxy on a loopback port in front of an AWS endpoint (moto): forwards every request as it came and
@@ -40,7 +40,7 @@ public sealed partial class CountingProxy : IAsyncDisposable
             var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
             var scope = CredentialScope().Match(context.Request.Headers.Authorization.ToString());
             proxy!._calls.Enqueue(new ProxiedCall(DateTimeOffset.UtcNow, scope.Success ? scope.Groups["service"].Value : "unsigned",
-                OperationOf(context.Request, body), scope.Success ? scope.Groups["key"].Value : null));
+                OperationOf(context.Request, body), scope.Success ? scope.Groups["key"].Value : null, body));
             using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), context.Request.Path + context.Request.QueryString);
             if (body.Length > 0 || context.Request.ContentLength > 0)
             {
