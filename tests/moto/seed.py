@@ -47,6 +47,9 @@ ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
 lb = elb.create_load_balancer(Name="webordinary-alb", Subnets=subnets, SecurityGroups=[alb_group], Scheme="internet-facing", Type="application")["LoadBalancers"][0]
 tg = elb.create_target_group(Name="webordinary-hermes-tg", Protocol="HTTP", Port=3000, VpcId=vpc, TargetType="ip",
                              HealthCheckPath="/hermes/health")["TargetGroups"][0]
+# The ALB forwards to Hermes' target group (which is how a target group names its load balancer).
+elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                    DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}])
 elb.register_targets(TargetGroupArn=tg["TargetGroupArn"], Targets=[{"Id": "10.0.1.10", "Port": 3000}, {"Id": "10.0.2.10", "Port": 3000}])
 
 network = {"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [group]}}
