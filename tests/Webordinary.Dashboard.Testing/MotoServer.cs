@@ -92,6 +92,28 @@ public sealed class MotoServer : IAsyncDisposable
         ["Aws:CallTimeout"] = "00:00:10",
     };
 
+    /// <summary>
+    /// The whole dashboard in Aws mode against this moto (from <see cref="DashboardHost.BaseSettings"/>), with the ALB
+    /// at <paramref name="albUrl"/> (nothing answers at the default), and every AWS call through <paramref name="through"/> when given (a proxy).
+    /// </summary>
+    public Dictionary<string, string?> DashboardSettings(string albUrl = "http://127.0.0.1:9/", Uri? through = null)
+    {
+        var settings = DashboardHost.BaseSettings();
+        settings["Platform:Mode"] = "Aws";
+        foreach (var (key, value) in AwsSettings())
+        {
+            settings[key] = value;
+        }
+
+        settings["Aws:AlbUrl"] = albUrl;
+        if (through is not null)
+        {
+            settings["Aws:ServiceUrl"] = through.ToString();
+        }
+
+        return settings;
+    }
+
     /// <summary>Dummy credentials in the environment, as the default chain reads them.</summary>
     public static void UseEnvironmentCredentials()
     {

@@ -29,14 +29,7 @@ public sealed class AwsModeHost : IAsyncLifetime
         var alb = await StubServer.StartAsync(app => app.MapGet("/hermes/health", () => Results.Json(new { status = "healthy" })));
         _alb = alb;
 
-        var settings = DashboardHost.BaseSettings();
-        settings["Platform:Mode"] = "Aws";
-        foreach (var (key, value) in Moto.AwsSettings())
-        {
-            settings[key] = value;
-        }
-
-        settings["Aws:AlbUrl"] = alb.Urls.First();
+        var settings = Moto.DashboardSettings(alb.Urls.First());
         // moto runs no tasks, so a rollout there never gets steady: let it time out quickly.
         settings["Scaling:RolloutTimeout"] = "00:00:01";
         DashboardHost.AddProbe(settings, "ecs", EcsServiceProbe.KindName);

@@ -165,15 +165,7 @@ public sealed class CallBudgetTests(BigClusterFixture fixture, ITestOutputHelper
 
     private async Task<DashboardHost> StartAsync(FakeTimeProvider time)
     {
-        var settings = DashboardHost.BaseSettings();
-        settings["Platform:Mode"] = "Aws";
-        foreach (var (key, value) in fixture.Moto.AwsSettings())
-        {
-            settings[key] = value;
-        }
-
-        settings["Aws:ServiceUrl"] = fixture.Proxy.Endpoint.ToString();
-        settings["Aws:AlbUrl"] = fixture.Alb.Urls.First();
+        var settings = fixture.Moto.DashboardSettings(fixture.Alb.Urls.First(), through: fixture.Proxy.Endpoint);
         // The shipped schedule, not the test hosts' fast one.
         settings.Remove("Scaling:PollInterval");
         settings.Remove("Scaling:RolloutPollInterval");

@@ -176,15 +176,7 @@ public sealed class CredentialKindsTests(MotoFixture fixture) : IClassFixture<Mo
 
     private async Task<DashboardHost> StartAsync(Action<Dictionary<string, string?>> configure, TimeProvider? time = null)
     {
-        var settings = DashboardHost.BaseSettings();
-        settings["Platform:Mode"] = "Aws";
-        foreach (var (key, value) in fixture.Moto.AwsSettings())
-        {
-            settings[key] = value;
-        }
-
-        settings["Aws:ServiceUrl"] = _proxy.Endpoint.ToString();
-        settings["Aws:AlbUrl"] = "http://127.0.0.1:9/";
+        var settings = fixture.Moto.DashboardSettings(through: _proxy.Endpoint);
         DashboardHost.AddProbe(settings, "dynamo", DynamoDbTableProbe.KindName);
         DashboardHost.AddProbe(settings, "cloudwatch", CloudWatchHeartbeatProbe.KindName);
         DashboardHost.AddProbe(settings, "efs", EfsFileSystemProbe.KindName);

@@ -162,17 +162,9 @@ public sealed class DynamoKeySchemaTests(DynamoKeySchemaFixture fixture) : IClas
 
     private async Task<DashboardHost> StartAsync(string table, params (string Key, string Value)[] extra)
     {
-        var settings = DashboardHost.BaseSettings();
-        settings["Platform:Mode"] = "Aws";
-        foreach (var (key, value) in fixture.Moto.AwsSettings())
-        {
-            settings[key] = value;
-        }
-
-        settings["Aws:ServiceUrl"] = fixture.Proxy.Endpoint.ToString();
+        // No ALB answers: Hermes is unreachable, so the cold start takes its DynamoDB fallback.
+        var settings = fixture.Moto.DashboardSettings(through: fixture.Proxy.Endpoint);
         settings["Aws:SessionTable"] = table;
-        // Nothing answers here: Hermes is unreachable, so the cold start takes its DynamoDB fallback.
-        settings["Aws:AlbUrl"] = "http://127.0.0.1:9/";
         foreach (var (key, value) in extra)
         {
             settings[key] = value;

@@ -18,14 +18,7 @@ public sealed class SecurityGroupsHost : IAsyncLifetime
     {
         MotoServer.UseEnvironmentCredentials();
         Moto = await MotoServer.StartAsync();
-        var settings = DashboardHost.BaseSettings();
-        settings["Platform:Mode"] = "Aws";
-        foreach (var (key, value) in Moto.AwsSettings())
-        {
-            settings[key] = value;
-        }
-
-        settings["Aws:AlbUrl"] = "http://127.0.0.1:9/";
+        var settings = Moto.DashboardSettings();
         DashboardHost.AddProbe(settings, "security-groups", SecurityGroupsProbe.KindName);
         Host = await DashboardHost.StartAsync(settings);
     }

@@ -1,15 +1,24 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 
 namespace Webordinary.Dashboard.Tests.Aws;
 
 /// <summary>
-/// One ~/.aws for every test that changes the environment (the SDK remembers the shared files it read first):
-/// the profiles of each credential kind, a credential_process script, a web identity token, and the SSO cache
-/// folder. <see cref="Use"/> points the process at it and restores what was there.
+/// The test process's own ~/.aws: the profiles of each credential kind, a credential_process script, a web identity
+/// token, and the SSO cache folder. The SDK remembers the shared config file it read first, for the life of the
+/// process, so the process is pointed here before any test runs (and the machine's own ~/.aws stays out of every
+/// test); <see cref="Use"/> clears the other AWS variables for a test that changes them and restores them after.
 /// </summary>
 internal static class SharedAwsFiles
 {
+    [ModuleInitializer]
+    internal static void PointTheProcessHere()
+    {
+        Environment.SetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE", Path.Combine(Home, "credentials"));
+        Environment.SetEnvironmentVariable("AWS_CONFIG_FILE", Path.Combine(Home, "config"));
+    }
+
     public const string AccountId = "123456789012";
     public const string SsoSession = "team-sso";
     public const string SsoStartUrl = "https://team.awsapps.com/start";
