@@ -38,7 +38,17 @@ public static class AwsSharedConfig
             return AwsProfileSettings.Empty(profile);
         }
 
-        var sections = Parse(File.ReadAllLines(path));
+        Dictionary<string, Dictionary<string, string>> sections;
+        try
+        {
+            sections = Parse(File.ReadAllLines(path));
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // Unreadable: the SDK's credential chain meets the same file and reports it; endpoints fall back to the region's.
+            return AwsProfileSettings.Empty(profile);
+        }
+
         if (!sections.TryGetValue(profile == "default" ? "default" : $"profile {profile}", out var settings)
             && !sections.TryGetValue(profile, out settings))
         {
