@@ -1,116 +1,163 @@
+using System.Collections.Concurrent;
 using Amazon.Runtime.Signing;
 using Microsoft.Extensions.Options;
-using Polly;
-using Polly.Retry;
-using Polly.Timeout;
 using Webordinary.Dashboard.Platform;
 
 namespace Webordinary.Dashboard.Aws;
 
 /// <summary>
-/// Sends one AWS API call: SigV4-signed by AWSSDK.Core's <see cref="SigV4SigningHandler"/>, retried on throttling
-/// and 5xx with capped exponential backoff and jitter (Polly), never on other 4xx, and bounded by
-/// <see cref="AwsOptions.CallTimeout"/> and the caller's token. Errors come back as <see cref="PlatformCallException"/>
-/// with the AWS error code and request id.
+/// Sends one AWS API call of the hand-written clients: to the service's endpoint (<see cref="AwsEndpoints"/>),
+/// SigV4-signed by AWSSDK.Core's <see cref="SigV4SigningHandler"/> at the clock-skew-corrected time, retried in the
+/// SDK's standard mode (<see cref="AwsRetryPolicy"/>, a retry quota per service), and bounded by
+/// <see cref="AwsOptions.CallTimeout"/> and the caller's token. Redirects are not followed (they would not be
+/// re-signed). Errors come back as <see cref="PlatformCallException"/> with the AWS error code and request id.
 /// </summary>
 public sealed class AwsTransport
 {
-    private readonly AwsCredentialsSource _credentials;
-    private readonly AwsOptions _options;
-    private readonly HttpMessageHandler _primaryHandler;
-    private readonly Dictionary<string, HttpClient> _clients = [];
-    private readonly Lock _gate = new();
-    private readonly ResiliencePipeline _pipeline;
+    /// <summary>A skew smaller than this is the <c>Date</c> header's rounding, not a wrong clock (the SDKs' threshold).</summary>
+    public static readonly TimeSpan SkewThreshold = TimeSpan.FromMinutes(4);
 
-    public AwsTransport(AwsCredentialsSource credentials, IOptions<AwsOptions> options, HttpMessageHandler? primaryHandler = null)
+    /// <summary>A reply that took longer than this says nothing reliable about the server's clock.</summary>
+    private static readonly TimeSpan MaxTrustedRequestDuration = TimeSpan.FromMinutes(15);
+
+    private readonly AwsCredentialsSource _credentials;
+    private readonly AwsEndpoints _endpoints;
+    private readonly AwsOptions _options;
+    private readonly TimeProvider _time;
+    private readonly HttpMessageHandler _primaryHandler;
+    private readonly ConcurrentDictionary<string, AwsRetryQuota> _quotas = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TimeSpan> _skews = new(StringComparer.OrdinalIgnoreCase);
+
+    public AwsTransport(AwsCredentialsSource credentials, AwsEndpoints endpoints, AwsRetryPolicy retry, IOptions<AwsOptions> options, TimeProvider time,
+        HttpMessageHandler? primaryHandler = null)
     {
         _credentials = credentials;
+        _endpoints = endpoints;
+        Retry = retry;
         _options = options.Value;
-        _primaryHandler = primaryHandler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
-        var pipeline = new ResiliencePipelineBuilder().AddTimeout(_options.CallTimeout);
-        if (_options.MaxRetries > 0)
-        {
-            pipeline.AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder()
-                    .Handle<PlatformCallException>(e => e.IsTransient)
-                    .Handle<HttpRequestException>(),
-                MaxRetryAttempts = _options.MaxRetries,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = RetryBaseDelay,
-                MaxDelay = TimeSpan.FromSeconds(5),
-            });
-        }
-
-        _pipeline = pipeline.Build();
+        _time = time;
+        // The SigV4 handler's docs: the transport under it must not follow redirects, which would go out unsigned.
+        _primaryHandler = primaryHandler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AllowAutoRedirect = false };
     }
 
-    /// <summary>First retry waits about this long; each next one about twice as long (with jitter), at most 5 s.</summary>
-    public static TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+    public AwsRetryPolicy Retry { get; }
 
-    public Uri EndpointFor(AwsService service)
-    {
-        if (_options.Endpoints.TryGetValue(service.Name, out var overridden) && !string.IsNullOrWhiteSpace(overridden))
-        {
-            return new Uri(overridden.TrimEnd('/') + "/");
-        }
+    public AwsEndpoints Endpoints => _endpoints;
 
-        if (!string.IsNullOrWhiteSpace(_options.ServiceUrl))
-        {
-            return new Uri(_options.ServiceUrl.TrimEnd('/') + "/");
-        }
+    public Uri EndpointFor(AwsService service) => _endpoints.For(service, _credentials.Region.SystemName).Url;
 
-        return new Uri($"https://{service.EndpointPrefix}.{_credentials.Region.SystemName}.amazonaws.com/");
-    }
+    /// <summary>The retry quota of a service's calls (one per service, as the SDK keeps one per endpoint).</summary>
+    public AwsRetryQuota QuotaOf(AwsService service) => _quotas.GetOrAdd(service.Name, _ => new AwsRetryQuota());
+
+    /// <summary>How far the server's clock is from ours, as learnt from its replies' <c>Date</c> (zero within <see cref="SkewThreshold"/>).</summary>
+    public TimeSpan SkewOf(Uri endpoint) => _skews.GetValueOrDefault(endpoint.Authority);
 
     /// <summary>Sends the request <paramref name="build"/> makes (once per attempt) and returns the reply body.</summary>
     public async Task<string> SendAsync(AwsService service, string operation, Func<Uri, HttpRequestMessage> build, CancellationToken cancellationToken)
     {
-        var client = ClientFor(service);
         var endpoint = EndpointFor(service);
-        try
+        var quota = QuotaOf(service);
+        using var callTimeout = new CancellationTokenSource(_options.CallTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, callTimeout.Token);
+        var acquired = 0;
+        var retries = 0;
+        for (var attempt = 1; ; attempt++)
         {
-            return await _pipeline.ExecuteAsync(async token =>
+            var skew = SkewOf(endpoint);
+            PlatformCallException failure;
+            try
             {
-                using var request = build(endpoint);
-                using var response = await client.SendAsync(request, token);
-                var body = await response.Content.ReadAsStringAsync(token);
-                if (response.IsSuccessStatusCode)
+                var (failed, body) = await SendOnceAsync(service, operation, endpoint, build, linked.Token);
+                if (failed is null)
                 {
-                    return body;
+                    quota.ReleaseOnSuccess(acquired);
+                    return body!;
                 }
 
-                throw AwsErrors.Parse(service, operation, response.StatusCode, response.Headers, response.Content.Headers.ContentType?.MediaType, body);
-            }, cancellationToken);
-        }
-        catch (TimeoutRejectedException exception)
-        {
-            throw new PlatformCallException(service.Name.ToLowerInvariant(), operation, "CallTimeout",
-                $"No answer within {_options.CallTimeout.TotalSeconds:0.#} s (Aws:CallTimeout), retries included.", null, null, exception);
-        }
-        catch (HttpRequestException exception)
-        {
-            throw new PlatformCallException(service.Name.ToLowerInvariant(), operation, "NetworkError",
-                $"{endpoint.Host}: {exception.Message}", exception.StatusCode is { } status ? (int)status : null, null, exception);
+                failure = failed;
+            }
+            catch (OperationCanceledException exception) when (callTimeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new PlatformCallException(service.Name.ToLowerInvariant(), operation, "CallTimeout",
+                    $"No answer within {_options.CallTimeout.TotalSeconds:0.#} s (Aws:CallTimeout), retries included.", null, null, exception);
+            }
+            catch (HttpRequestException exception)
+            {
+                failure = new PlatformCallException(service.Name.ToLowerInvariant(), operation, "NetworkError",
+                    $"{endpoint.Host}: {exception.Message}", exception.StatusCode is { } code ? (int)code : null, null, exception);
+            }
+
+            var kind = AwsRetryPolicy.Classify(failure);
+            if (attempt >= Retry.MaxAttempts || kind == AwsRetryKind.None)
+            {
+                throw failure;
+            }
+
+            if (kind == AwsRetryKind.ClockSkew)
+            {
+                // Worth another attempt only when this reply taught us a different clock: signed again at once with it.
+                if ((SkewOf(endpoint) - skew).Duration() < SkewThreshold)
+                {
+                    throw failure;
+                }
+
+                continue;
+            }
+
+            acquired = quota.TryAcquire(kind);
+            if (acquired == 0)
+            {
+                throw failure;
+            }
+
+            await Task.Delay(Retry.Backoff(retries++), _time, linked.Token).ConfigureAwait(false);
         }
     }
 
-    private HttpClient ClientFor(AwsService service)
+    /// <returns>The body on success (no failure), else the failure the reply describes.</returns>
+    private async Task<(PlatformCallException? Failure, string? Body)> SendOnceAsync(
+        AwsService service, string operation, Uri endpoint, Func<Uri, HttpRequestMessage> build, CancellationToken cancellationToken)
     {
-        lock (_gate)
+        using var request = build(endpoint);
+        var sentAt = _time.GetUtcNow();
+        // A handler per attempt, because the signing time (corrected by the learnt skew) is fixed per handler.
+        var signing = new SigV4SigningHandler(new AWSSigV4Parameters
         {
-            if (!_clients.TryGetValue(service.SigningName, out var client))
-            {
-                var signing = new SigV4SigningHandler(_credentials.Credentials, _credentials.Region, service.SigningName, _primaryHandler);
-                // The pipeline bounds each call; the client must not add a shorter default limit of its own.
-                client = new HttpClient(signing, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
-                client.DefaultRequestHeaders.UserAgent.ParseAdd("webordinary-dashboard/1.0");
-                _clients[service.SigningName] = client;
-            }
-
-            return client;
+            Credentials = _credentials.Credentials,
+            Region = _credentials.Region,
+            Service = service.SigningName,
+            SignedAt = (sentAt + SkewOf(endpoint)).UtcDateTime,
+        }, _primaryHandler);
+        using var invoker = new HttpMessageInvoker(signing, disposeHandler: false);
+        request.Headers.UserAgent.ParseAdd("webordinary-dashboard/1.0");
+        using var response = await invoker.SendAsync(request, cancellationToken);
+        LearnSkew(endpoint, response.Headers.Date, sentAt, _time.GetUtcNow());
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        var status = (int)response.StatusCode;
+        if (status is >= 200 and < 300)
+        {
+            return (null, body);
         }
+
+        if (status is >= 300 and < 400)
+        {
+            return (new PlatformCallException(service.Name.ToLowerInvariant(), operation, "Redirect",
+                $"HTTP {status} to {response.Headers.Location?.ToString() ?? "(no location)"} was not followed: a redirect is not signed again. Point Aws:Endpoints:{service.Name} at the endpoint itself.",
+                status, AwsErrors.RequestId(response.Headers)), null);
+        }
+
+        return (AwsErrors.Parse(service, operation, response.StatusCode, response.Headers, response.Content.Headers.ContentType?.MediaType, body), null);
+    }
+
+    private void LearnSkew(Uri endpoint, DateTimeOffset? serverTime, DateTimeOffset sentAt, DateTimeOffset receivedAt)
+    {
+        if (serverTime is not { } server || receivedAt - sentAt > MaxTrustedRequestDuration)
+        {
+            return;
+        }
+
+        var candidate = server - receivedAt;
+        _skews[endpoint.Authority] = candidate.Duration() >= SkewThreshold ? candidate : TimeSpan.Zero;
     }
 
     /// <summary>awsQuery: a form POST of <c>Action</c>, <c>Version</c> and the parameters.</summary>

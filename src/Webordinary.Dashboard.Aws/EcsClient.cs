@@ -8,6 +8,9 @@ namespace Webordinary.Dashboard.Aws;
 /// <summary>ECS over awsJson1_1 (<c>X-Amz-Target: AmazonEC2ContainerServiceV20141113.{Op}</c>), only what the dashboard uses.</summary>
 public sealed class EcsClient(AwsTransport transport) : IEcsClient
 {
+    /// <summary>DescribeServices takes at most this many services a call.</summary>
+    public const int DescribeServicesBatch = 10;
+
     private const string TargetPrefix = "AmazonEC2ContainerServiceV20141113.";
 
     public async Task<EcsCluster> DescribeClusterAsync(string cluster, CancellationToken cancellationToken)
@@ -20,26 +23,8 @@ public sealed class EcsClient(AwsTransport transport) : IEcsClient
             Int(found, "activeServicesCount"), Int(found, "runningTasksCount"), Int(found, "pendingTasksCount"));
     }
 
-    public async Task<IReadOnlyList<string>> ListServicesAsync(string cluster, CancellationToken cancellationToken)
-    {
-        var arns = new List<string>();
-        string? nextToken = null;
-        do
-        {
-            var request = new JsonObject { ["cluster"] = cluster, ["maxResults"] = 100 };
-            if (nextToken is not null)
-            {
-                request["nextToken"] = nextToken;
-            }
-
-            var reply = await CallAsync("ListServices", request, cancellationToken);
-            arns.AddRange(reply["serviceArns"]?.AsArray().Select(a => a!.GetValue<string>()) ?? []);
-            nextToken = reply["nextToken"]?.GetValue<string>();
-        }
-        while (!string.IsNullOrEmpty(nextToken));
-
-        return arns;
-    }
+    public Task<IReadOnlyList<string>> ListServicesAsync(string cluster, CancellationToken cancellationToken) =>
+        ListAsync("ListServices", "serviceArns", new JsonObject { ["cluster"] = cluster, ["maxResults"] = 100 }, cancellationToken);
 
     public async Task<EcsService> DescribeServiceAsync(string cluster, string service, CancellationToken cancellationToken)
     {
@@ -48,6 +33,26 @@ public sealed class EcsClient(AwsTransport transport) : IEcsClient
         var found = reply["services"]?.AsArray().FirstOrDefault()
             ?? throw NotFound("DescribeServices", "ServiceNotFoundException", service, "Service not found.");
         return ToService(found);
+    }
+
+    public async Task<IReadOnlyList<EcsService>> DescribeServicesAsync(string cluster, IReadOnlyList<string> services, CancellationToken cancellationToken)
+    {
+        var found = new List<EcsService>(services.Count);
+        foreach (var batch in services.Chunk(DescribeServicesBatch))
+        {
+            var reply = await CallAsync("DescribeServices",
+                new JsonObject { ["cluster"] = cluster, ["services"] = new JsonArray([.. batch.Select(s => JsonValue.Create(s))]) }, cancellationToken);
+            // A service deleted since it was listed comes back in failures[] (MISSING): it is simply not there any more.
+            if (reply["failures"]?.AsArray().FirstOrDefault(f => f?["reason"]?.GetValue<string>() != "MISSING") is { } failure)
+            {
+                throw new PlatformCallException("ecs", "DescribeServices", failure["reason"]?.GetValue<string>() ?? "failure",
+                    failure["detail"]?.GetValue<string>() ?? $"{failure["arn"]?.GetValue<string>()}: {failure["reason"]?.GetValue<string>()}", 200);
+            }
+
+            found.AddRange(reply["services"]?.AsArray().Select(s => ToService(s!)) ?? []);
+        }
+
+        return found;
     }
 
     public async Task<EcsService> UpdateDesiredCountAsync(string cluster, string service, int desiredCount, CancellationToken cancellationToken)
@@ -59,25 +64,14 @@ public sealed class EcsClient(AwsTransport transport) : IEcsClient
 
     public async Task<IReadOnlyList<EcsTask>> ListServiceTasksAsync(string cluster, string service, CancellationToken cancellationToken)
     {
-        var arns = new List<string>();
-        string? nextToken = null;
-        do
-        {
-            var request = new JsonObject { ["cluster"] = cluster, ["serviceName"] = service };
-            if (nextToken is not null)
-            {
-                request["nextToken"] = nextToken;
-            }
-
-            var reply = await CallAsync("ListTasks", request, cancellationToken);
-            arns.AddRange(reply["taskArns"]?.AsArray().Select(a => a!.GetValue<string>()) ?? []);
-            nextToken = reply["nextToken"]?.GetValue<string>();
-        }
-        while (!string.IsNullOrEmpty(nextToken));
-
+        // Without desiredStatus ListTasks lists only tasks ECS wants running: the stopping ones would vanish.
+        var wanted = await ListAsync("ListTasks", "taskArns",
+            new JsonObject { ["cluster"] = cluster, ["serviceName"] = service, ["desiredStatus"] = "RUNNING" }, cancellationToken);
+        var leaving = await ListAsync("ListTasks", "taskArns",
+            new JsonObject { ["cluster"] = cluster, ["serviceName"] = service, ["desiredStatus"] = "STOPPED" }, cancellationToken);
         var tasks = new List<EcsTask>();
         // DescribeTasks takes at most 100 tasks a call.
-        foreach (var chunk in arns.Chunk(100))
+        foreach (var chunk in wanted.Concat(leaving).Distinct(StringComparer.Ordinal).Chunk(100))
         {
             var reply = await CallAsync("DescribeTasks",
                 new JsonObject { ["cluster"] = cluster, ["tasks"] = new JsonArray([.. chunk.Select(a => JsonValue.Create(a))]) }, cancellationToken);
@@ -85,7 +79,29 @@ public sealed class EcsClient(AwsTransport transport) : IEcsClient
                 t!["healthStatus"]?.GetValue<string>(), Time(t, "startedAt"), t["stoppedReason"]?.GetValue<string>())) ?? []);
         }
 
-        return tasks;
+        // STOPPED tasks stay listed for an hour; only those still on their way out are the service's.
+        return [.. tasks.Where(t => t.LastStatus != "STOPPED")];
+    }
+
+    private async Task<IReadOnlyList<string>> ListAsync(string operation, string listName, JsonObject request, CancellationToken cancellationToken)
+    {
+        var items = new List<string>();
+        string? nextToken = null;
+        do
+        {
+            var page = request.DeepClone().AsObject();
+            if (nextToken is not null)
+            {
+                page["nextToken"] = nextToken;
+            }
+
+            var reply = await CallAsync(operation, page, cancellationToken);
+            items.AddRange(reply[listName]?.AsArray().Select(a => a!.GetValue<string>()) ?? []);
+            nextToken = reply["nextToken"]?.GetValue<string>();
+        }
+        while (!string.IsNullOrEmpty(nextToken));
+
+        return items;
     }
 
     private async Task<JsonNode> CallAsync(string operation, JsonObject body, CancellationToken cancellationToken)
@@ -128,7 +144,10 @@ public sealed class EcsClient(AwsTransport transport) : IEcsClient
         Int(node, "desiredCount"), Int(node, "runningCount"), Int(node, "pendingCount"),
         [.. node["deployments"]?.AsArray().Select(d => new EcsDeployment(Str(d!, "id"), Str(d!, "status"), d!["rolloutState"]?.GetValue<string>(),
             Int(d, "desiredCount"), Int(d, "runningCount"), Int(d, "pendingCount"), Time(d, "createdAt"))) ?? []],
-        [.. node["events"]?.AsArray().Select(e => new EcsServiceEvent(Time(e!, "createdAt") ?? DateTimeOffset.MinValue, Str(e!, "message"))) ?? []]);
+        [.. node["events"]?.AsArray().Select(e => new EcsServiceEvent(Time(e!, "createdAt") ?? DateTimeOffset.MinValue, Str(e!, "message"))) ?? []],
+        [.. node["networkConfiguration"]?["awsvpcConfiguration"]?["securityGroups"]?.AsArray().Select(g => g!.GetValue<string>()) ?? []],
+        [.. node["loadBalancers"]?.AsArray().Select(b => new EcsLoadBalancerBinding(b!["targetGroupArn"]?.GetValue<string>(),
+            b["containerName"]?.GetValue<string>(), Int(b, "containerPort"))) ?? []]);
 
     private static string Str(JsonNode node, string name) => node[name]?.GetValue<string>() ?? "";
 

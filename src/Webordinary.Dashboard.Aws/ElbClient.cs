@@ -25,7 +25,8 @@ public sealed class ElbClient(AwsTransport transport) : IElbClient
             var root = QueryXml.Parse(await CallAsync("DescribeLoadBalancers", parameters, cancellationToken));
             result.AddRange(QueryXml.Members(root, "LoadBalancers").Select(lb => new LoadBalancer(
                 QueryXml.Value(lb, "LoadBalancerName") ?? "", QueryXml.Value(lb, "LoadBalancerArn") ?? "", QueryXml.Value(lb, "DNSName") ?? "",
-                QueryXml.Value(lb, "State", "Code") ?? "", QueryXml.Value(lb, "Type") ?? "")));
+                QueryXml.Value(lb, "State", "Code") ?? "", QueryXml.Value(lb, "Type") ?? "",
+                [.. QueryXml.Members(lb, "SecurityGroups").Select(m => m.Value)])));
             marker = QueryXml.Value(root, "DescribeLoadBalancersResult", "NextMarker");
         }
         while (!string.IsNullOrEmpty(marker));
@@ -41,7 +42,8 @@ public sealed class ElbClient(AwsTransport transport) : IElbClient
             ?? throw new PlatformResourceNotFoundException("elb", "DescribeTargetGroups", "TargetGroupNotFound", targetGroup, "One or more target groups not found");
         var found = new TargetGroup(QueryXml.Value(group, "TargetGroupName") ?? "", QueryXml.Value(group, "TargetGroupArn") ?? "",
             QueryXml.Value(group, "Protocol") ?? "", int.TryParse(QueryXml.Value(group, "Port"), CultureInfo.InvariantCulture, out var port) ? port : 0,
-            QueryXml.Value(group, "HealthCheckPath"), [.. QueryXml.Members(group, "LoadBalancerArns").Select(m => m.Value)]);
+            QueryXml.Value(group, "HealthCheckPath"), [.. QueryXml.Members(group, "LoadBalancerArns").Select(m => m.Value)],
+            QueryXml.Value(group, "HealthCheckPort") ?? "traffic-port");
         _arnsByName[found.Name] = found.Arn;
         return found;
     }
@@ -49,6 +51,19 @@ public sealed class ElbClient(AwsTransport transport) : IElbClient
     public async Task<IReadOnlyList<TargetHealth>> DescribeTargetHealthAsync(string targetGroup, CancellationToken cancellationToken)
     {
         var arn = await ArnOfAsync(targetGroup, cancellationToken);
+        try
+        {
+            return await DescribeTargetHealthByArnAsync(arn, cancellationToken);
+        }
+        catch (PlatformResourceNotFoundException) when (!IsArn(targetGroup) && _arnsByName.TryRemove(new(targetGroup, arn)))
+        {
+            // The group was deleted and made again under the same name: its ARN changed. Look it up once more.
+            return await DescribeTargetHealthByArnAsync((await DescribeTargetGroupAsync(targetGroup, cancellationToken)).Arn, cancellationToken);
+        }
+    }
+
+    private async Task<IReadOnlyList<TargetHealth>> DescribeTargetHealthByArnAsync(string arn, CancellationToken cancellationToken)
+    {
         var root = QueryXml.Parse(await CallAsync("DescribeTargetHealth", [new("TargetGroupArn", arn)], cancellationToken));
         return [.. QueryXml.Members(root, "TargetHealthDescriptions").Select(d => new TargetHealth(
             QueryXml.Value(d, "Target", "Id") ?? "",
@@ -58,7 +73,7 @@ public sealed class ElbClient(AwsTransport transport) : IElbClient
             QueryXml.Value(d, "TargetHealth", "Description")))];
     }
 
-    /// <summary>DescribeTargetHealth takes only an ARN; a configured name is looked up once.</summary>
+    /// <summary>DescribeTargetHealth takes only an ARN; a configured name is looked up once (and again when that ARN is gone).</summary>
     private async Task<string> ArnOfAsync(string targetGroup, CancellationToken cancellationToken) =>
         IsArn(targetGroup) ? targetGroup
         : _arnsByName.TryGetValue(targetGroup, out var arn) ? arn

@@ -2,16 +2,18 @@ namespace Webordinary.Dashboard.Platform;
 
 public enum DynamoKeyType { Hash, Range }
 
-/// <summary>Scalar key attribute type: <c>S</c> or <c>N</c>.</summary>
-public enum DynamoScalarType { S, N }
+/// <summary>Scalar key attribute type: <c>S</c> (string), <c>N</c> (number) or <c>B</c> (binary, a <see cref="byte"/> array).</summary>
+public enum DynamoScalarType { S, N, B }
 
 public sealed record DynamoKeyAttribute(string Name, DynamoKeyType KeyType, DynamoScalarType Type);
 
-public sealed record DynamoTableDescription(string Name, string Status, IReadOnlyList<DynamoKeyAttribute> KeySchema, long ItemCount);
+/// <param name="TtlAttribute">The attribute DynamoDB expires items by (DescribeTimeToLive), or null when TTL is off.</param>
+public sealed record DynamoTableDescription(string Name, string Status, IReadOnlyList<DynamoKeyAttribute> KeySchema, long ItemCount, string? TtlAttribute = null);
 
 /// <summary>
-/// The DynamoDB item operations the probes use. Attribute values are <see cref="string"/> (S) or a number
-/// (<see cref="long"/>, <see cref="double"/>, <see cref="decimal"/>: N), which is all a probe item needs.
+/// The DynamoDB item operations the probes use. Attribute values are <see cref="string"/> (S), a number
+/// (<see cref="long"/>, <see cref="double"/>, <see cref="decimal"/>: N) or a <see cref="byte"/> array (B), which is
+/// all a probe item needs.
 /// </summary>
 public interface IDynamoDbClient
 {
@@ -28,6 +30,9 @@ public interface IDynamoDbClient
     /// <summary>The items whose hash key equals <paramref name="hashKeyValue"/> (Query), at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<IReadOnlyDictionary<string, object>>> QueryAsync(string table, string hashKeyName, object hashKeyValue, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Every item whose string attribute starts with <paramref name="prefix"/> (Scan with a filter, all pages).</summary>
+    /// <summary>
+    /// Every item whose attribute starts with <paramref name="prefix"/> (Scan with a filter, all pages): a string
+    /// attribute by its characters, a binary one by the prefix's UTF-8 bytes.
+    /// </summary>
     Task<IReadOnlyList<IReadOnlyDictionary<string, object>>> ScanByPrefixAsync(string table, string attributeName, string prefix, CancellationToken cancellationToken);
 }

@@ -3,9 +3,12 @@ namespace Webordinary.Dashboard.Platform;
 /// <summary>Target health as ELBv2 reports it: state <c>initial | healthy | unhealthy | unused | draining | unavailable</c>.</summary>
 public sealed record TargetHealth(string TargetId, int Port, string State, string? Reason, string? Description);
 
-public sealed record LoadBalancer(string Name, string Arn, string DnsName, string State, string Type);
+/// <param name="SecurityGroups">The load balancer's security groups (an ALB's; empty for a network load balancer without any).</param>
+public sealed record LoadBalancer(string Name, string Arn, string DnsName, string State, string Type, IReadOnlyList<string>? SecurityGroups = null);
 
-public sealed record TargetGroup(string Name, string Arn, string Protocol, int Port, string? HealthCheckPath, IReadOnlyList<string> LoadBalancerArns);
+/// <param name="HealthCheckPort">The port the health check uses: <c>traffic-port</c> (the default) or a number.</param>
+public sealed record TargetGroup(string Name, string Arn, string Protocol, int Port, string? HealthCheckPath, IReadOnlyList<string> LoadBalancerArns,
+    string HealthCheckPort = "traffic-port");
 
 /// <summary>The ELBv2 operations the dashboard uses (awsQuery, <c>Version=2015-12-01</c>).</summary>
 public interface IElbClient

@@ -21,11 +21,6 @@ public class PlatformCallException(
     public string ErrorMessage { get; } = message;
     public int? HttpStatus { get; } = httpStatus;
     public string? RequestId { get; } = requestId;
-
-    /// <summary>Throttling and 5xx are worth retrying; other 4xx are not.</summary>
-    public bool IsTransient => ErrorCode is "ThrottlingException" or "Throttling" or "TooManyRequestsException"
-        or "RequestLimitExceeded" or "ProvisionedThroughputExceededException"
-        || HttpStatus is >= 500;
 }
 
 /// <summary>The named resource does not exist (unknown cluster, service, target group, table).</summary>

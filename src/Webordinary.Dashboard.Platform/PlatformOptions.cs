@@ -31,17 +31,39 @@ public sealed class AwsOptions
 
     public string? Profile { get; set; }
 
-    /// <summary>One endpoint for every service (moto, LocalStack).</summary>
+    /// <summary>One endpoint for every service (moto, LocalStack), used as given.</summary>
     public string? ServiceUrl { get; set; }
 
-    /// <summary>Per-service endpoint overrides (<c>Aws:Endpoints:Ecs</c>, <c>Elb</c>, <c>CloudWatch</c>, <c>DynamoDb</c>, <c>Efs</c>); they win over <see cref="ServiceUrl"/>.</summary>
+    /// <summary>
+    /// Per-service endpoint overrides (<c>Aws:Endpoints:Ecs</c>, <c>Elb</c>, <c>CloudWatch</c>, <c>DynamoDb</c>,
+    /// <c>Efs</c>, <c>Ec2</c>), used as given (VPC endpoints, FIPS hosts); they win over <see cref="ServiceUrl"/>.
+    /// </summary>
     public Dictionary<string, string> Endpoints { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>FIPS endpoints; unset: <c>AWS_USE_FIPS_ENDPOINT</c>, then the profile's <c>use_fips_endpoint</c>, else off.</summary>
+    public bool? UseFips { get; set; }
+
+    /// <summary>Dual-stack (IPv6) endpoints; unset: <c>AWS_USE_DUALSTACK_ENDPOINT</c>, then the profile's <c>use_dualstack_endpoint</c>, else off.</summary>
+    public bool? UseDualStack { get; set; }
 
     /// <summary>Limit for one AWS call, retries included.</summary>
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How often a throttled or 5xx call is retried (capped exponential backoff with jitter).</summary>
-    public int MaxRetries { get; set; } = 3;
+    /// <summary>
+    /// Attempts per AWS call, the first included (the SDK's standard retry mode); unset: <c>AWS_MAX_ATTEMPTS</c>,
+    /// then the profile's <c>max_attempts</c>, else 3.
+    /// </summary>
+    public int? MaxAttempts { get; set; }
+
+    /// <summary>The old name: retries after the first attempt. Still read (as <see cref="MaxAttempts"/> = MaxRetries + 1).</summary>
+    public int? MaxRetries { get; set; }
+
+    /// <summary>
+    /// Values for the session table's key attributes that do not carry the session id, by attribute name (e.g.
+    /// <c>Aws:SessionKeyValues:tenantId = 7</c> for a table keyed by tenantId + sessionId). A numeric range key
+    /// needs none: it gets the time the row was written, in epoch milliseconds.
+    /// </summary>
+    public Dictionary<string, string> SessionKeyValues { get; set; } = new(StringComparer.Ordinal);
 
     [Required(AllowEmptyStrings = false)]
     public string Cluster { get; set; } = "webordinary-edit-cluster";

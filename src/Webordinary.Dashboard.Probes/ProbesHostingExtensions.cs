@@ -35,6 +35,7 @@ public static class ProbesHostingExtensions
             .Add<AlbTargetHealthProbe>(AlbTargetHealthProbe.KindName)
             .Add<HermesHealthProbe>(HermesHealthProbe.KindName)
             .Add<EfsFileSystemProbe>(EfsFileSystemProbe.KindName)
+            .Add<SecurityGroupsProbe>(SecurityGroupsProbe.KindName)
             .Add<ColdStartProbe>(ColdStartProbe.KindName)
             .Add<PersistenceProbe>(PersistenceProbe.KindName)
             .Add<ConcurrentSessionsProbe>(ConcurrentSessionsProbe.KindName)

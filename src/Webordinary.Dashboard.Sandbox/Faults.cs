@@ -18,6 +18,9 @@ public enum FaultMode
 
     /// <summary>Every call is throttled (AWS: ThrottlingException 400; Hermes: 429).</summary>
     Throttle,
+
+    /// <summary><c>ec2</c> only: the Hermes service's security group also accepts its port from 0.0.0.0/0.</summary>
+    OpenRule,
 }
 
 public sealed record FaultSetting(FaultMode Mode, int LatencyMs = 0, double ErrorRate = 0)
@@ -35,7 +38,10 @@ public static class SandboxComponents
     public const string CloudWatch = "cloudwatch";
     public const string Efs = "efs";
 
-    public static readonly IReadOnlyList<string> All = [Ecs, Alb, Hermes, DynamoDb, CloudWatch, Efs];
+    /// <summary>The security groups (EC2's DescribeSecurityGroups).</summary>
+    public const string Ec2 = "ec2";
+
+    public static readonly IReadOnlyList<string> All = [Ecs, Alb, Hermes, DynamoDb, CloudWatch, Efs, Ec2];
 
     public static bool IsKnown(string component) => All.Contains(component);
 }
@@ -69,6 +75,7 @@ public sealed class FaultInjector
         {
             FaultMode.Slow when setting.LatencyMs is <= 0 or > MaxLatencyMs => $"latencyMs must be between 1 and {MaxLatencyMs} for mode slow.",
             FaultMode.Errors when setting.ErrorRate is <= 0 or > 1 || double.IsNaN(setting.ErrorRate) => "errorRate must be above 0 and at most 1 for mode errors.",
+            FaultMode.OpenRule when component != SandboxComponents.Ec2 => $"Mode openrule opens a security-group rule: it applies to component {SandboxComponents.Ec2} only.",
             _ => null,
         };
     }

@@ -21,8 +21,39 @@ internal sealed class SandboxEcsClient(SandboxPlatform platform, FaultInjector f
     public async Task<EcsService> DescribeServiceAsync(string cluster, string service, CancellationToken cancellationToken)
     {
         await faults.ApplyAsync(SandboxComponents.Ecs, "ecs", "DescribeServices", cancellationToken);
-        return platform.DescribeService(cluster, service);
+        return WithNetwork(platform.DescribeService(cluster, service));
     }
+
+    public async Task<IReadOnlyList<EcsService>> DescribeServicesAsync(string cluster, IReadOnlyList<string> services, CancellationToken cancellationToken)
+    {
+        var found = new List<EcsService>();
+        foreach (var batch in services.Chunk(10))
+        {
+            await faults.ApplyAsync(SandboxComponents.Ecs, "ecs", "DescribeServices", cancellationToken);
+            foreach (var service in batch)
+            {
+                try
+                {
+                    found.Add(WithNetwork(platform.DescribeService(cluster, service)));
+                }
+                catch (PlatformResourceNotFoundException exception) when (exception.ErrorCode == "ServiceNotFoundException")
+                {
+                    // As ECS: a service it does not know is a failure entry, not an error.
+                }
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>The Hermes service is reached through the ALB's target group and guarded by its security group, as on AWS.</summary>
+    private EcsService WithNetwork(EcsService service) => service.Name == platform.HermesServiceName
+        ? service with
+        {
+            SecurityGroups = [SandboxSecurityGroups.HermesGroupId],
+            LoadBalancers = [new EcsLoadBalancerBinding(platform.DescribeTargetGroup(platform.TargetGroupName).Arn, "hermes", SandboxSecurityGroups.HermesPort)],
+        }
+        : service;
 
     public async Task<EcsService> UpdateDesiredCountAsync(string cluster, string service, int desiredCount, CancellationToken cancellationToken)
     {
@@ -42,7 +73,7 @@ internal sealed class SandboxElbClient(SandboxPlatform platform, FaultInjector f
     public async Task<IReadOnlyList<LoadBalancer>> DescribeLoadBalancersAsync(CancellationToken cancellationToken)
     {
         await faults.ApplyAsync(SandboxComponents.Alb, "elbv2", "DescribeLoadBalancers", cancellationToken);
-        return [platform.LoadBalancer];
+        return [platform.LoadBalancer with { SecurityGroups = [SandboxSecurityGroups.AlbGroupId] }];
     }
 
     public async Task<TargetGroup> DescribeTargetGroupAsync(string targetGroup, CancellationToken cancellationToken)
@@ -125,13 +156,14 @@ internal sealed class SandboxDynamoDbClient(SandboxPlatform platform, FaultInjec
     public async Task<IReadOnlyList<IReadOnlyDictionary<string, object>>> QueryAsync(string table, string hashKeyName, object hashKeyValue, int limit, CancellationToken cancellationToken)
     {
         await faults.ApplyAsync(SandboxComponents.DynamoDb, "dynamodb", "Query", cancellationToken);
-        return [.. platform.Items(table, item => item.TryGetValue(hashKeyName, out var value) && Equals(value?.ToString(), hashKeyValue.ToString())).Take(limit)];
+        return [.. platform.Items(table, item => item.TryGetValue(hashKeyName, out var value) && SandboxPlatform.SameValue(value, hashKeyValue)).Take(limit)];
     }
 
     public async Task<IReadOnlyList<IReadOnlyDictionary<string, object>>> ScanByPrefixAsync(string table, string attributeName, string prefix, CancellationToken cancellationToken)
     {
         await faults.ApplyAsync(SandboxComponents.DynamoDb, "dynamodb", "Scan", cancellationToken);
-        return platform.Items(table, item => item.TryGetValue(attributeName, out var value) && value is string text && text.StartsWith(prefix, StringComparison.Ordinal));
+        return platform.Items(table, item => item.TryGetValue(attributeName, out var value)
+            && (value is string text ? text : value is byte[] bytes ? System.Text.Encoding.UTF8.GetString(bytes) : null)?.StartsWith(prefix, StringComparison.Ordinal) == true);
     }
 }
 

@@ -26,6 +26,8 @@ public static class SandboxHostingExtensions
         services.AddSingleton<ICloudWatchClient, SandboxCloudWatchClient>();
         services.AddSingleton<IDynamoDbClient, SandboxDynamoDbClient>();
         services.AddSingleton<IEfsClient, SandboxEfsClient>();
+        services.AddSingleton<SandboxSecurityGroups>();
+        services.AddSingleton<IEc2Client, SandboxEc2Client>();
         services.AddSingleton<IPlatformStatus, SandboxPlatformStatus>();
         services.AddSingleton<ISessionTaskReplacer, SandboxTaskReplacer>();
         // The sandbox simulates a workspace file system; it takes the configured id, or one of its own.

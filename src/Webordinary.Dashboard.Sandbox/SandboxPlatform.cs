@@ -404,6 +404,11 @@ public sealed class SandboxPlatform
 
     // ---- internals ----
 
+    /// <summary>DynamoDB's equality of two attribute values (a binary one by its bytes).</summary>
+    public static bool SameValue(object? a, object? b) => a is not null && b is not null && KeyText(a) == KeyText(b);
+
+    private static string KeyText(object value) => value is byte[] bytes ? Convert.ToBase64String(bytes) : value.ToString() ?? "";
+
     private void RequireCluster(string cluster, string operation)
     {
         if (cluster != _clusterName && cluster != ClusterArn)
@@ -514,7 +519,7 @@ public sealed class SandboxPlatform
 
         public string KeyOf(IReadOnlyDictionary<string, object> item, string operation) => string.Join("\u001f", KeySchema.Select(k =>
             item.TryGetValue(k.Name, out var value) && value is not null
-                ? value.ToString()
+                ? KeyText(value)
                 : throw new PlatformCallException("dynamodb", operation, "ValidationException",
                     $"One of the required keys was not given a value: {k.Name}", 400, FaultInjector.NewRequestId())));
     }

@@ -6,7 +6,8 @@ namespace Webordinary.Dashboard.Testing;
 /// <summary>What tests/moto/seed.py created in moto.</summary>
 public sealed record MotoSeed(
     string Region, string Cluster, string Service, string[] Services, string TargetGroupArn, string TargetGroupName,
-    string LoadBalancerArn, string Table, string FileSystemId, string[] MountTargets);
+    string LoadBalancerArn, string Table, string FileSystemId, string[] MountTargets, string VpcId, string AlbSecurityGroup,
+    string ServiceSecurityGroup);
 
 /// <summary>
 /// A real AWS emulator for the Aws-mode tests: starts <c>moto_server</c> on a free loopback port, seeds it with the
@@ -18,6 +19,7 @@ public sealed class MotoServer : IAsyncDisposable
     public const string SecretKey = "testing-secret-key-never-shown";
 
     private readonly Process _process;
+    private int _workers = 12;
 
     private MotoServer(Process process, Uri endpoint, MotoSeed seed)
     {
@@ -30,7 +32,8 @@ public sealed class MotoServer : IAsyncDisposable
 
     public MotoSeed Seed { get; private set; }
 
-    public static async Task<MotoServer> StartAsync()
+    /// <param name="workers">Services besides Hermes (12 by default: more than one page of ListServices).</param>
+    public static async Task<MotoServer> StartAsync(int workers = 12)
     {
         Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
         var port = DashboardHost.FreePort();
@@ -56,8 +59,8 @@ public sealed class MotoServer : IAsyncDisposable
         try
         {
             await WaitUntilUpAsync(endpoint, process);
-            var server = new MotoServer(process, endpoint, null!);
-            server.Seed = await SeedAsync(endpoint);
+            var server = new MotoServer(process, endpoint, null!) { _workers = workers };
+            server.Seed = await SeedAsync(endpoint, workers);
             return server;
         }
         catch
@@ -73,7 +76,7 @@ public sealed class MotoServer : IAsyncDisposable
     {
         using var http = new HttpClient();
         (await http.PostAsync(new Uri(Endpoint, "moto-api/reset"), null)).EnsureSuccessStatusCode();
-        Seed = await SeedAsync(Endpoint);
+        Seed = await SeedAsync(Endpoint, _workers);
     }
 
     /// <summary>Settings that point the dashboard's AWS clients at this moto.</summary>
@@ -88,6 +91,28 @@ public sealed class MotoServer : IAsyncDisposable
         ["Aws:FileSystemId"] = Seed.FileSystemId,
         ["Aws:CallTimeout"] = "00:00:10",
     };
+
+    /// <summary>
+    /// The whole dashboard in Aws mode against this moto (from <see cref="DashboardHost.BaseSettings"/>), with the ALB
+    /// at <paramref name="albUrl"/> (nothing answers at the default), and every AWS call through <paramref name="through"/> when given (a proxy).
+    /// </summary>
+    public Dictionary<string, string?> DashboardSettings(string albUrl = "http://127.0.0.1:9/", Uri? through = null)
+    {
+        var settings = DashboardHost.BaseSettings();
+        settings["Platform:Mode"] = "Aws";
+        foreach (var (key, value) in AwsSettings())
+        {
+            settings[key] = value;
+        }
+
+        settings["Aws:AlbUrl"] = albUrl;
+        if (through is not null)
+        {
+            settings["Aws:ServiceUrl"] = through.ToString();
+        }
+
+        return settings;
+    }
 
     /// <summary>Dummy credentials in the environment, as the default chain reads them.</summary>
     public static void UseEnvironmentCredentials()
@@ -126,17 +151,17 @@ public sealed class MotoServer : IAsyncDisposable
         throw new TimeoutException($"moto_server did not answer on {endpoint} within 30 s.");
     }
 
-    private static async Task<MotoSeed> SeedAsync(Uri endpoint)
+    private static async Task<MotoSeed> SeedAsync(Uri endpoint, int workers)
     {
         var script = Path.Combine(RepositoryRoot(), "tests", "moto", "seed.py");
-        using var seed = Process.Start(new ProcessStartInfo("python3", [script, endpoint.ToString().TrimEnd('/')])
+        using var seed = Process.Start(new ProcessStartInfo("python3", [script, endpoint.ToString().TrimEnd('/'), workers.ToString(System.Globalization.CultureInfo.InvariantCulture)])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         })!;
         var output = seed.StandardOutput.ReadToEndAsync();
         var errors = seed.StandardError.ReadToEndAsync();
-        await seed.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await seed.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
         if (seed.ExitCode != 0)
         {
             throw new InvalidOperationException($"Seeding moto failed ({seed.ExitCode}): {await errors}");

@@ -1,6 +1,7 @@
 """Seeds a moto server with the Webordinary platform for the Aws-mode tests.
 
-Usage: python3 seed.py ENDPOINT_URL   (prints one JSON object with what it created)
+Usage: python3 seed.py ENDPOINT_URL [WORKERS]   (prints one JSON object with what it created; WORKERS extra
+services besides Hermes, 12 unless given)
 """
 import json
 import sys
@@ -32,10 +33,23 @@ subnets = [
     ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{region}{zone}")["Subnet"]["SubnetId"]
     for i, zone in enumerate("ab", start=1)
 ]
+# The groups as the team's report recommends them: the ALB takes HTTPS from anywhere and reaches only the Hermes
+# port; Hermes takes only the ALB's group on that port (and may go out anywhere).
+alb_group = ec2.create_security_group(GroupName="webordinary-alb", Description="alb", VpcId=vpc)["GroupId"]
 group = ec2.create_security_group(GroupName="hermes", Description="hermes", VpcId=vpc)["GroupId"]
-lb = elb.create_load_balancer(Name="webordinary-alb", Subnets=subnets, SecurityGroups=[group], Scheme="internet-facing", Type="application")["LoadBalancers"][0]
+ec2.authorize_security_group_ingress(GroupId=alb_group, IpPermissions=[
+    {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+ec2.revoke_security_group_egress(GroupId=alb_group, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+ec2.authorize_security_group_egress(GroupId=alb_group, IpPermissions=[
+    {"IpProtocol": "tcp", "FromPort": 3000, "ToPort": 3000, "UserIdGroupPairs": [{"GroupId": group}]}])
+ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+    {"IpProtocol": "tcp", "FromPort": 3000, "ToPort": 3000, "UserIdGroupPairs": [{"GroupId": alb_group}]}])
+lb = elb.create_load_balancer(Name="webordinary-alb", Subnets=subnets, SecurityGroups=[alb_group], Scheme="internet-facing", Type="application")["LoadBalancers"][0]
 tg = elb.create_target_group(Name="webordinary-hermes-tg", Protocol="HTTP", Port=3000, VpcId=vpc, TargetType="ip",
                              HealthCheckPath="/hermes/health")["TargetGroups"][0]
+# The ALB forwards to Hermes' target group (which is how a target group names its load balancer).
+elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                    DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}])
 elb.register_targets(TargetGroupArn=tg["TargetGroupArn"], Targets=[{"Id": "10.0.1.10", "Port": 3000}, {"Id": "10.0.2.10", "Port": 3000}])
 
 network = {"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [group]}}
@@ -43,7 +57,8 @@ ecs.create_service(cluster=cluster, serviceName=service, taskDefinition=task_def
                    networkConfiguration=network,
                    loadBalancers=[{"targetGroupArn": tg["TargetGroupArn"], "containerName": "hermes", "containerPort": 3000}])
 # More services than one page of ListServices (10), so paging is exercised.
-extra = [f"webordinary-worker-{i:02d}" for i in range(12)]
+workers = int(sys.argv[2]) if len(sys.argv) > 2 else 12
+extra = [f"webordinary-worker-{i:03d}" if workers > 100 else f"webordinary-worker-{i:02d}" for i in range(workers)]
 for name in extra:
     ecs.create_service(cluster=cluster, serviceName=name, taskDefinition=task_definition, desiredCount=0, launchType="FARGATE",
                        networkConfiguration=network)
@@ -60,4 +75,5 @@ print(json.dumps({
     "region": region, "cluster": cluster, "service": service, "services": [service] + extra,
     "targetGroupArn": tg["TargetGroupArn"], "targetGroupName": tg["TargetGroupName"], "loadBalancerArn": lb["LoadBalancerArn"],
     "table": table, "fileSystemId": fs, "mountTargets": mounts, "subnets": subnets,
+    "vpcId": vpc, "albSecurityGroup": alb_group, "serviceSecurityGroup": group,
 }))

@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.Extensions.Options;
 using Webordinary.Dashboard.Platform;
 using Webordinary.Dashboard.Probes.Configuration;
@@ -8,8 +9,9 @@ namespace Webordinary.Dashboard.Probes.Connectivity;
 
 /// <summary>
 /// DynamoDB: the session table is ACTIVE, and a probe item can be written, read back and deleted. The item's key
-/// follows the table's own key schema (learnt from DescribeTable), carries a recognisable prefix and a TTL
-/// attribute, and is deleted in a cleanup step that runs whatever happened before.
+/// follows the table's own key schema (learnt from DescribeTable: S, N or B keys, composite too), carries a
+/// recognisable prefix and the table's TTL attribute (from DescribeTimeToLive; <c>ttl</c> when TTL is off), and is
+/// deleted in a cleanup step that runs whatever happened before.
 /// </summary>
 public sealed class DynamoDbTableProbe(ProbeDefinition definition, IDynamoDbClient dynamo, IOptions<AwsOptions> aws, TimeProvider time) : IProbe
 {
@@ -17,6 +19,9 @@ public sealed class DynamoDbTableProbe(ProbeDefinition definition, IDynamoDbClie
 
     /// <summary>Every item a probe writes starts with this, so leftovers are recognisable.</summary>
     public const string ProbeItemPrefix = "dashboard-probe-";
+
+    /// <summary>The expiry attribute written when the table has no TTL enabled (so the janitor can still tell).</summary>
+    public const string DefaultTtlAttribute = "ttl";
 
     public string Id => definition.Id;
 
@@ -29,7 +34,8 @@ public sealed class DynamoDbTableProbe(ProbeDefinition definition, IDynamoDbClie
         {
             var described = await dynamo.DescribeTableAsync(table, step.CancellationToken);
             StepScope.Check(described.Status == "ACTIVE", $"Table {table} is {described.Status}, not ACTIVE.");
-            step.Detail = $"{table} ACTIVE, key {string.Join(" + ", described.KeySchema.Select(k => $"{k.Name} ({k.Type})"))}";
+            step.Detail = $"{table} ACTIVE, key {string.Join(" + ", described.KeySchema.Select(k => $"{k.Name} ({k.Type})"))}, "
+                + (described.TtlAttribute is { } ttl ? $"TTL on {ttl}" : "TTL off");
             return described;
         }, cancellationToken);
 
@@ -44,7 +50,7 @@ public sealed class DynamoDbTableProbe(ProbeDefinition definition, IDynamoDbClie
                 {
                     ["probeMarker"] = marker,
                     ["createdBy"] = "webordinary-dashboard",
-                    ["ttl"] = time.GetUtcNow().AddHours(1).ToUnixTimeSeconds(),
+                    [description.TtlAttribute ?? DefaultTtlAttribute] = time.GetUtcNow().AddHours(1).ToUnixTimeSeconds(),
                 };
                 written = true;
                 await dynamo.PutItemAsync(table, item, step.CancellationToken);
@@ -78,9 +84,11 @@ public sealed class DynamoDbTableProbe(ProbeDefinition definition, IDynamoDbClie
     private static object KeyValue(DynamoKeyAttribute key, string runId) => key.Type switch
     {
         DynamoScalarType.S => $"{ProbeItemPrefix}{runId}",
+        DynamoScalarType.B => Encoding.UTF8.GetBytes($"{ProbeItemPrefix}{runId}"),
         // A numeric key cannot carry the prefix; a negative number keeps probe items apart from real ones.
         _ => -Math.Abs((long)(Convert.ToUInt64(runId[^12..], 16) % 1_000_000_000_000L)) - 1,
     };
 
-    private static string FormatKey(IReadOnlyDictionary<string, object> key) => string.Join(", ", key.Select(p => $"{p.Key}={p.Value}"));
+    private static string FormatKey(IReadOnlyDictionary<string, object> key) =>
+        string.Join(", ", key.Select(p => $"{p.Key}={(p.Value is byte[] bytes ? $"b'{Encoding.UTF8.GetString(bytes)}'" : p.Value)}"));
 }

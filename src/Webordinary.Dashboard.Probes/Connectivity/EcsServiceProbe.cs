@@ -3,14 +3,17 @@ using Webordinary.Dashboard.Platform;
 using Webordinary.Dashboard.Probes.Configuration;
 using Webordinary.Dashboard.Probes.Model;
 using Webordinary.Dashboard.Probes.Running;
+using Webordinary.Dashboard.Probes.Scaling;
 
 namespace Webordinary.Dashboard.Probes.Connectivity;
 
 /// <summary>
 /// ECS: the cluster is ACTIVE and the Hermes service runs as many tasks as it wants. Desired 0 is Parked; fewer
-/// running than desired is Degraded while some run, Fail when none do (the latest service event says why).
+/// running than desired is Degraded while some run, Fail when none do (the latest service event says why). The
+/// service comes from the services monitor's read when it is recent, so the page and the probe share one ECS read;
+/// the cluster is asked every run.
 /// </summary>
-public sealed class EcsServiceProbe(ProbeDefinition definition, IEcsClient ecs, IOptions<AwsOptions> aws) : IProbe
+public sealed class EcsServiceProbe(ProbeDefinition definition, IEcsClient ecs, ServiceMonitor services, IOptions<AwsOptions> aws) : IProbe
 {
     public const string KindName = "EcsService";
 
@@ -30,7 +33,7 @@ public sealed class EcsServiceProbe(ProbeDefinition definition, IEcsClient ecs, 
 
         await context.StepAsync("Describe service", async step =>
         {
-            var service = await ecs.DescribeServiceAsync(target.Cluster, target.Service, step.CancellationToken);
+            var service = await services.GetServiceAsync(target.Service, step.CancellationToken);
             var counts = $"{service.RunningCount}/{service.DesiredCount} running, {service.PendingCount} pending";
             step.Detail = $"{service.Name} {service.Status}: {counts}";
             StepScope.Check(service.Status == "ACTIVE", $"Service {service.Name} is {service.Status}, not ACTIVE.");

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using Polly;
-using Polly.Retry;
-using Webordinary.Dashboard.Platform;
 using Webordinary.Dashboard.Probes.Model;
 
 namespace Webordinary.Dashboard.Probes.Running;
@@ -16,18 +13,6 @@ public sealed class ProbeContext
 {
     /// <summary>How long a cleanup step may take; it runs on its own token, also after the run's token fired.</summary>
     public static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(10);
-
-    /// <summary>A cleanup that meets a throttle or a 5xx tries again: giving up there would leak what the probe made.</summary>
-    private static readonly ResiliencePipeline CleanupRetry = new ResiliencePipelineBuilder()
-        .AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = new PredicateBuilder().Handle<PlatformCallException>(e => e.IsTransient),
-            MaxRetryAttempts = 4,
-            Delay = TimeSpan.FromMilliseconds(100),
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-        })
-        .Build();
 
     private readonly Lock _gate = new();
     private readonly List<StepResult> _steps = [];
@@ -150,15 +135,15 @@ public sealed class ProbeContext
 
     /// <summary>
     /// A step that must run whatever happened before (delete what the probe created). It gets its own token
-    /// (<see cref="CleanupTimeout"/>), retries transient AWS errors, never throws, and a failure still fails the
-    /// run: a leak is a bug.
+    /// (<see cref="CleanupTimeout"/>), never throws, and a failure still fails the run: a leak is a bug. Throttling
+    /// and 5xx are retried by the AWS clients themselves (the SDK's standard mode), not here again.
     /// </summary>
     public async Task CleanupAsync(string name, Func<StepScope, Task> body)
     {
         using var cleanupTimeout = new CancellationTokenSource(CleanupTimeout, _time);
         await RunStepAsync<bool>(name, async scope =>
         {
-            await CleanupRetry.ExecuteAsync(async _ => await body(scope), scope.CancellationToken);
+            await body(scope);
             return true;
         }, cleanupTimeout.Token, CleanupTimeout);
     }

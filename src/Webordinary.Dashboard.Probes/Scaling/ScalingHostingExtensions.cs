@@ -20,7 +20,8 @@ public static class ScalingHostingExtensions
         services.AddSingleton<ScaleSchedules>();
         services.AddHostedService<AuditLogSetup>();
         services.AddHostedService(sp => sp.GetRequiredService<ScaleSchedules>());
-        services.AddHostedService<ServiceMonitor>();
+        services.AddSingleton<ServiceMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<ServiceMonitor>());
         return builder;
     }
 

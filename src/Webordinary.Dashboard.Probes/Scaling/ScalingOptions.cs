@@ -11,11 +11,14 @@ public sealed class ScalingOptions
     /// <summary>The allow-list: only these services can be scaled, each up to its maximum.</summary>
     public Dictionary<string, ScalableService> Services { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>How often ECS is asked for the services' counts.</summary>
+    /// <summary>How often the watched services (<c>Aws:Service</c> and the allow-listed ones) are read from ECS.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>How often while a rollout is under way.</summary>
+    /// <summary>How often the services that are changing (starting, stopping, a change in flight) are read.</summary>
     public TimeSpan RolloutPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often the whole cluster is read (every service, 10 to a DescribeServices call).</summary>
+    public TimeSpan ClusterPollInterval { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>A rollout not steady after this long is recorded as timed out.</summary>
     public TimeSpan RolloutTimeout { get; set; } = TimeSpan.FromMinutes(10);
@@ -59,6 +62,11 @@ internal sealed class ScalingOptionsValidator : IValidateOptions<ScalingOptions>
         if (options.PollInterval < TimeSpan.FromSeconds(1) || options.RolloutPollInterval < TimeSpan.FromMilliseconds(100))
         {
             errors.Add($"{root}:PollInterval must be at least 1 s and {root}:RolloutPollInterval at least 100 ms.");
+        }
+
+        if (options.ClusterPollInterval < options.PollInterval)
+        {
+            errors.Add($"{root}:ClusterPollInterval ({options.ClusterPollInterval}) must be at least {root}:PollInterval ({options.PollInterval}).");
         }
 
         if (options.RolloutTimeout <= TimeSpan.Zero)

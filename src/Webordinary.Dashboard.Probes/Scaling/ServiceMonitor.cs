@@ -6,11 +6,22 @@ using Webordinary.Dashboard.Platform;
 namespace Webordinary.Dashboard.Probes.Scaling;
 
 /// <summary>
-/// Reads the cluster's services from ECS at <see cref="ScalingOptions.PollInterval"/> (every
-/// <see cref="ScalingOptions.RolloutPollInterval"/> while anything is starting or stopping, or right away after
-/// a change), advances the rollouts in flight, and publishes the result on the <see cref="ServiceStatusFeed"/>.
+/// Reads the cluster's services from ECS within a call budget (ECS throttles cluster reads; a cluster may have a
+/// hundred services) and publishes every read on the <see cref="ServiceStatusFeed"/>, which the services page, the
+/// API and the probes that need a service's state share:
+/// <list type="bullet">
+/// <item>the whole cluster every <see cref="ScalingOptions.ClusterPollInterval"/>: ListServices, DescribeServices 10
+/// at a time, the tasks of the watched and changing services, the Hermes service's targets;</item>
+/// <item>the watched services (<c>Aws:Service</c> and the allow-listed ones) every <see cref="ScalingOptions.PollInterval"/>,
+/// in one DescribeServices;</item>
+/// <item>what is changing (not steady, or a change of the dashboard's in flight) every
+/// <see cref="ScalingOptions.RolloutPollInterval"/>, and its tasks when its counts moved or every third read;</item>
+/// <item>the watched and changing services at once after a change (<see cref="ServiceStatusFeed.RequestRefresh"/>),
+/// or when a probe asks for a service whose last read is older than the poll interval (<see cref="GetServiceAsync"/>).</item>
+/// </list>
+/// Each read also advances the rollouts in flight.
 /// </summary>
-internal sealed class ServiceMonitor(
+public sealed class ServiceMonitor(
     IEcsClient ecs,
     IElbClient elb,
     IOptions<AwsOptions> aws,
@@ -20,49 +31,223 @@ internal sealed class ServiceMonitor(
     TimeProvider time,
     ILogger<ServiceMonitor> logger) : BackgroundService
 {
+    /// <summary>A changing service's tasks are read at least every this many reads of it, besides whenever its counts move.</summary>
+    private const int TaskReadEvery = 3;
+
+    private readonly SemaphoreSlim _reading = new(1, 1);
+    private readonly Dictionary<string, ServiceState> _states = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TaskRead> _taskReads = new(StringComparer.Ordinal);
+    private DateTimeOffset? _clusterReadAt;
+    private DateTimeOffset _watchedReadAt;
+    private DateTimeOffset _changingReadAt;
+
+    /// <summary>When a changing service's tasks were last read: at which counts, and how many reads of it since.</summary>
+    private sealed record TaskRead(string Counts, int ReadsSince);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var refresh = false;
         while (!stoppingToken.IsCancellationRequested)
         {
-            var busy = await PollOnceAsync(stoppingToken);
-            await feed.WaitForRefreshAsync(busy ? scaling.Value.RolloutPollInterval : scaling.Value.PollInterval, time, stoppingToken);
+            var next = await PollDueAsync(refresh, stoppingToken);
+            refresh = await feed.WaitForRefreshAsync(next - time.GetUtcNow(), time, stoppingToken);
         }
     }
 
-    /// <returns>True while something is moving, so the next read comes sooner.</returns>
-    internal async Task<bool> PollOnceAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The service as last read, when that is no older than <see cref="ScalingOptions.PollInterval"/>; else read
+    /// now (with the other watched services, so it counts as their read too).
+    /// </summary>
+    /// <exception cref="PlatformResourceNotFoundException">ECS does not know the service.</exception>
+    public async Task<EcsService> GetServiceAsync(string service, CancellationToken cancellationToken)
     {
-        var target = aws.Value;
+        if (Fresh(service) is { } known)
+        {
+            return known;
+        }
+
+        await _reading.WaitAsync(cancellationToken);
         try
         {
-            var arns = await ecs.ListServicesAsync(target.Cluster, cancellationToken);
-            var states = new List<ServiceState>();
-            foreach (var arn in arns.Order(StringComparer.Ordinal))
+            if (Fresh(service) is { } readMeanwhile)
             {
-                var service = await ecs.DescribeServiceAsync(target.Cluster, arn, cancellationToken);
-                IReadOnlyList<TargetHealth>? targets = null;
-                if (service.Name == target.Service)
-                {
-                    targets = await TryTargetsAsync(target.TargetGroup, cancellationToken);
-                }
-
-                var scalable = scaler.IsAllowListed(service.Name, out var max);
-                var tasks = service.RunningCount + service.PendingCount > 0 ? await TryTasksAsync(target.Cluster, service.Name, cancellationToken) : [];
-                states.Add(new ServiceState(service, targets, scalable, max, scaler.InFlight(service.Name), tasks));
+                return readMeanwhile;
             }
 
-            var rollouts = await scaler.ObserveAsync(states, cancellationToken);
-            states = [.. states.Select(s => s with { Rollout = rollouts.GetValueOrDefault(s.Service.Name) })];
-            feed.Publish(new ServicesSnapshot(states, time.GetUtcNow(), null));
-            return scaler.AnyInFlight || states.Any(s => !s.IsSteady);
+            var now = time.GetUtcNow();
+            await ReadServicesAsync([.. Watched().Append(service).Distinct(StringComparer.Ordinal)], now, changing: new HashSet<string>(), cancellationToken);
+            _watchedReadAt = now;
+            Publish(now, null);
+            return _states.TryGetValue(service, out var state)
+                ? state.Service
+                : throw new PlatformResourceNotFoundException("ecs", "DescribeServices", "ServiceNotFoundException", service, $"{service}: MISSING");
         }
-        catch (PlatformCallException exception)
+        finally
         {
-            logger.LogWarning("Reading the services failed: {Error}", exception.Message);
-            feed.Publish(feed.Current with { Error = $"{exception.ErrorCode}: {exception.ErrorMessage}" + (exception.RequestId is null ? "" : $" (request {exception.RequestId})") });
-            return scaler.AnyInFlight;
+            _reading.Release();
         }
     }
+
+    /// <summary>Reads what is due (everything the first time) and publishes it.</summary>
+    /// <param name="refresh">A change was just made: read the watched and changing services now.</param>
+    /// <returns>When the next read is due.</returns>
+    internal async Task<DateTimeOffset> PollDueAsync(bool refresh, CancellationToken cancellationToken)
+    {
+        await _reading.WaitAsync(cancellationToken);
+        try
+        {
+            var now = time.GetUtcNow();
+            var options = scaling.Value;
+            try
+            {
+                if (_clusterReadAt is null || now >= _clusterReadAt + options.ClusterPollInterval)
+                {
+                    await ReadClusterAsync(now, cancellationToken);
+                }
+                else
+                {
+                    var changing = Changing();
+                    var names = new HashSet<string>(StringComparer.Ordinal);
+                    if (refresh || now >= _watchedReadAt + options.PollInterval)
+                    {
+                        names.UnionWith(Watched());
+                        _watchedReadAt = now;
+                    }
+
+                    if (changing.Count > 0 && (refresh || now >= _changingReadAt + options.RolloutPollInterval))
+                    {
+                        names.UnionWith(changing);
+                        _changingReadAt = now;
+                    }
+
+                    if (names.Count > 0)
+                    {
+                        await ReadServicesAsync([.. names.Order(StringComparer.Ordinal)], now, changing, cancellationToken);
+                    }
+                }
+
+                await ObserveRolloutsAsync(cancellationToken);
+                return Publish(now, null);
+            }
+            catch (PlatformCallException exception)
+            {
+                logger.LogWarning("Reading the services failed: {Error}", exception.Message);
+                return Publish(now, $"{exception.ErrorCode}: {exception.ErrorMessage}" + (exception.RequestId is null ? "" : $" (request {exception.RequestId})"));
+            }
+        }
+        finally
+        {
+            _reading.Release();
+        }
+    }
+
+    private async Task ReadClusterAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var cluster = aws.Value.Cluster;
+        var arns = await ecs.ListServicesAsync(cluster, cancellationToken);
+        var services = await ecs.DescribeServicesAsync(cluster, arns, cancellationToken);
+        var changing = Changing();
+        var previous = new Dictionary<string, ServiceState>(_states, StringComparer.Ordinal);
+        _states.Clear();
+        var watched = Watched().ToHashSet(StringComparer.Ordinal);
+        foreach (var service in services)
+        {
+            // Tasks only where the dashboard acts or something moves: a steady cluster of a hundred services is one call per ten.
+            var withTasks = watched.Contains(service.Name) || changing.Contains(service.Name)
+                || service.RunningCount != service.DesiredCount || service.PendingCount > 0;
+            _states[service.Name] = await StateOfAsync(service, previous.GetValueOrDefault(service.Name), now, withTasks, cancellationToken);
+        }
+
+        _clusterReadAt = now;
+        _watchedReadAt = now;
+        _changingReadAt = now;
+    }
+
+    /// <summary>Reads some services (one DescribeServices per 10) and merges them into what is known.</summary>
+    private async Task ReadServicesAsync(IReadOnlyList<string> names, DateTimeOffset now, IReadOnlySet<string> changing, CancellationToken cancellationToken)
+    {
+        var services = await ecs.DescribeServicesAsync(aws.Value.Cluster, names, cancellationToken);
+        foreach (var service in services)
+        {
+            var previous = _states.GetValueOrDefault(service.Name);
+            var readTasks = false;
+            if (changing.Contains(service.Name))
+            {
+                var counts = CountsOf(service);
+                var last = _taskReads.GetValueOrDefault(service.Name);
+                readTasks = last is null || last.Counts != counts || last.ReadsSince + 1 >= TaskReadEvery;
+                if (!readTasks)
+                {
+                    _taskReads[service.Name] = last! with { ReadsSince = last.ReadsSince + 1 };
+                }
+            }
+
+            _states[service.Name] = await StateOfAsync(service, previous, now, readTasks, cancellationToken);
+        }
+
+        foreach (var gone in names.Where(n => services.All(s => s.Name != n)))
+        {
+            _states.Remove(gone);
+        }
+    }
+
+    private async Task<ServiceState> StateOfAsync(EcsService service, ServiceState? previous, DateTimeOffset now, bool readTasks, CancellationToken cancellationToken)
+    {
+        var target = aws.Value;
+        var targets = service.Name == target.Service ? await TryTargetsAsync(target.TargetGroup, cancellationToken) : null;
+        var tasks = previous?.Tasks;
+        if (readTasks)
+        {
+            tasks = service.RunningCount + service.PendingCount > 0 || previous?.Tasks is { Count: > 0 }
+                ? await TryTasksAsync(target.Cluster, service.Name, cancellationToken)
+                : [];
+            _taskReads[service.Name] = new TaskRead(CountsOf(service), 0);
+        }
+
+        var scalable = scaler.IsAllowListed(service.Name, out var max);
+        return new ServiceState(service, targets, scalable, max, scaler.InFlight(service.Name), tasks, now);
+    }
+
+    private async Task ObserveRolloutsAsync(CancellationToken cancellationToken)
+    {
+        var rollouts = await scaler.ObserveAsync([.. _states.Values], cancellationToken);
+        foreach (var (name, state) in _states.ToList())
+        {
+            _states[name] = state with { Rollout = rollouts.GetValueOrDefault(name) };
+        }
+    }
+
+    /// <summary>Publishes what is known; after a failed read the services shown are the last known, and ObservedAt stays.</summary>
+    /// <returns>When the next read is due (a failed read is tried again after the shortest interval in play).</returns>
+    private DateTimeOffset Publish(DateTimeOffset now, string? error)
+    {
+        var options = scaling.Value;
+        var changing = Changing().Count > 0;
+        var next = error is not null
+            ? now + (changing ? options.RolloutPollInterval : options.PollInterval)
+            : new[]
+            {
+                (_clusterReadAt ?? now) + options.ClusterPollInterval,
+                _watchedReadAt + options.PollInterval,
+                changing ? _changingReadAt + options.RolloutPollInterval : DateTimeOffset.MaxValue,
+            }.Min();
+        var services = _states.Values.OrderBy(s => s.Service.Arn, StringComparer.Ordinal).ToList();
+        feed.Publish(new ServicesSnapshot(services, error is null ? now : feed.Current.ObservedAt, error, next));
+        return next;
+    }
+
+    private ServiceState? FreshState(string service) =>
+        _states.TryGetValue(service, out var state) && state.ObservedAt is { } at && time.GetUtcNow() - at <= scaling.Value.PollInterval ? state : null;
+
+    private EcsService? Fresh(string service) => FreshState(service)?.Service;
+
+    /// <summary><c>Aws:Service</c> and the allow-listed services: the ones the dashboard acts on.</summary>
+    private IEnumerable<string> Watched() => scaling.Value.Services.Keys.Prepend(aws.Value.Service).Distinct(StringComparer.Ordinal);
+
+    private HashSet<string> Changing() =>
+        [.. _states.Values.Where(s => !s.IsSteady || scaler.InFlight(s.Service.Name) is not null).Select(s => s.Service.Name)];
+
+    private static string CountsOf(EcsService service) => $"{service.DesiredCount}/{service.RunningCount}/{service.PendingCount}";
 
     /// <summary>Task health is shown when ECS gives it; without it the counts still show.</summary>
     private async Task<IReadOnlyList<EcsTask>?> TryTasksAsync(string cluster, string service, CancellationToken cancellationToken)
@@ -90,5 +275,11 @@ internal sealed class ServiceMonitor(
             logger.LogDebug("Target health unavailable: {Error}", exception.Message);
             return null;
         }
+    }
+
+    public override void Dispose()
+    {
+        _reading.Dispose();
+        base.Dispose();
     }
 }

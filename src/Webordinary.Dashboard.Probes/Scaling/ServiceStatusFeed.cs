@@ -6,13 +6,16 @@ namespace Webordinary.Dashboard.Probes.Scaling;
 public sealed record RolloutProgress(string AuditId, Audit.Actor Actor, ScaleReason Reason, int From, int To, DateTimeOffset StartedAt, string Phase);
 
 /// <summary>One service as last seen in ECS, with its targets (for the Hermes service) and the rollout in flight.</summary>
+/// <param name="Tasks">Its tasks as last read (the watched and the changing services' only), or null when not read.</param>
+/// <param name="ObservedAt">When this service was last read from ECS.</param>
 public sealed record ServiceState(
     EcsService Service,
     IReadOnlyList<TargetHealth>? Targets,
     bool Scalable,
     int MaxDesiredCount,
     RolloutProgress? Rollout,
-    IReadOnlyList<EcsTask>? Tasks = null)
+    IReadOnlyList<EcsTask>? Tasks = null,
+    DateTimeOffset? ObservedAt = null)
 {
     public int HealthyTargets => Targets?.Count(t => t.State == "healthy") ?? 0;
 
@@ -25,7 +28,8 @@ public sealed record ServiceState(
 
 /// <param name="ObservedAt">When ECS was last read successfully.</param>
 /// <param name="Error">Why the last read failed, if it did (the services shown are then the last known).</param>
-public sealed record ServicesSnapshot(IReadOnlyList<ServiceState> Services, DateTimeOffset? ObservedAt, string? Error)
+/// <param name="NextReadAt">When the monitor reads ECS next (sooner after a change).</param>
+public sealed record ServicesSnapshot(IReadOnlyList<ServiceState> Services, DateTimeOffset? ObservedAt, string? Error, DateTimeOffset? NextReadAt = null)
 {
     public static readonly ServicesSnapshot Empty = new([], null, null);
 
@@ -88,17 +92,20 @@ public sealed class ServiceStatusFeed
         }
     }
 
-    internal async Task WaitForRefreshAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    /// <returns>True when a refresh was asked for, false when the time came.</returns>
+    internal async Task<bool> WaitForRefreshAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
-        using var delay = new CancellationTokenSource(timeout, time);
+        using var delay = new CancellationTokenSource(timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(delay.Token, cancellationToken);
         try
         {
             await _refresh.WaitAsync(linked.Token);
+            return true;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             // The interval passed.
+            return false;
         }
     }
 

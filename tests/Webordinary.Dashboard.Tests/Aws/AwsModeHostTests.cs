@@ -29,14 +29,7 @@ public sealed class AwsModeHost : IAsyncLifetime
         var alb = await StubServer.StartAsync(app => app.MapGet("/hermes/health", () => Results.Json(new { status = "healthy" })));
         _alb = alb;
 
-        var settings = DashboardHost.BaseSettings();
-        settings["Platform:Mode"] = "Aws";
-        foreach (var (key, value) in Moto.AwsSettings())
-        {
-            settings[key] = value;
-        }
-
-        settings["Aws:AlbUrl"] = alb.Urls.First();
+        var settings = Moto.DashboardSettings(alb.Urls.First());
         // moto runs no tasks, so a rollout there never gets steady: let it time out quickly.
         settings["Scaling:RolloutTimeout"] = "00:00:01";
         DashboardHost.AddProbe(settings, "ecs", EcsServiceProbe.KindName);
@@ -84,6 +77,9 @@ public sealed class AwsModeHostTests(AwsModeHost fixture) : IClassFixture<AwsMod
         // moto runs no tasks: its counts only move when the service is updated. The probe must say what ECS says.
         var aws = _host.Get<IOptions<AwsOptions>>().Value;
         var service = await _host.Get<IEcsClient>().DescribeServiceAsync(aws.Cluster, aws.Service, CancellationToken.None);
+        // Another test may have changed the service behind the dashboard's back: the probe says what the monitor read.
+        await _host.Get<ServiceStatusFeed>().WaitForAsync(s => s.Hermes()?.Service is { } seen
+            && (seen.DesiredCount, seen.RunningCount, seen.PendingCount) == (service.DesiredCount, service.RunningCount, service.PendingCount));
 
         var run = await _host.RunProbeAsync("ecs");
 
@@ -161,6 +157,8 @@ public sealed class AwsModeHostTests(AwsModeHost fixture) : IClassFixture<AwsMod
         await ecs.UpdateDesiredCountAsync(aws.Cluster, aws.Service, 0, CancellationToken.None);
         try
         {
+            // The probe takes the service from the services monitor's read, which a change made outside the dashboard reaches at its next read.
+            await _host.Get<ServiceStatusFeed>().WaitForAsync(s => s.Hermes()?.Service.DesiredCount == 0);
             var run = await _host.RunProbeAsync("ecs");
 
             Assert.Equal(ProbeOutcome.Parked, run.Outcome);

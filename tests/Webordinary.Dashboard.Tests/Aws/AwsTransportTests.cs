@@ -12,17 +12,13 @@ public sealed class AwsTransportTests
     private const string Throttled = """{"__type":"com.amazonaws.ecs#ThrottlingException","message":"Rate exceeded"}""";
     private const string ClusterJson = """{"clusters":[{"clusterName":"c","clusterArn":"arn:aws:ecs:us-east-1:1:cluster/c","status":"ACTIVE","activeServicesCount":1,"runningTasksCount":2,"pendingTasksCount":0}],"failures":[]}""";
 
-    static AwsTransportTests()
-    {
-        MotoServer.UseEnvironmentCredentials();
-        AwsTransport.RetryBaseDelay = TimeSpan.FromMilliseconds(10);
-    }
+    static AwsTransportTests() => MotoServer.UseEnvironmentCredentials();
 
-    private static AwsClients Clients(ScriptedHandler handler, int maxRetries = 3) => new(new Dictionary<string, string?>
+    private static AwsClients Clients(ScriptedHandler handler, int maxAttempts = 3) => new(new Dictionary<string, string?>
     {
         ["Aws:Region"] = "us-east-1",
         ["Aws:ServiceUrl"] = "http://aws.local.test/",
-        ["Aws:MaxRetries"] = maxRetries.ToString(),
+        ["Aws:MaxAttempts"] = maxAttempts.ToString(),
     }, handler);
 
     [Fact]
@@ -81,7 +77,7 @@ public sealed class AwsTransportTests
         var handler = new ScriptedHandler((_, _) => ScriptedHandler.Json(HttpStatusCode.ServiceUnavailable,
             """{"__type":"ServerException","message":"try later"}""", "req-503"));
 
-        var error = await Assert.ThrowsAsync<PlatformCallException>(() => Clients(handler, maxRetries: 2).Ecs.DescribeClusterAsync("c", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<PlatformCallException>(() => Clients(handler, maxAttempts: 3).Ecs.DescribeClusterAsync("c", CancellationToken.None));
 
         Assert.Equal(3, handler.Requests.Count);
         Assert.Equal("ServerException", error.ErrorCode);

@@ -21,39 +21,9 @@ public sealed class EnvironmentChangingCollection;
 [Collection(nameof(EnvironmentChangingCollection))]
 public sealed class CredentialsTests : IDisposable
 {
-    private static readonly string[] Variables =
-    [
-        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
-        "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-    ];
+    private readonly IDisposable _environment = SharedAwsFiles.Use();
 
-    private readonly Dictionary<string, string?> _saved = Variables.ToDictionary(v => v, Environment.GetEnvironmentVariable);
-    // One directory for the whole run, written before the SDK first reads it: the SDK caches the shared files.
-    private static readonly string Home = WriteSharedFiles();
-    private readonly string _home = Home;
-
-    public CredentialsTests()
-    {
-        foreach (var variable in Variables)
-        {
-            Environment.SetEnvironmentVariable(variable, null);
-        }
-
-        // Keep the machine's own ~/.aws out of the way.
-        Environment.SetEnvironmentVariable("AWS_SHARED_CREDENTIALS_FILE", Path.Combine(_home, "credentials"));
-        Environment.SetEnvironmentVariable("AWS_CONFIG_FILE", Path.Combine(_home, "config"));
-    }
-
-    public void Dispose()
-    {
-        foreach (var (variable, value) in _saved)
-        {
-            Environment.SetEnvironmentVariable(variable, value);
-        }
-
-
-    }
+    public void Dispose() => _environment.Dispose();
 
     [Fact]
     public async Task Environment_credentials_sign_the_requests()
@@ -128,7 +98,7 @@ public sealed class CredentialsTests : IDisposable
         settings["Aws:Region"] = "us-east-1";
         settings["Aws:ServiceUrl"] = "http://127.0.0.1:9/";
         settings["Aws:AlbUrl"] = "http://127.0.0.1:9/";
-        settings["Aws:MaxRetries"] = "0";
+        settings["Aws:MaxAttempts"] = "1";
         settings["Logging:LogLevel:Default"] = "Debug";
         DashboardHost.AddProbe(settings, "ecs", EcsServiceProbe.KindName);
         await using var host = await DashboardHost.StartAsync(settings, configureServices: s => s.AddSingleton<ILoggerProvider>(logs));
@@ -145,21 +115,13 @@ public sealed class CredentialsTests : IDisposable
         Assert.DoesNotContain(secret, run.Message);
     }
 
-    private static string WriteSharedFiles()
-    {
-        var home = Directory.CreateTempSubdirectory("aws-home-").FullName;
-        File.WriteAllText(Path.Combine(home, "credentials"), "[team]\naws_access_key_id = AKIAPROFILE\naws_secret_access_key = profile-secret-value\nregion = eu-central-1\n");
-        File.WriteAllText(Path.Combine(home, "config"), "[profile team]\nregion = eu-central-1\n");
-        return home;
-    }
-
     private static async Task<(string Header, string Source)> SignedAuthorizationAsync(Dictionary<string, string?> settings)
     {
         settings["Aws:ServiceUrl"] = "http://aws.local.test/";
         var handler = new ScriptedHandler((_, _) => ScriptedHandler.Json(HttpStatusCode.OK, """{"serviceArns":[]}"""));
         var clients = new AwsClients(settings, handler);
 
-        var problem = await clients.Credentials.CheckAsync();
+        var problem = await clients.Credentials.CheckAsync(CancellationToken.None);
         Assert.True(problem is null, problem);
         await clients.Ecs.ListServicesAsync("c", CancellationToken.None);
 

@@ -1,3 +1,4 @@
+using Webordinary.Dashboard.Aws;
 using Webordinary.Dashboard.Platform;
 using Webordinary.Dashboard.Testing;
 
@@ -86,6 +87,38 @@ public sealed class MotoClientTests(MotoFixture fixture) : IClassFixture<MotoFix
     }
 
     [Fact]
+    public async Task Ecs_describes_many_services_ten_a_call_and_leaves_out_the_unknown_ones()
+    {
+        var proxy = await CountingProxy.StartAsync(fixture.Moto.Endpoint);
+        await using var _ = proxy;
+        var aws = new AwsClients(new Dictionary<string, string?>(fixture.Moto.AwsSettings()) { ["Aws:ServiceUrl"] = proxy.Endpoint.ToString() });
+
+        var services = await aws.Ecs.DescribeServicesAsync(_seed.Cluster, [.. _seed.Services, "no-such-service"], CancellationToken.None);
+
+        Assert.Equal(_seed.Services.Order(), services.Select(s => s.Name).Order());
+        Assert.Equal(2, proxy.Count("ecs", "DescribeServices"));
+        var hermes = services.Single(s => s.Name == _seed.Service);
+        Assert.Equal([_seed.ServiceSecurityGroup], hermes.SecurityGroups);
+        Assert.Equal(new EcsLoadBalancerBinding(_seed.TargetGroupArn, "hermes", 3000), Assert.Single(hermes.LoadBalancers!));
+    }
+
+    [Fact]
+    public async Task Elb_target_health_by_name_finds_a_target_group_made_again_under_the_same_name()
+    {
+        var first = await CreateTargetGroupAsync("recreated-tg");
+        var before = await _aws.Elb.DescribeTargetHealthAsync("recreated-tg", CancellationToken.None);
+        await QueryAsync("DeleteTargetGroup", ("TargetGroupArn", first));
+        var second = await CreateTargetGroupAsync("recreated-tg");
+
+        var after = await _aws.Elb.DescribeTargetHealthAsync("recreated-tg", CancellationToken.None);
+
+        Assert.NotEqual(first, second);
+        Assert.Empty(before);
+        Assert.Empty(after);
+        Assert.Equal(second, (await _aws.Elb.DescribeTargetGroupAsync("recreated-tg", CancellationToken.None)).Arn);
+    }
+
+    [Fact]
     public async Task Elb_unknown_target_group_is_a_typed_not_found_with_request_id()
     {
         var byName = await Assert.ThrowsAsync<PlatformResourceNotFoundException>(
@@ -146,6 +179,19 @@ public sealed class MotoClientTests(MotoFixture fixture) : IClassFixture<MotoFix
         Assert.Equal(1764000000m, read["createdAt"]);
         Assert.Null(gone);
         Assert.Equal("ResourceNotFoundException", missing.ErrorCode);
+    }
+
+    /// <summary>An ELBv2 call the dashboard does not make itself, through its own transport (moto accepts it).</summary>
+    private async Task<string> QueryAsync(string action, params (string Name, string Value)[] parameters)
+    {
+        var list = parameters.Select(p => new KeyValuePair<string, string>(p.Name, p.Value)).ToList();
+        return await _aws.Transport.SendAsync(AwsService.Elb, action, endpoint => AwsTransport.QueryRequest(endpoint, action, "2015-12-01", list), CancellationToken.None);
+    }
+
+    private async Task<string> CreateTargetGroupAsync(string name)
+    {
+        var reply = await QueryAsync("CreateTargetGroup", ("Name", name), ("Protocol", "HTTP"), ("Port", "3000"), ("VpcId", _seed.VpcId), ("TargetType", "ip"));
+        return System.Xml.Linq.XDocument.Parse(reply).Descendants().First(e => e.Name.LocalName == "TargetGroupArn").Value;
     }
 }
 

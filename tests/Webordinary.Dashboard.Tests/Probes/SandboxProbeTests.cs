@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Webordinary.Dashboard.Platform;
 using Webordinary.Dashboard.Probes.Connectivity;
 using Webordinary.Dashboard.Probes.Model;
+using Webordinary.Dashboard.Probes.Scaling;
 using Webordinary.Dashboard.Sandbox;
 using Webordinary.Dashboard.Testing;
 
@@ -52,6 +53,7 @@ public sealed class SandboxProbeTests : IClassFixture<SandboxPlatformHost>, IAsy
         _faults.ClearAll();
         await SetDesiredCountAsync(1);
         await WaitUntilHealthyAsync();
+        await SeenByTheMonitorAsync(h => h.Service is { DesiredCount: 1, RunningCount: 1 });
     }
 
     public Task DisposeAsync()
@@ -177,6 +179,7 @@ public sealed class SandboxProbeTests : IClassFixture<SandboxPlatformHost>, IAsy
     {
         await SetDesiredCountAsync(0);
         await WaitForAsync(() => _host.Get<SandboxPlatform>().PickHealthyTarget() is null && !AnyTargets());
+        await SeenByTheMonitorAsync(h => h.Service.DesiredCount == 0);
 
         var ecs = await _host.RunProbeAsync(SandboxPlatformHost.Ecs);
         var alb = await _host.RunProbeAsync(SandboxPlatformHost.Alb);
@@ -197,6 +200,7 @@ public sealed class SandboxProbeTests : IClassFixture<SandboxPlatformHost>, IAsy
         var platform = _host.Get<SandboxPlatform>();
         var aws = _host.Get<IOptions<AwsOptions>>().Value;
         platform.UpdateDesiredCount(aws.Cluster, aws.Service, 1);
+        await SeenByTheMonitorAsync(h => h.Service is { DesiredCount: 1, RunningCount: 0 });
 
         var run = await _host.RunProbeAsync(SandboxPlatformHost.Ecs);
 
@@ -227,6 +231,13 @@ public sealed class SandboxProbeTests : IClassFixture<SandboxPlatformHost>, IAsy
         _host.Get<SandboxPlatform>().UpdateDesiredCount(aws.Cluster, aws.Service, count);
         return Task.CompletedTask;
     }
+
+    /// <summary>
+    /// The probes take the Hermes service from the services monitor's read (one ECS read shared with the page), so
+    /// a change made behind the dashboard's back counts once the monitor has read it.
+    /// </summary>
+    private Task SeenByTheMonitorAsync(Func<ServiceState, bool> match) =>
+        _host.Get<ServiceStatusFeed>().WaitForAsync(s => s.Hermes() is { } hermes && match(hermes));
 
     private Task WaitUntilHealthyAsync() => WaitForAsync(() => _host.Get<SandboxPlatform>().PickHealthyTarget() is not null);
 
