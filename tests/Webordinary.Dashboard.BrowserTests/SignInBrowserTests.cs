@@ -24,7 +24,7 @@ public sealed class SignInBrowserTests(ChromiumFixture chromium) : IClassFixture
         var url = new Uri($"http://127.0.0.1:{DashboardHost.FreePort()}");
         _provider = await OpenIdProvider.StartAsync(url);
         var settings = AttackTarget.Settings();
-        _provider.Configure(settings);
+        _provider.Configure(settings, url);
         _host = await DashboardHost.StartAsync(settings, url: url.ToString().TrimEnd('/'));
     }
 
@@ -51,6 +51,35 @@ public sealed class SignInBrowserTests(ChromiumFixture chromium) : IClassFixture
         // the sign-ins below succeed only with it.
         Assert.StartsWith(_provider.Issuer.ToString().TrimEnd('/') + "/auth?client_id=dashboard", page.Headers.Location!.ToString());
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("alive")).StatusCode);
+
+        // Another name for the same host: the provider is still given the public address to come back to.
+        using var otherName = new HttpRequestMessage(HttpMethod.Get, "services");
+        otherName.Headers.Host = $"localhost:{_host.BaseAddress.Port}";
+        var viaOtherName = await http.SendAsync(otherName);
+        Assert.Equal(HttpStatusCode.Redirect, viaOtherName.StatusCode);
+        // A sign-in that comes back cancelled or forged is a page that says so, not a 500.
+        foreach (var callback in new[] { "signin-oidc?error=access_denied", "signin-oidc?code=x&state=y", "signin-oidc" })
+        {
+            var failed = await http.GetAsync(callback);
+            Assert.Equal(HttpStatusCode.Redirect, failed.StatusCode);
+            Assert.Equal("/auth/failed", failed.Headers.Location!.OriginalString);
+        }
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync("auth/failed")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Claims_named_like_the_dashboards_own_from_the_provider_grant_nothing()
+    {
+        await using var context = await chromium.NewContextAsync(_host.BaseAddress.ToString());
+        var page = await SignInAsync(context, "mallory", "/services");
+
+        await Expect(page.Locator("[data-testid='user']")).ToContainTextAsync("Mallory · Viewer");
+        await Expect(page.Locator($"[data-service='{Hermes}'] button[data-testid='scale']")).ToBeDisabledAsync();
+        var withoutToken = await page.EvaluateAsync<int>("async () => (await fetch('/api/keys', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{\"name\":\"x\",\"role\":\"Admin\"}' })).status");
+        Assert.Equal(403, withoutToken);
+        Assert.Empty(_host.Get<Webordinary.Dashboard.Security.ApiKeyStore>().List());
+        chromium.AssertNoCspViolations();
     }
 
     [Fact]
@@ -104,9 +133,14 @@ public sealed class SignInBrowserTests(ChromiumFixture chromium) : IClassFixture
         await Expect(adminPage.Locator("tr.audit-row[data-actor='Alice Admin'][data-action='Scale']")).ToHaveCountAsync(1);
         await Expect(adminPage.Locator("tr.audit-row[data-actor='Victor Viewer'][data-outcome='Denied']")).ToHaveCountAsync(2);
 
+        var session = (await admin.CookiesAsync()).Single(c => c.Name == "webordinary.session");
         await adminPage.Locator("[data-testid='sign-out']").ClickAsync();
         await adminPage.WaitForURLAsync(url => url.StartsWith(_provider.Issuer.ToString().TrimEnd('/'), StringComparison.Ordinal));
         Assert.DoesNotContain(await admin.CookiesAsync(), c => c.Name == "webordinary.session");
+        // The session is gone on the server too: a copy of the cookie taken before signing out opens nothing.
+        using var replay = new HttpClient { BaseAddress = _host.BaseAddress };
+        replay.DefaultRequestHeaders.Add("Cookie", $"{session.Name}={session.Value}");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await replay.GetAsync("api/keys")).StatusCode);
         chromium.AssertNoCspViolations();
     }
 

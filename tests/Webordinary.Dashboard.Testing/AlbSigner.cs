@@ -18,19 +18,19 @@ public sealed class AlbSigner : IAsyncDisposable
 
     private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private WebApplication _keyServer = null!;
-    private int _keyRequests;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _keyRequests = new();
 
     public Uri KeyEndpoint { get; private set; } = null!;
 
-    /// <summary>How many times the key endpoint was asked.</summary>
-    public int KeyRequests => Volatile.Read(ref _keyRequests);
+    /// <summary>How many times the key endpoint was asked for <paramref name="kid"/>.</summary>
+    public int KeyRequests(string kid = KeyId) => _keyRequests.GetValueOrDefault(kid);
 
     public static async Task<AlbSigner> StartAsync()
     {
         var signer = new AlbSigner();
         signer._keyServer = await StubServer.StartAsync(app => app.MapGet("/{kid}", (string kid) =>
         {
-            Interlocked.Increment(ref signer._keyRequests);
+            signer._keyRequests.AddOrUpdate(kid, 1, (_, n) => n + 1);
             return kid == KeyId ? Results.Text(signer._key.ExportSubjectPublicKeyInfoPem(), "text/plain") : Results.NotFound();
         }));
         signer.KeyEndpoint = new Uri(signer._keyServer.Urls.First());
@@ -47,10 +47,11 @@ public sealed class AlbSigner : IAsyncDisposable
         settings["AllowedHosts"] = "dashboard.example.test";
     }
 
+    /// <param name="exp">Seconds since 1970 as written, when <paramref name="expires"/> cannot say it (out of range).</param>
     public string Token(string subject = "ada", string name = "Ada Admin", string[]? groups = null, string signer = AlbArn,
-        DateTimeOffset? expires = null, string kid = KeyId, ECDsa? signWith = null)
+        DateTimeOffset? expires = null, string kid = KeyId, ECDsa? signWith = null, long? exp = null)
     {
-        var exp = (expires ?? DateTimeOffset.UtcNow.AddMinutes(2)).ToUnixTimeSeconds();
+        exp ??= (expires ?? DateTimeOffset.UtcNow.AddMinutes(2)).ToUnixTimeSeconds();
         var header = Encode(JsonSerializer.SerializeToUtf8Bytes(new { typ = "JWT", kid, alg = "ES256", iss = "https://idp.example.test", client = "dashboard", signer, exp }));
         var payload = Encode(JsonSerializer.SerializeToUtf8Bytes(new
         {

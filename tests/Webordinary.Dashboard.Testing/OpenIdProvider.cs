@@ -5,7 +5,8 @@ namespace Webordinary.Dashboard.Testing;
 /// <summary>
 /// A real OpenID provider for the sign-in tests: <c>tests/oidc/provider.mjs</c> (panva/oidc-provider, installed by
 /// tests/run.sh) on a free loopback port, registered for one dashboard address. Its people: <c>alice</c> in group
-/// <c>dashboard-admins</c>, <c>victor</c> in <c>dashboard-viewers</c>; any password.
+/// <c>dashboard-admins</c>, <c>victor</c> in <c>dashboard-viewers</c>, <c>mallory</c> in <c>dashboard-viewers</c> with
+/// claims named <c>dashboard:role</c> (Admin) and <c>dashboard:via</c> (local) as well; any password.
 /// </summary>
 public sealed class OpenIdProvider : IAsyncDisposable
 {
@@ -25,8 +26,9 @@ public sealed class OpenIdProvider : IAsyncDisposable
     public Uri Issuer { get; }
 
     /// <summary>The dashboard's settings for this provider, mapping its two groups to Admin and Viewer.</summary>
-    public void Configure(IDictionary<string, string?> settings)
+    public void Configure(IDictionary<string, string?> settings, Uri dashboard)
     {
+        settings["Dashboard:PublicUrl"] = dashboard.ToString().TrimEnd('/');
         settings["Auth:Mode"] = "Oidc";
         // Remote access comes with sign-in, so the host names must be given; the tests reach it on loopback, always allowed.
         settings["AllowedHosts"] = "dashboard.example.test";

@@ -1,6 +1,7 @@
 // A real OpenID provider for the dashboard's sign-in tests: panva/oidc-provider (OpenID Certified) on a loopback
 // port, with its development sign-in pages (any password), one confidential client using the authorization code flow
-// with PKCE, and two people in different groups. Prints "ready <issuer>" once it listens.
+// with PKCE, and people in different groups — one of whom the provider also gives claims named like the dashboard's
+// own (a provider must not be able to grant a role). Prints "ready <issuer>" once it listens.
 //   node provider.mjs <port> <dashboard base URL>
 import Provider from "oidc-provider";
 
@@ -10,6 +11,7 @@ const issuer = `http://127.0.0.1:${port}`;
 export const people = {
   alice: { name: "Alice Admin", groups: ["dashboard-admins"] },
   victor: { name: "Victor Viewer", groups: ["dashboard-viewers"] },
+  mallory: { name: "Mallory", groups: ["dashboard-viewers"], extra: { "dashboard:role": "Admin", "dashboard:via": "local" } },
 };
 
 const provider = new Provider(issuer, {
@@ -23,7 +25,7 @@ const provider = new Provider(issuer, {
     token_endpoint_auth_method: "client_secret_post",
   }],
   pkce: { required: () => true },
-  claims: { openid: ["sub"], profile: ["name", "groups"], email: ["email"] },
+  claims: { openid: ["sub"], profile: ["name", "groups", "dashboard:role", "dashboard:via"], email: ["email"] },
   // The groups go into the ID token itself, as Cognito's cognito:groups and Entra ID's groups do.
   conformIdTokenClaims: false,
   cookies: { keys: ["webordinary-dashboard-test-cookie-key"] },
@@ -32,7 +34,7 @@ const provider = new Provider(issuer, {
     const person = people[id];
     return person && {
       accountId: id,
-      claims: async () => ({ sub: id, name: person.name, email: `${id}@example.test`, groups: person.groups }),
+      claims: async () => ({ sub: id, name: person.name, email: `${id}@example.test`, groups: person.groups, ...person.extra }),
     };
   },
 });

@@ -149,6 +149,13 @@ public sealed class ServiceScaler(
                     time.GetUtcNow(), null, CancellationToken.None);
                 throw;
             }
+            catch (Exception exception) when (exception is not PlatformCallException)
+            {
+                // Cancelled or broken while ECS was being asked: the entry says so instead of staying InProgress for good.
+                await audit.CompleteScaleAsync(progress.AuditId, ScaleOutcome.Failed, $"Not known whether ECS took the change: {exception.Message}",
+                    time.GetUtcNow(), null, CancellationToken.None);
+                throw;
+            }
 
             logger.LogInformation("{Actor} scaled {Service} from {From} to {To} ({Reason})", actor.ToString(), service, current.DesiredCount, desiredCount, reason);
             feed.RequestRefresh();

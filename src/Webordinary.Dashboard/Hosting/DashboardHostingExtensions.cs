@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.SignalR;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -35,7 +37,13 @@ public static class DashboardHostingExtensions
         services.AddScoped<Components.Controls.CurrentUser>();
         // JSON for browsers and scripts; MessagePack for clients that take every message (wallboards, bots): smaller
         // messages, and far less of the client's CPU per message (the push benchmark).
-        services.AddSignalR()
+        // The keys that protect antiforgery tokens, sign-in state and circuits live with the results, so a restart (or a
+        // new container on the same volume) keeps open pages' tokens valid; one application name for every instance.
+        var dataDirectory = Path.Combine(builder.Environment.ContentRootPath,
+            builder.Configuration[$"{Probes.Configuration.DashboardOptions.SectionName}:{nameof(Probes.Configuration.DashboardOptions.DataDirectory)}"] ?? "data");
+        services.AddDataProtection().SetApplicationName("Webordinary.Dashboard").PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
+        services.AddSingleton<ApiKeyHubFilter>();
+        services.AddSignalR(o => o.AddFilter<ApiKeyHubFilter>())
             .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))
             .AddMessagePackProtocol();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));

@@ -55,7 +55,7 @@ public static class LoopbackOnly
     /// <summary>With a sign-in mode, or when told it sits behind an authenticating proxy.</summary>
     public static bool RemoteAccessAllowed(IConfiguration configuration) =>
         configuration.GetValue<bool>($"{DashboardOptions.SectionName}:{nameof(DashboardOptions.AllowRemoteAccess)}")
-        || Security.AuthenticationSetup.ModeOf(configuration) != Security.AuthMode.None;
+        || Security.AuthenticationSetup.ModeOf(configuration) is Security.AuthMode.Oidc or Security.AuthMode.AlbOidc;
 
     private static List<string> ConfiguredUrls(IConfiguration configuration)
     {

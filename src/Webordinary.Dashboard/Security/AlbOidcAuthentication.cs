@@ -26,6 +26,9 @@ public sealed partial class AlbOidcAuthenticationHandler(
     public const string SchemeName = "AlbOidc";
     public const string DataHeader = "x-amzn-oidc-data";
 
+    /// <summary>9999-12-31: beyond it a time is not a time.</summary>
+    private const long MaxUnixSeconds = 253_402_300_799;
+
     /// <summary>The ALB's clock and ours may differ a little.</summary>
     private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(1);
 
@@ -68,7 +71,7 @@ public sealed partial class AlbOidcAuthenticationHandler(
             return AuthenticateResult.Fail("x-amzn-oidc-data was signed by another load balancer than Auth:AlbOidc:AlbArn.");
         }
 
-        if ((Number(head, "exp") ?? Number(payload, "exp")) is not { } expires
+        if ((Number(head, "exp") ?? Number(payload, "exp")) is not { } expires || expires is < 0 or > MaxUnixSeconds
             || DateTimeOffset.FromUnixTimeSeconds(expires) + ClockSkew < time.GetUtcNow())
         {
             return AuthenticateResult.Fail("x-amzn-oidc-data has expired.");
@@ -84,10 +87,10 @@ public sealed partial class AlbOidcAuthenticationHandler(
         {
             key = await keys.GetAsync(kid, Context.RequestAborted);
         }
-        catch (Exception exception) when (exception is HttpRequestException or CryptographicException or ArgumentException or TaskCanceledException)
+        catch (Exception exception) when (exception is HttpRequestException or CryptographicException or ArgumentException or TaskCanceledException
+            or AlbPublicKeys.UnavailableException)
         {
-            Logger.LogWarning("The ALB's public key {KeyId} could not be fetched: {Message}", kid, exception.Message);
-            return AuthenticateResult.Fail("The load balancer's signing key could not be fetched.");
+            return AuthenticateResult.Fail($"The load balancer's signing key {kid} could not be had: {exception.Message}");
         }
 
         var signed = Encoding.ASCII.GetBytes($"{parts[0]}.{parts[1]}");
@@ -147,30 +150,75 @@ public sealed partial class AlbOidcAuthenticationHandler(
 }
 
 /// <summary>
-/// The ALB's public keys by key id, fetched once each from <c>{KeyEndpoint}/{kid}</c> (PEM) and kept; a failed fetch
-/// is not kept, so the next request tries again.
+/// The ALB's public keys by key id, fetched once each from <c>{KeyEndpoint}/{kid}</c> (PEM) and kept. A key id whose
+/// fetch failed is not asked again for <see cref="RetryFailedAfter"/>, and at most <see cref="FetchesPerMinute"/> new
+/// key ids are fetched a minute: headers with made-up key ids (which anyone can send) cost the key endpoint nothing.
 /// </summary>
-public sealed class AlbPublicKeys(IHttpClientFactory http, IOptions<AuthOptions> auth)
+public sealed class AlbPublicKeys(IHttpClientFactory http, IOptions<AuthOptions> auth, TimeProvider time, ILogger<AlbPublicKeys> logger)
 {
     public const string HttpClientName = "alb-public-keys";
+    public static readonly TimeSpan RetryFailedAfter = TimeSpan.FromMinutes(5);
+    public const int FetchesPerMinute = 10;
 
     private readonly ConcurrentDictionary<string, Lazy<Task<ECDsa>>> _keys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _failed = new(StringComparer.Ordinal);
+    private readonly Queue<DateTimeOffset> _recentFetches = new();
+    private readonly Lock _gate = new();
+
+    public sealed class UnavailableException(string message) : Exception(message);
 
     public async Task<ECDsa> GetAsync(string kid, CancellationToken cancellationToken)
     {
+        if (_keys.TryGetValue(kid, out var known) && known.IsValueCreated && known.Value.IsCompletedSuccessfully)
+        {
+            return known.Value.Result;
+        }
+
+        var now = time.GetUtcNow();
+        if (_failed.TryGetValue(kid, out var failedAt) && now - failedAt < RetryFailedAfter)
+        {
+            throw new UnavailableException("its fetch failed moments ago");
+        }
+
         var fetch = _keys.GetOrAdd(kid, id => new Lazy<Task<ECDsa>>(() => FetchAsync(id)));
+        if (!fetch.IsValueCreated && !TakeFetchSlot(now))
+        {
+            _keys.TryRemove(new KeyValuePair<string, Lazy<Task<ECDsa>>>(kid, fetch));
+            throw new UnavailableException("too many unknown key ids this minute");
+        }
+
         try
         {
             return await fetch.Value.WaitAsync(cancellationToken);
         }
-        catch
+        catch (Exception exception) when (fetch.Value.IsFaulted)
         {
-            if (fetch.Value.IsFaulted)
+            if (_keys.TryRemove(new KeyValuePair<string, Lazy<Task<ECDsa>>>(kid, fetch)))
             {
-                _keys.TryRemove(new KeyValuePair<string, Lazy<Task<ECDsa>>>(kid, fetch));
+                _failed[kid] = time.GetUtcNow();
+                logger.LogWarning("The ALB's public key {KeyId} could not be fetched: {Message}", kid, exception.Message);
             }
 
             throw;
+        }
+    }
+
+    private bool TakeFetchSlot(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            while (_recentFetches.TryPeek(out var at) && now - at >= TimeSpan.FromMinutes(1))
+            {
+                _recentFetches.Dequeue();
+            }
+
+            if (_recentFetches.Count >= FetchesPerMinute)
+            {
+                return false;
+            }
+
+            _recentFetches.Enqueue(now);
+            return true;
         }
     }
 

@@ -17,14 +17,24 @@ public sealed class ApiKeyAuthenticationHandler(
 {
     public const string SchemeName = "ApiKey";
 
-    public static bool HasBearer(HttpRequest request) =>
-        request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
+    /// <summary>
+    /// Any Authorization header makes the request this handler's: a malformed one (another scheme, a tab for the space)
+    /// is refused, never passed on to the mode's identity (the local user, the ALB's header).
+    /// </summary>
+    public static bool HasAuthorization(HttpRequest request) => request.Headers.Authorization.Count > 0;
+
+    private static bool IsBearer(string header) => header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (!HasBearer(Request))
+        if (!HasAuthorization(Request))
         {
             return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        if (Request.Headers.Authorization.Count != 1 || !IsBearer(Request.Headers.Authorization.ToString()))
+        {
+            return Task.FromResult(AuthenticateResult.Fail("Only API keys are accepted here: Authorization: Bearer <key>."));
         }
 
         var presented = Request.Headers.Authorization.ToString()["Bearer ".Length..].Trim();
@@ -41,7 +51,7 @@ public sealed class ApiKeyAuthenticationHandler(
     {
         Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer realm=\"Webordinary Dashboard\"";
         return Problems.WriteAsync(Context, StatusCodes.Status401Unauthorized, "Not signed in",
-            HasBearer(Request) ? "The API key is not valid or was revoked." : "Send an API key (Authorization: Bearer <key>) or sign in.");
+            HasAuthorization(Request) ? "The API key is not valid or was revoked." : "Send an API key (Authorization: Bearer <key>) or sign in.");
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) => AlbOidcAuthenticationHandler.Forbid(Context);
@@ -68,9 +78,9 @@ public sealed class RoleClaimsTransformation(IOptions<AuthOptions> options) : IC
 {
     public Task<ClaimsPrincipal> TransformAsync(ClaimsPrincipal principal)
     {
-        if (principal.Identity is not ClaimsIdentity { IsAuthenticated: true }
-            || principal.HasClaim(c => c.Type == DashboardPrincipal.RoleClaim)
-            || DashboardPrincipal.ViaOf(principal) is not ("cookie" or "alb"))
+        // The API key and local handlers set the role themselves; people signed in elsewhere get it mapped here, always
+        // (a role claim that came from outside is never taken).
+        if (principal.Identity is not ClaimsIdentity { IsAuthenticated: true } || DashboardPrincipal.ViaOf(principal) is not ("cookie" or "alb"))
         {
             return Task.FromResult(principal);
         }
@@ -81,13 +91,18 @@ public sealed class RoleClaimsTransformation(IOptions<AuthOptions> options) : IC
         DashboardRole? role = Enum.GetValues<DashboardRole>().Reverse()
             .Where(r => auth.Roles.TryGetValue(r, out var names) && names.Any(groups.Contains)).Cast<DashboardRole?>().FirstOrDefault();
         role ??= Enum.TryParse<DashboardRole>(auth.DefaultRole, out var fallback) ? fallback : null;
-        if (role is { } granted)
+        var copy = principal.Clone();
+        var mapped = (ClaimsIdentity)copy.Identity!;
+        foreach (var stale in mapped.FindAll(DashboardPrincipal.RoleClaim).ToList())
         {
-            var copy = principal.Clone();
-            ((ClaimsIdentity)copy.Identity!).AddClaim(new Claim(DashboardPrincipal.RoleClaim, granted.ToString()));
-            return Task.FromResult(copy);
+            mapped.RemoveClaim(stale);
         }
 
-        return Task.FromResult(principal);
+        if (role is { } granted)
+        {
+            mapped.AddClaim(new Claim(DashboardPrincipal.RoleClaim, granted.ToString()));
+        }
+
+        return Task.FromResult(copy);
     }
 }

@@ -34,6 +34,9 @@ public sealed class ApiKeyStore(SqliteDatabase database, IOptions<AuthOptions> o
     private readonly ConcurrentDictionary<string, DateTimeOffset> _usageWritten = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _changes = new(1, 1);
 
+    /// <summary>With the name of a key just revoked, so open connections made with it can be closed.</summary>
+    public event Action<string>? Revoked;
+
     /// <summary>Writes the configured keys' hashes and roles, then loads every key. A configured key whose hash changed is a new key (no longer revoked).</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
@@ -137,6 +140,7 @@ public sealed class ApiKeyStore(SqliteDatabase database, IOptions<AuthOptions> o
                 "UPDATE api_keys SET revoked_at = @at, revoked_by = @by WHERE name = @name;",
                 new { name, at = now.ToUnixTimeMilliseconds(), by = revoker.ToString() }), cancellationToken);
             _byHash[hash] = info with { RevokedAt = now, RevokedBy = revoker.ToString() };
+            Revoked?.Invoke(name);
             return true;
         }
         finally
@@ -144,6 +148,8 @@ public sealed class ApiKeyStore(SqliteDatabase database, IOptions<AuthOptions> o
             _changes.Release();
         }
     }
+
+    public bool IsActive(string name) => _byHash.Values.Any(k => k.Name == name && !k.Revoked);
 
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 

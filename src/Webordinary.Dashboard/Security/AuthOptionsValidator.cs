@@ -10,6 +10,12 @@ internal sealed class AuthOptionsValidator(IConfiguration configuration) : IVali
     {
         const string root = AuthOptions.SectionName;
         var errors = new List<string>();
+        var configured = configuration[$"{root}:Mode"];
+        if (configured is not null && !Enum.GetNames<AuthMode>().Contains(configured, StringComparer.OrdinalIgnoreCase))
+        {
+            errors.Add($"{root}:Mode must be None, Oidc or AlbOidc (got '{configured}').");
+        }
+
         switch (options.Mode)
         {
             case AuthMode.Oidc:
@@ -42,6 +48,14 @@ internal sealed class AuthOptionsValidator(IConfiguration configuration) : IVali
                 }
 
                 break;
+        }
+
+        foreach (var (key, claim) in new[] { ("Oidc", options.Oidc.RolesClaim), ("AlbOidc", options.AlbOidc.RolesClaim) })
+        {
+            if (string.IsNullOrWhiteSpace(claim) || claim.StartsWith("dashboard:", StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add($"{root}:{key}:RolesClaim must name the provider's groups claim, e.g. groups or cognito:groups (got '{claim}').");
+            }
         }
 
         if (options.DefaultRole != "None" && !Enum.TryParse<DashboardRole>(options.DefaultRole, out _))

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Webordinary.Dashboard.Hosting;
 
 namespace Webordinary.Dashboard.Security;
@@ -22,14 +23,20 @@ public static class AuthenticationSetup
     public const string LoginPath = "/auth/login";
     public const string LogoutPath = "/auth/logout";
     public const string DeniedPath = "/auth/denied";
+    public const string FailedPath = "/auth/failed";
 
     /// <summary>Paths that programs use: credentials missing there are a 401, not a redirect to a sign-in page.</summary>
     public static bool IsProgrammatic(HttpRequest request) =>
         request.Path.StartsWithSegments("/api") || CrossOriginGuard.HubPaths.Any(path => request.Path.StartsWithSegments(path))
-        || ApiKeyAuthenticationHandler.HasBearer(request);
+        || ApiKeyAuthenticationHandler.HasAuthorization(request);
 
+    /// <summary>
+    /// The configured mode, by its exact name. Anything else — a number, a list like "Oidc,AlbOidc", a typo — is None
+    /// here (loopback only, the safe side) and stops the start in <see cref="AuthOptionsValidator"/>.
+    /// </summary>
     public static AuthMode ModeOf(IConfiguration configuration) =>
-        Enum.TryParse<AuthMode>(configuration[$"{AuthOptions.SectionName}:{nameof(AuthOptions.Mode)}"], ignoreCase: true, out var mode) ? mode : AuthMode.None;
+        Enum.GetValues<AuthMode>().FirstOrDefault(m => string.Equals(m.ToString(), configuration[$"{AuthOptions.SectionName}:{nameof(AuthOptions.Mode)}"],
+            StringComparison.OrdinalIgnoreCase));
 
     public static WebApplicationBuilder AddDashboardAuthentication(this WebApplicationBuilder builder)
     {
@@ -41,7 +48,12 @@ public static class AuthenticationSetup
         services.AddSingleton<AlbPublicKeys>();
         services.AddHttpClient(AlbPublicKeys.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
         services.AddTransient<IClaimsTransformation, RoleClaimsTransformation>();
-        services.AddAntiforgery(o => o.HeaderName = AmbientCredentialGuard.HeaderName);
+        var publicUrl = builder.Configuration[$"{Probes.Configuration.DashboardOptions.SectionName}:{nameof(Probes.Configuration.DashboardOptions.PublicUrl)}"];
+        services.AddAntiforgery(o =>
+        {
+            o.HeaderName = AmbientCredentialGuard.HeaderName;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
 
         var mode = ModeOf(builder.Configuration);
         var modeScheme = mode switch
@@ -53,7 +65,7 @@ public static class AuthenticationSetup
         var authentication = services.AddAuthentication(DashboardScheme)
             .AddPolicyScheme(DashboardScheme, "Dashboard", o =>
             {
-                o.ForwardDefaultSelector = context => ApiKeyAuthenticationHandler.HasBearer(context.Request) ? ApiKeyAuthenticationHandler.SchemeName : modeScheme;
+                o.ForwardDefaultSelector = context => ApiKeyAuthenticationHandler.HasAuthorization(context.Request) ? ApiKeyAuthenticationHandler.SchemeName : modeScheme;
                 o.ForwardChallenge = ChallengeScheme;
                 o.ForwardForbid = ForbidScheme;
             })
@@ -67,14 +79,19 @@ public static class AuthenticationSetup
         switch (mode)
         {
             case AuthMode.Oidc:
-                AddOidc(authentication, builder.Configuration.GetSection($"{AuthOptions.SectionName}:Oidc").Get<OidcSettings>() ?? new OidcSettings());
+                AddOidc(authentication, builder.Configuration.GetSection($"{AuthOptions.SectionName}:Oidc").Get<OidcSettings>() ?? new OidcSettings(), publicUrl);
+                services.AddSingleton<SessionTickets>();
+                services.AddSingleton<IPostConfigureOptions<CookieAuthenticationOptions>, SessionTicketsSetup>();
+                services.AddExceptionHandler<IdentityProviderExceptionHandler>();
                 break;
             case AuthMode.AlbOidc:
                 authentication.AddScheme<AuthenticationSchemeOptions, AlbOidcAuthenticationHandler>(AlbOidcAuthenticationHandler.SchemeName, null);
                 break;
-            default:
+            case AuthMode.None:
                 authentication.AddScheme<AuthenticationSchemeOptions, LocalAuthenticationHandler>(LocalAuthenticationHandler.SchemeName, null);
                 break;
+            default:
+                throw new InvalidOperationException($"Unknown {AuthOptions.SectionName}:Mode {mode}.");
         }
 
         services.AddAuthorizationBuilder()
@@ -92,14 +109,18 @@ public static class AuthenticationSetup
         .RequireAssertion(context => DashboardPrincipal.Denial(context.User, role) is null)
         .Build();
 
-    private static void AddOidc(AuthenticationBuilder authentication, OidcSettings settings)
+    private static void AddOidc(AuthenticationBuilder authentication, OidcSettings settings, string? publicUrl)
     {
+        // The provider sends people back to the public address, whatever Host a request named. The cookies are Secure on
+        // https, which behind a TLS-terminating load balancer each request counts as (PublicScheme).
+        const CookieSecurePolicy secure = CookieSecurePolicy.SameAsRequest;
+        var publicBase = Uri.TryCreate(publicUrl, UriKind.Absolute, out var url) ? url.GetLeftPart(UriPartial.Authority) : null;
         authentication.AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, o =>
         {
             o.Cookie.Name = "webordinary.session";
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Lax;
-            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.Cookie.SecurePolicy = secure;
             o.ExpireTimeSpan = TimeSpan.FromHours(8);
             o.SlidingExpiration = true;
             o.AccessDeniedPath = DeniedPath;
@@ -117,9 +138,9 @@ public static class AuthenticationSetup
             // cross-site POST back from the provider needed) and work on plain HTTP too.
             o.ResponseMode = "query";
             o.CorrelationCookie.SameSite = SameSiteMode.Lax;
-            o.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.CorrelationCookie.SecurePolicy = secure;
             o.NonceCookie.SameSite = SameSiteMode.Lax;
-            o.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.NonceCookie.SecurePolicy = secure;
             o.Scope.Clear();
             foreach (var scope in settings.Scopes)
             {
@@ -133,13 +154,42 @@ public static class AuthenticationSetup
             o.ClaimActions.MapJsonKey("email", "email");
             o.TokenValidationParameters.NameClaimType = DashboardPrincipal.NameClaim;
             o.SaveTokens = false;
-            o.Events.OnTokenValidated = context =>
+            o.Events.OnRedirectToIdentityProvider = context =>
             {
-                if (context.Principal?.Identity is System.Security.Claims.ClaimsIdentity identity)
+                if (publicBase is not null)
                 {
-                    identity.AddClaim(new System.Security.Claims.Claim(DashboardPrincipal.ViaClaim, "cookie"));
+                    context.ProtocolMessage.RedirectUri = publicBase + o.CallbackPath;
                 }
 
+                return Task.CompletedTask;
+            };
+            o.Events.OnRedirectToIdentityProviderForSignOut = context =>
+            {
+                if (publicBase is not null)
+                {
+                    context.ProtocolMessage.PostLogoutRedirectUri = publicBase + o.SignedOutCallbackPath;
+                }
+
+                return Task.CompletedTask;
+            };
+            // The person is who the provider says, by the claims the dashboard uses — nothing else from the token, so a
+            // provider's claim cannot pose as the dashboard's own (its role, how the person signed in).
+            o.Events.OnTokenValidated = context =>
+            {
+                var user = context.Principal!;
+                var subject = user.FindFirst(DashboardPrincipal.SubjectClaim)?.Value ?? "";
+                var name = user.FindFirst(DashboardPrincipal.NameClaim)?.Value ?? user.FindFirst("email")?.Value
+                    ?? user.FindFirst("preferred_username")?.Value ?? subject;
+                var kept = user.Claims.Where(c => c.Type is "email" or "preferred_username" || c.Type == settings.RolesClaim)
+                    .Select(c => new System.Security.Claims.Claim(c.Type, c.Value)).ToList();
+                context.Principal = DashboardPrincipal.Create(user.Identity!.AuthenticationType!, subject, name, "cookie", role: null, kept);
+                return Task.CompletedTask;
+            };
+            // A sign-in that comes back broken (cancelled at the provider, a stale or forged state) is a page, not a 500.
+            o.Events.OnRemoteFailure = context =>
+            {
+                context.Response.Redirect(FailedPath);
+                context.HandleResponse();
                 return Task.CompletedTask;
             };
         });
@@ -154,7 +204,7 @@ public static class AuthenticationSetup
             : Results.Redirect(LocalOnly(returnUrl)));
         auth.MapPost("/logout", async (HttpContext context, IAntiforgery antiforgery) =>
         {
-            if (!await antiforgery.IsRequestValidAsync(context))
+            if (!await IsValidFormAsync(context, antiforgery))
             {
                 return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad request", detail: "The sign-out form's antiforgery token is missing or invalid.");
             }
@@ -167,6 +217,11 @@ public static class AuthenticationSetup
             return Results.SignOut(new AuthenticationProperties { RedirectUri = "/" },
                 [CookieAuthenticationDefaults.AuthenticationScheme, OpenIdConnectDefaults.AuthenticationScheme]);
         }).DisableAntiforgery();
+        auth.MapGet("/failed", () => Results.Content(
+            $"""
+            <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign-in failed · Webordinary Dashboard</title></head>
+            <body><main><h1>Sign-in failed</h1><p>The sign-in did not complete (it was cancelled at the identity provider, or took too long). <a href="{LoginPath}">Sign in again</a>.</p></main></body></html>
+            """, "text/html", statusCode: StatusCodes.Status400BadRequest));
         auth.MapGet("/denied", (HttpContext context) => Results.Content(
             $"""
             <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>No access · Webordinary Dashboard</title></head>
@@ -176,8 +231,23 @@ public static class AuthenticationSetup
         return endpoints;
     }
 
-    private static string LocalOnly(string? returnUrl) =>
-        returnUrl is { Length: > 0 } url && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal) ? url : "/";
+    /// <summary>A path on this dashboard, else "/": no other host (<c>//evil</c>, <c>/\evil</c>), no control or non-ASCII characters
+    /// (browsers drop a tab from <c>/&#9;/evil</c> and go to <c>//evil</c>).</summary>
+    internal static string LocalOnly(string? returnUrl) =>
+        returnUrl is { Length: > 0 and <= 2048 } url && url[0] == '/' && (url.Length == 1 || url[1] is not ('/' or '\\'))
+        && url.All(c => c is > ' ' and < (char)0x7F && c != '\\') ? url : "/";
+
+    private static async Task<bool> IsValidFormAsync(HttpContext context, IAntiforgery antiforgery)
+    {
+        try
+        {
+            return await antiforgery.IsRequestValidAsync(context);
+        }
+        catch (Exception exception) when (exception is InvalidDataException or IOException or BadHttpRequestException or AntiforgeryValidationException)
+        {
+            return false;
+        }
+    }
 
     private sealed class ApiKeySetup(ApiKeyStore keys) : IHostedService
     {
@@ -209,5 +279,28 @@ public sealed class AmbientCredentialGuard(RequestDelegate next, IAntiforgery an
         }
 
         await next(context);
+    }
+}
+
+/// <summary>
+/// The identity provider unreachable, or refusing the sign-in request (a pushed authorization request turned down):
+/// 502 with the reason, not a 500.
+/// </summary>
+internal sealed class IdentityProviderExceptionHandler(ILogger<IdentityProviderExceptionHandler> logger) : Microsoft.AspNetCore.Diagnostics.IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var fromProvider = exception is OpenIdConnectProtocolException
+            || (exception is HttpRequestException or InvalidOperationException
+                && exception.TargetSite?.DeclaringType?.Namespace?.StartsWith("Microsoft.AspNetCore.Authentication.OpenIdConnect", StringComparison.Ordinal) == true);
+        if (!fromProvider || httpContext.Response.HasStarted)
+        {
+            return false;
+        }
+
+        logger.LogWarning("The identity provider refused or did not answer: {Message}", exception.Message);
+        await Problems.WriteAsync(httpContext, StatusCodes.Status502BadGateway, "Identity provider error",
+            "The identity provider could not be reached or refused the sign-in request; try again, or ask an admin to check Auth:Oidc.");
+        return true;
     }
 }

@@ -80,7 +80,7 @@ public sealed class BrowserOrigins(IOptions<DashboardOptions> options)
 /// (every method but GET, HEAD, OPTIONS and TRACE) and any request to the two hubs (their WebSocket handshake, negotiate
 /// and fallback transports) when it comes from a foreign origin → 403 before anything runs. Under <c>/api</c> a body
 /// must be JSON (415): the content types a page may post across origins without asking (form, text/plain) are refused.
-/// The sandbox's simulated ALB is exempt: it stands for a third-party service.
+/// The sandbox's simulated ALB is guarded too: the probes that call it are programs and send neither header.
 /// </summary>
 public sealed class CrossOriginGuard(RequestDelegate next, BrowserOrigins origins)
 {
@@ -92,8 +92,7 @@ public sealed class CrossOriginGuard(RequestDelegate next, BrowserOrigins origin
         var changes = !(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method)
             || HttpMethods.IsTrace(request.Method));
         var hub = HubPaths.Any(path => request.Path.StartsWithSegments(path));
-        if ((changes || hub) && !request.Path.StartsWithSegments(Sandbox.HermesSimulator.AlbPathBase)
-            && origins.CrossSiteReason(request) is { } reason)
+        if ((changes || hub) && origins.CrossSiteReason(request) is { } reason)
         {
             await Problems.WriteAsync(context, StatusCodes.Status403Forbidden, "Cross-site request refused", reason);
             return;

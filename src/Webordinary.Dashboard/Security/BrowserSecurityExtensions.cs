@@ -9,13 +9,15 @@ public static class BrowserSecurityExtensions
     public static WebApplicationBuilder AddBrowserSecurity(this WebApplicationBuilder builder)
     {
         var setting = builder.Configuration[AllowedHosts.Key];
+        var services = builder.Services;
         if (LoopbackOnly.RemoteAccessAllowed(builder.Configuration) && AllowedHosts.IsAny(setting))
         {
-            throw new LoopbackOnlyException(
-                $"{AllowedHosts.Key} is '{setting ?? ""}': with remote access on, it must list the host names the dashboard is reached at (e.g. dashboard.example.com), so that DNS rebinding cannot make a foreign page same-origin.");
+            // Refused at start with the other configuration errors (exit 2, the key named).
+            services.AddOptions<AllowedHostsRefusal>().Validate(_ => false,
+                $"{AllowedHosts.Key} is '{setting ?? ""}': with remote access on, it must list the host names the dashboard is reached at (e.g. dashboard.example.com), so that DNS rebinding cannot make a foreign page same-origin.")
+                .ValidateOnStart();
         }
 
-        var services = builder.Services;
         services.AddSingleton(new AllowedHosts(AllowedHosts.Parse(setting)));
         // HostGuard does the framework's host filtering, with /alive open to load balancers' health checks.
         services.Configure<HostFilteringOptions>(o => o.AllowedHosts = ["*"]);
@@ -27,11 +29,14 @@ public static class BrowserSecurityExtensions
         return builder;
     }
 
+    private sealed class AllowedHostsRefusal;
+
     /// <summary>In front of everything: host check, headers, the answers for unreadable requests, cross-origin refusals.</summary>
     public static WebApplication UseBrowserSecurity(this WebApplication app)
     {
-        app.UseMiddleware<HostGuard>();
+        app.UseMiddleware<PublicScheme>();
         app.UseMiddleware<SecurityHeaders>();
+        app.UseMiddleware<HostGuard>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<HeadAsGet>();

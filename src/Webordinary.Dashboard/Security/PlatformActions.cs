@@ -20,7 +20,8 @@ public sealed class PlatformActions(ServiceScaler scaler, ScaleSchedules schedul
             return ActionOutcome<ScaleRequestResult>.Deny(denied);
         }
 
-        return new(await scaler.RequestAsync(service, desiredCount, ScaleReason.Manual, DashboardPrincipal.ActorOf(user), cancellationToken));
+        // Once asked for, a change is seen through even if the caller goes away: a half-made change would go untracked.
+        return new(await scaler.RequestAsync(service, desiredCount, ScaleReason.Manual, DashboardPrincipal.ActorOf(user), CancellationToken.None));
     }
 
     /// <returns>False when there is no such schedule.</returns>
@@ -32,7 +33,7 @@ public sealed class PlatformActions(ServiceScaler scaler, ScaleSchedules schedul
             return ActionOutcome<bool>.Deny(denied);
         }
 
-        var found = await schedules.SetPausedAsync(schedule, paused, cancellationToken);
+        var found = await schedules.SetPausedAsync(schedule, paused, CancellationToken.None);
         await guard.RecordAsync(user, action, schedule, found ? AuditOutcomes.Done : AuditOutcomes.Refused, found ? null : "No such schedule.");
         return new(found);
     }

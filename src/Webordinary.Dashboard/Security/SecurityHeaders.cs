@@ -21,10 +21,23 @@ public sealed class SecurityHeaders(RequestDelegate next, IOptions<AuthOptions> 
 
     public static string NonceOf(HttpContext context) => context.Items[NonceKey] as string ?? "";
 
+    public static bool IsHttps(string? publicUrl) => Uri.TryCreate(publicUrl, UriKind.Absolute, out var url) && url.Scheme == Uri.UriSchemeHttps;
+
     public Task InvokeAsync(HttpContext context)
     {
         var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         context.Items[NonceKey] = nonce;
+        // Written as the answer starts, so an error answer (whose headers the exception handler clears) has them too.
+        context.Response.OnStarting(() =>
+        {
+            Write(context, nonce);
+            return Task.CompletedTask;
+        });
+        return next(context);
+    }
+
+    private void Write(HttpContext context, string nonce)
+    {
         var headers = context.Response.Headers;
         headers.ContentSecurityPolicy =
             $"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; " +
@@ -38,6 +51,23 @@ public sealed class SecurityHeaders(RequestDelegate next, IOptions<AuthOptions> 
         if (context.Request.IsHttps)
         {
             headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
+        }
+    }
+}
+
+/// <summary>
+/// With an https <c>Dashboard:PublicUrl</c>, people reach the dashboard over https even when TLS ends at a load balancer
+/// and the request arrives as plain HTTP: every request is treated as https (its origin, Secure cookies, HSTS).
+/// </summary>
+public sealed class PublicScheme(RequestDelegate next, IOptions<Probes.Configuration.DashboardOptions> dashboard)
+{
+    private readonly bool _https = SecurityHeaders.IsHttps(dashboard.Value.PublicUrl);
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (_https)
+        {
+            context.Request.Scheme = Uri.UriSchemeHttps;
         }
 
         return next(context);

@@ -47,7 +47,8 @@ public sealed class AlbOidcTests(AlbHost fixture) : IClassFixture<AlbHost>
         Assert.Contains("Ada Admin · Admin", page);
     }
 
-    public static TheoryData<string> BadTokens => ["wrong signer", "expired", "bad signature", "other key", "unknown key id", "key id path", "not a jwt", "missing"];
+    public static TheoryData<string> BadTokens =>
+        ["wrong signer", "expired", "bad signature", "other key", "unknown key id", "key id path", "not a jwt", "missing", "exp beyond time", "exp before time"];
 
     [Theory]
     [MemberData(nameof(BadTokens))]
@@ -62,6 +63,8 @@ public sealed class AlbOidcTests(AlbHost fixture) : IClassFixture<AlbHost>
             "unknown key id" => Alb.Token(kid: "00000000-0000-0000-0000-000000000000"),
             "key id path" => Alb.Token(kid: "../../etc/passwd"),
             "not a jwt" => "eyJhbGciOiJub25lIn0",
+            "exp beyond time" => Alb.Token(exp: 99_999_999_999_999),
+            "exp before time" => Alb.Token(exp: -99_999_999_999_999),
             _ => null,
         };
         using var http = Client(token);
@@ -74,6 +77,19 @@ public sealed class AlbOidcTests(AlbHost fixture) : IClassFixture<AlbHost>
     }
 
     [Fact]
+    public async Task An_unknown_key_id_is_asked_for_once_not_on_every_request()
+    {
+        const string unknown = "11111111-2222-3333-4444-555555555555";
+        for (var i = 0; i < 5; i++)
+        {
+            using var http = Client(Alb.Token(kid: unknown));
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("api/probes")).StatusCode);
+        }
+
+        Assert.Equal(1, Alb.KeyRequests(unknown));
+    }
+
+    [Fact]
     public async Task The_albs_key_is_fetched_once_and_kept()
     {
         for (var i = 0; i < 5; i++)
@@ -82,7 +98,7 @@ public sealed class AlbOidcTests(AlbHost fixture) : IClassFixture<AlbHost>
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("api/probes")).StatusCode);
         }
 
-        Assert.Equal(1, Alb.KeyRequests);
+        Assert.Equal(1, Alb.KeyRequests());
     }
 
     [Fact]
@@ -140,5 +156,29 @@ public sealed class AlbOidcTests(AlbHost fixture) : IClassFixture<AlbHost>
         var payload = Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(new { sub = "mallory", name = "Mallory", groups = new[] { "dashboard-admins" } }))
             .Replace('+', '-').Replace('/', '_');
         return $"{parts[0]}.{payload}.{parts[2]}";
+    }
+}
+
+/// <summary>Behind a TLS-terminating ALB the requests are plain HTTP; with an https public address the answers act as https ones.</summary>
+public sealed class PublicHttpsTests
+{
+    [Fact]
+    public async Task Hsts_is_sent_and_cookies_are_secure_when_people_use_https()
+    {
+        await using var alb = await AlbSigner.StartAsync();
+        var settings = AttackTarget.Settings();
+        alb.Configure(settings);
+        settings["Dashboard:PublicUrl"] = "https://dashboard.example.test";
+        await using var host = await DashboardHost.StartAsync(settings);
+        using var http = host.CreateClient();
+        http.DefaultRequestHeaders.Add("x-amzn-oidc-data", alb.Token());
+
+        var page = await http.GetAsync("services");
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("max-age=", string.Join(",", page.Headers.GetValues("Strict-Transport-Security")));
+        var cookies = page.Headers.GetValues("Set-Cookie").ToList();
+        Assert.NotEmpty(cookies);
+        Assert.All(cookies, cookie => Assert.Contains("secure", cookie, StringComparison.OrdinalIgnoreCase));
     }
 }
