@@ -16,6 +16,7 @@ internal sealed class ProbeScheduleSetup(
     ProbeStatusFeed feed,
     ISchedulerFactory schedulers,
     Health.ProbeHealthTracker health,
+    Maintenance.MaintenanceWindows windows,
     TimeProvider time,
     ILogger<ProbeScheduleSetup> logger) : IHostedService
 {
@@ -25,7 +26,8 @@ internal sealed class ProbeScheduleSetup(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await store.InitializeAsync(cancellationToken);
-        await health.InitializeAsync(catalog.Definitions, cancellationToken);
+        await health.InitializeAsync(cancellationToken);
+        await windows.InitializeAsync(cancellationToken);
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         var firstRun = time.GetUtcNow().AddSeconds(1);
         // Spread over at most the shortest interval, so with many probes every one has run within one interval.

@@ -31,6 +31,7 @@ public static class DashboardHostingExtensions
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
         services.AddScoped<Components.Controls.UiClock>();
+        services.AddSingleton<Components.IPlatformSignals, Components.PlatformSignals>();
         // JSON for browsers and scripts; MessagePack for clients that take every message (wallboards, bots): smaller
         // messages, and far less of the client's CPU per message (the push benchmark).
         services.AddSignalR()
@@ -63,6 +64,7 @@ public static class DashboardHostingExtensions
         if (IsSandbox(builder.Configuration))
         {
             builder.AddSandboxPlatform();
+            builder.Services.AddHostedService<SandboxFaultRechecks>();
         }
         else
         {
@@ -87,6 +89,7 @@ public static class DashboardHostingExtensions
         app.MapProbesApi();
         app.MapServicesApi();
         app.MapExportApi();
+        app.MapMaintenanceApi();
         if (IsSandbox(app.Configuration))
         {
             app.MapSandboxApi();

@@ -16,7 +16,9 @@ public static class LoopbackOnly
     public static WebApplicationBuilder RestrictToLoopbackUnlessAllowed(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        var allowRemote = configuration.GetValue<bool>($"{DashboardOptions.SectionName}:{nameof(DashboardOptions.AllowRemoteAccess)}");
+        // A value that is not a boolean (e.g. "maybe") keeps the safe choice here; binding DashboardOptions then stops
+        // the start naming the key (exit 2), as every other bad value does.
+        var allowRemote = bool.TryParse(configuration[$"{DashboardOptions.SectionName}:{nameof(DashboardOptions.AllowRemoteAccess)}"], out var allowed) && allowed;
         string notice;
         if (allowRemote)
         {
@@ -28,8 +30,10 @@ public static class LoopbackOnly
             {
                 if (endpoint["Url"] is { } url && !IsLoopback(url))
                 {
-                    throw new LoopbackOnlyException(
-                        $"Kestrel:Endpoints:{endpoint.Key}:Url '{url}' is not a loopback address. No authentication is configured, so the dashboard listens on loopback only; set Dashboard:AllowRemoteAccess=true to listen there behind an authenticating proxy.");
+                    // Refused at start with the other configuration errors (exit 2, the key named), before Kestrel binds.
+                    var refusal = $"Kestrel:Endpoints:{endpoint.Key}:Url '{url}' is not a loopback address. No authentication is configured, so the dashboard listens on loopback only; set Dashboard:AllowRemoteAccess=true to listen there behind an authenticating proxy.";
+                    builder.Services.AddOptions<LoopbackRefusal>().Validate(_ => false, refusal).ValidateOnStart();
+                    return builder;
                 }
             }
 
@@ -101,6 +105,9 @@ public static class LoopbackOnly
         var end = rest.IndexOfAny([':', '/']);
         return end < 0 ? rest : rest[..end];
     }
+
+    /// <summary>Carries a refused listen address to the start's options validation.</summary>
+    private sealed class LoopbackRefusal;
 
     private sealed class ListenNotice(string notice, bool warn, ILogger<ListenNotice> logger) : IHostedService
     {

@@ -2,7 +2,11 @@ using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using MudBlazor.Services;
+using Webordinary.Dashboard.Components;
 using Webordinary.Dashboard.Components.Controls;
+using Webordinary.Dashboard.Probes.Health;
+using Webordinary.Dashboard.Probes.Maintenance;
+using Webordinary.Dashboard.Probes.Store;
 using Webordinary.Dashboard.Components.Pages;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Model;
@@ -150,6 +154,7 @@ public sealed class OverviewTests
             Microsoft.Extensions.Options.Options.Create(new Webordinary.Dashboard.Probes.History.HistoryOptions()), TimeProvider.System));
         context.Services.AddSingleton<Webordinary.Dashboard.Probes.History.PlatformUptime>();
         context.Services.AddSingleton<Webordinary.Dashboard.Platform.IPlatformStatus>(new NoProblem());
+        context.Services.AddSingleton<IPlatformSignals>(new FakeSignals());
         return context;
     }
 
@@ -212,5 +217,25 @@ public sealed class OverviewTests
             Task.FromResult<IReadOnlyList<RunRequestResult>>([]);
 
         public Task ConfirmAsync(string probeId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task RecheckAsync(string probeId, TimeSpan delay, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task CancelRecheckAsync(string probeId, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>The signals a test sets: incidents by root cause, windows, the store's health.</summary>
+    internal sealed class FakeSignals : IPlatformSignals
+    {
+        public IReadOnlyList<Incident> OpenIncidents { get; set; } = [];
+
+        public IReadOnlyList<WindowState> ActiveWindows { get; set; } = [];
+
+        public StoreHealth StoreHealth { get; set; } = StoreHealth.Ok;
+
+        public string DatabasePath => "/data/dashboard.db";
+
+        public event Action? Changed;
+
+        public void Change() => Changed?.Invoke();
     }
 }

@@ -167,7 +167,7 @@ public sealed class SessionFlowTests : IClassFixture<SessionFlowHost>, IAsyncLif
 
         Assert.True(run.Outcome == ProbeOutcome.Pass, run.Message);
         Assert.Contains(run.Steps, s => s.Name == "Replace the session's task" && s.Outcome == StepOutcome.Pass);
-        var servedAgain = run.Steps.Single(s => s.Name == "Wait until the session is served again");
+        var servedAgain = run.Steps.Single(s => s.Name == "Wait until another task serves the session");
         var created = run.Steps.Single(s => s.Name == "Create session via API");
         Assert.NotEqual(TaskOf(created.Detail), TaskOf(servedAgain.Detail));
         Assert.Equal("Read state back: unchanged", run.Steps.Single(s => s.Name.StartsWith("Read state")).Name);
@@ -221,7 +221,8 @@ public sealed class SessionFlowTests : IClassFixture<SessionFlowHost>, IAsyncLif
         var janitor = await _host.RunProbeAsync("janitor");
         var again = await _host.RunProbeAsync("janitor");
 
-        Assert.Equal(ProbeOutcome.Fail, run.Outcome);
+        // Cancelled by the dashboard stopping: Interrupted, not a failure of the platform; the failed cleanup is on its step.
+        Assert.Equal(ProbeOutcome.Interrupted, run.Outcome);
         Assert.Contains(run.Steps, s => s.Name == "Delete session row in DynamoDB" && s.Outcome == StepOutcome.Fail);
         Assert.Equal(ProbeOutcome.Degraded, janitor.Outcome);
         Assert.Contains((string)leftover["sessionId"], janitor.Message);

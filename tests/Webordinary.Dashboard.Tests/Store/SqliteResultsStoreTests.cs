@@ -147,7 +147,7 @@ public sealed class SqliteResultsStoreTests : IDisposable
         var read = await restarted.GetRunAsync("ghost", CancellationToken.None);
 
         Assert.False(read!.IsRunning);
-        Assert.Equal(ProbeOutcome.Fail, read.Outcome);
+        Assert.Equal(ProbeOutcome.Interrupted, read.Outcome);
         Assert.Equal(SqliteResultsStore.InterruptedMessage, read.Message);
     }
 
@@ -172,9 +172,9 @@ public sealed class SqliteResultsStoreTests : IDisposable
 
         var run = Assert.Single(runs);
         Assert.False(run.IsRunning);
-        Assert.Equal(ProbeOutcome.Fail, run.Outcome);
+        Assert.Equal(ProbeOutcome.Interrupted, run.Outcome);
         Assert.Contains("dashboard stopped", run.Message);
-        Assert.Equal(ProbeOutcome.Fail, restarted.Get<ProbeStatusFeed>().Get("hermes")!.Status);
+        Assert.Equal(ProbeOutcome.Interrupted, restarted.Get<ProbeStatusFeed>().Get("hermes")!.Status);
     }
 
     private static void Execute(SqliteConnection connection, string sql)

@@ -1,0 +1,57 @@
+using Webordinary.Dashboard.Probes.Health;
+using Webordinary.Dashboard.Probes.Maintenance;
+using Webordinary.Dashboard.Probes.Store;
+
+namespace Webordinary.Dashboard.Components;
+
+/// <summary>
+/// What the pages show beside the probes' own rows: open incidents by root cause, maintenance windows open now, and
+/// whether results are being stored. <see cref="Changed"/> fires when the store's health or the windows change
+/// (incidents change with runs, which the pages already follow on the probe feed).
+/// </summary>
+public interface IPlatformSignals
+{
+    IReadOnlyList<Incident> OpenIncidents { get; }
+
+    IReadOnlyList<WindowState> ActiveWindows { get; }
+
+    StoreHealth StoreHealth { get; }
+
+    string DatabasePath { get; }
+
+    event Action? Changed;
+}
+
+internal sealed class PlatformSignals : IPlatformSignals, IDisposable
+{
+    private readonly ProbeHealthTracker _health;
+    private readonly MaintenanceWindows _windows;
+    private readonly SqliteDatabase _database;
+
+    public PlatformSignals(ProbeHealthTracker health, MaintenanceWindows windows, SqliteDatabase database)
+    {
+        (_health, _windows, _database) = (health, windows, database);
+        _database.HealthChanged += OnStoreHealthChanged;
+        _windows.Changed += OnWindowsChanged;
+    }
+
+    public IReadOnlyList<Incident> OpenIncidents => _health.OpenIncidents;
+
+    public IReadOnlyList<WindowState> ActiveWindows => _windows.Active();
+
+    public StoreHealth StoreHealth => _database.Health;
+
+    public string DatabasePath => _database.DatabasePath;
+
+    public event Action? Changed;
+
+    private void OnStoreHealthChanged(StoreHealth health) => Changed?.Invoke();
+
+    private void OnWindowsChanged() => Changed?.Invoke();
+
+    public void Dispose()
+    {
+        _database.HealthChanged -= OnStoreHealthChanged;
+        _windows.Changed -= OnWindowsChanged;
+    }
+}
