@@ -247,7 +247,7 @@ public sealed class MaintenanceWindows(SqliteDatabase database, IOptions<Mainten
         p.Value.Reason, new MaintenanceScope([.. p.Value.Probes ?? []], [.. (p.Value.Components ?? []).Select(c => PlatformComponents.TryParse(c, out var parsed) ? parsed : default)]),
         Cron: p.Value.Cron, Duration: p.Value.Duration, TimeZone: string.IsNullOrEmpty(p.Value.TimeZone) ? "UTC" : p.Value.TimeZone))];
 
-    private static WindowState StateOf(MaintenanceWindow window, DateTimeOffset at)
+    internal static WindowState StateOf(MaintenanceWindow window, DateTimeOffset at)
     {
         if (window.Kind == MaintenanceWindowKind.AdHoc)
         {
