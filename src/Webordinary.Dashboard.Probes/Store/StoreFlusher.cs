@@ -14,7 +14,7 @@ internal sealed class StoreFlusher(SqliteDatabase database, TimeProvider time, I
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(RetryInterval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (await NextTickAsync(timer, stoppingToken))
         {
             if (database.Health is { Healthy: true, Pending: 0 })
             {
@@ -29,6 +29,19 @@ internal sealed class StoreFlusher(SqliteDatabase database, TimeProvider time, I
             {
                 logger.LogError(exception, "Writing the results kept in memory failed");
             }
+        }
+    }
+
+    /// <summary>False once the app stops (also when it stops because its start failed, before StopAsync).</summary>
+    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
 

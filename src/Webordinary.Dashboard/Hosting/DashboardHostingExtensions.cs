@@ -22,6 +22,9 @@ public static class DashboardHostingExtensions
     {
         // Outside Development the static web assets (MudBlazor's _content/*, the top-level wwwroot) need this.
         builder.WebHost.UseStaticWebAssets();
+        // A failed start is reported once by RunDashboardAsync: a configuration error as exit 2 naming the key, anything
+        // else as the unhandled exception. The host's own "Hosting failed to start" log would add a stack trace to both.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.AddPlatform();
         builder.AddProbes();
         builder.AddScaling();
@@ -96,9 +99,17 @@ public static class DashboardHostingExtensions
             app.MapHermesSimulator();
         }
 
-        app.MapHealthChecks("/health");
+        // The reason in the body too (a store that cannot write names its file and the error), not just the status word.
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
         app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) });
         return app;
+    }
+
+    private static Task WriteHealthAsync(HttpContext http, HealthReport report)
+    {
+        http.Response.ContentType = "text/plain; charset=utf-8";
+        var lines = report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).Select(e => $"{e.Key}: {e.Value.Status}: {e.Value.Description}");
+        return http.Response.WriteAsync(string.Join('\n', lines.Prepend(report.Status.ToString())));
     }
 
     /// <summary>Runs the app; a configuration error ends it with the offending key named, not a stack trace.</summary>
