@@ -13,6 +13,7 @@ public sealed class StartupErrorTests
         AllowRemoteAccessIsNotABoolean,
         KestrelListensBeyondLoopback,
         DependsOnNamesNoProbe,
+        IntervalIsNotATimeSpan,
     }
 
     [Theory]
@@ -21,6 +22,7 @@ public sealed class StartupErrorTests
     [InlineData(BadStart.AllowRemoteAccessIsNotABoolean, "Dashboard:AllowRemoteAccess")]
     [InlineData(BadStart.KestrelListensBeyondLoopback, "Kestrel:Endpoints:Public:Url")]
     [InlineData(BadStart.DependsOnNamesNoProbe, "Dashboard:Probes:hermes:DependsOn")]
+    [InlineData(BadStart.IntervalIsNotATimeSpan, "Dashboard:Probes:broken:Interval")]
     public async Task The_real_app_exits_with_code_2_naming_the_key(BadStart bad, string key)
     {
         var directory = Directory.CreateTempSubdirectory("start-test-").FullName;
@@ -55,6 +57,10 @@ public sealed class StartupErrorTests
                 start.Environment["Dashboard__Probes__hermes__Kind"] = "HermesHealth";
                 start.Environment["Dashboard__Probes__hermes__Interval"] = "00:01:00";
                 start.Environment["Dashboard__Probes__hermes__DependsOn__0"] = "no-such-probe";
+                break;
+            case BadStart.IntervalIsNotATimeSpan:
+                start.Environment["Dashboard__Probes__broken__Kind"] = "EcsService";
+                start.Environment["Dashboard__Probes__broken__Interval"] = "every minute";
                 break;
         }
 
