@@ -5,9 +5,9 @@ using Webordinary.Dashboard.Probes.Store;
 namespace Webordinary.Dashboard.Components;
 
 /// <summary>
-/// What the pages show beside the probes' own rows: open incidents by root cause, maintenance windows open now, and
-/// whether results are being stored. <see cref="Changed"/> fires when the store's health or the windows change
-/// (incidents change with runs, which the pages already follow on the probe feed).
+/// What the pages show beside the probes' own rows: open incidents by root cause, maintenance windows open now (and
+/// making or ending one), and whether results are being stored. <see cref="Changed"/> fires when the store's health or
+/// the windows change (incidents change with runs, which the pages already follow on the probe feed).
 /// </summary>
 public interface IPlatformSignals
 {
@@ -20,6 +20,11 @@ public interface IPlatformSignals
     string DatabasePath { get; }
 
     event Action? Changed;
+
+    /// <param name="actor">Who asked (<c>local</c> until authentication exists).</param>
+    Task<MaintenanceResult> AddWindowAsync(MaintenanceRequest request, string actor);
+
+    Task<MaintenanceWindows.EndResult> EndWindowAsync(string id, string actor);
 }
 
 internal sealed class PlatformSignals : IPlatformSignals, IDisposable
@@ -44,6 +49,10 @@ internal sealed class PlatformSignals : IPlatformSignals, IDisposable
     public string DatabasePath => _database.DatabasePath;
 
     public event Action? Changed;
+
+    public Task<MaintenanceResult> AddWindowAsync(MaintenanceRequest request, string actor) => _windows.AddAsync(request, actor, CancellationToken.None);
+
+    public Task<MaintenanceWindows.EndResult> EndWindowAsync(string id, string actor) => _windows.EndAsync(id, actor, CancellationToken.None);
 
     private void OnStoreHealthChanged(StoreHealth health) => Changed?.Invoke();
 

@@ -313,6 +313,17 @@ public sealed class OverviewTests
 
         public event Action? Changed;
 
+        public List<(MaintenanceRequest Request, string Actor)> Added { get; } = [];
+
         public void Change() => Changed?.Invoke();
+
+        public Task<MaintenanceResult> AddWindowAsync(MaintenanceRequest request, string actor)
+        {
+            Added.Add((request, actor));
+            return Task.FromResult(new MaintenanceResult(new MaintenanceWindow("adhoc-1", MaintenanceWindowKind.AdHoc, request.Reason!,
+                new MaintenanceScope([], []), DateTimeOffset.UtcNow, DateTimeOffset.UtcNow + request.Duration!.Value), null));
+        }
+
+        public Task<MaintenanceWindows.EndResult> EndWindowAsync(string id, string actor) => Task.FromResult(MaintenanceWindows.EndResult.Ended);
     }
 }

@@ -42,6 +42,9 @@ public sealed partial class Overview : IDisposable
     [Inject]
     public required IPlatformSignals Signals { get; init; }
 
+    [Inject]
+    public required IDialogService Dialogs { get; init; }
+
     /// <summary>"2 down · Webordinary": the tab says how many root causes are down (or probes failing) at a glance.</summary>
     private string Title => _incidents.Count > 0
         ? $"{_incidents.Count} down · Webordinary"
@@ -163,6 +166,20 @@ public sealed partial class Overview : IDisposable
         {
             _runAllBusy = false;
         }
+    }
+
+    private async Task OpenMaintenanceDialogAsync()
+    {
+        var parameters = new DialogParameters<Dialogs.MaintenanceDialog> { { d => d.ProbeIds, _probes.Select(p => p.ProbeId).ToList() } };
+        await Dialogs.ShowAsync<Dialogs.MaintenanceDialog>("Start maintenance", parameters,
+            new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, CloseOnEscapeKey = true });
+    }
+
+    private async Task EndWindowAsync(string id)
+    {
+        // Operator role + audit: wired with issue 14
+        await Signals.EndWindowAsync(id, Probes.Scaling.ServiceScaler.LocalActor);
+        Snackbar.Add("Maintenance ended: failures open incidents again.", Severity.Info);
     }
 
     public void Dispose()
