@@ -185,13 +185,18 @@ public sealed class SqliteResultsStoreTests : IDisposable
         var run = new ProbeRun("ghost", "p", "K", RunTrigger.Schedule, DateTimeOffset.UtcNow, null, null, ProbeOutcome.Unknown, null, []);
         await crashed.InsertRunAsync(run, CancellationToken.None);
 
-        var restarted = NewStore();
+        var database = new SqliteDatabase(DatabasePath, NullLogger<SqliteDatabase>.Instance);
+        var restarted = new SqliteResultsStore(database, TimeProvider.System, NullLogger<SqliteResultsStore>.Instance);
         await restarted.InitializeAsync(CancellationToken.None);
         var read = await restarted.GetRunAsync("ghost", CancellationToken.None);
+        var uptime = await new Webordinary.Dashboard.Probes.History.HistoryStore(database,
+            Microsoft.Extensions.Options.Options.Create(new Webordinary.Dashboard.Probes.History.HistoryOptions()), TimeProvider.System).GetUptimeAsync("p", CancellationToken.None);
 
         Assert.False(read!.IsRunning);
         Assert.Equal(ProbeOutcome.Interrupted, read.Outcome);
         Assert.Equal(SqliteResultsStore.InterruptedMessage, read.Message);
+        // The crash costs the probe no uptime: nothing counted, nothing failed.
+        Assert.Equal((1, 0, 1, (double?)null), (uptime[0].Runs, uptime[0].Failed, uptime[0].Interrupted, uptime[0].Uptime));
     }
 
     [Fact]
