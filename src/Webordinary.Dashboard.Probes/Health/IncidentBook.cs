@@ -26,6 +26,9 @@ public sealed class IncidentBook(ProbeTopology topology)
     private readonly Dictionary<string, ProbeStatus> _probes = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, OpenIncident> _open = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>When each probe last came Up from Down: a run that started before then still saw it down.</summary>
+    private readonly Dictionary<string, DateTimeOffset> _cameUpAt = new(StringComparer.OrdinalIgnoreCase);
+
     public ProbeHealth HealthOf(string probeId) => _probes.TryGetValue(probeId, out var status) ? status.Machine.Health : ProbeHealth.Unknown;
 
     /// <summary>The root cause the probe is Down because of, if it is Down because of another probe.</summary>
@@ -78,8 +81,9 @@ public sealed class IncidentBook(ProbeTopology topology)
         var recheck = new List<string>();
         if (step.Health == ProbeHealth.Down && run.Outcome == ProbeOutcome.Fail && status.Own is null)
         {
-            // Causes that are over (their root recovered) no longer explain this failure.
-            status.Causes.RemoveWhere(root => !IsActiveRoot(root));
+            // Causes that are over (their root recovered) no longer explain this failure — unless the run started before
+            // the root recovered: then it met the root still down, and the next run decides.
+            status.Causes.RemoveWhere(root => !IsActiveRoot(root) && !(_cameUpAt.TryGetValue(root, out var up) && up >= run.StartedAt));
             var roots = topology.Ancestors(probeId).Where(a => HealthOf(a) == ProbeHealth.Down && IsActiveRoot(a)).ToList();
             if (roots.Count > 0)
             {
@@ -110,6 +114,7 @@ public sealed class IncidentBook(ProbeTopology topology)
         }
         else if (step.CameUp)
         {
+            _cameUpAt[probeId] = run.StartedAt;
             if (status.Own is { } own)
             {
                 own.End(at, null);

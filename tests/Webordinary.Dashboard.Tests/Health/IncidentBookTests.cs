@@ -83,6 +83,23 @@ public sealed class IncidentBookTests
     }
 
     [Fact]
+    public void A_flow_run_that_started_before_its_table_recovered_does_not_open_an_incident_of_its_own()
+    {
+        FailTwice("db");
+        FailTwice("flow-a");
+        // The flow's run starts while the table is down and ends after the table's passing run.
+        var start = T0.AddSeconds(10 * _clock++);
+        var recovered = Apply("db", ProbeOutcome.Pass);
+
+        var late = _book.Apply(_probes["flow-a"], new ProbeRun("late", "flow-a", "K", RunTrigger.Schedule, start, start.AddSeconds(30), 30_000,
+            ProbeOutcome.Fail, "Check: down", [new StepResult(0, "Check", StepOutcome.Fail, start, 5, null, new StepFailure("Aws", "down"))]), serviceParked: false);
+
+        Assert.Equal(IncidentChangeKind.Resolved, Assert.Single(recovered.Incidents).Kind);
+        Assert.Empty(late.Incidents);
+        Assert.Empty(_book.OpenIncidents);
+    }
+
+    [Fact]
     public void Inside_a_window_a_probe_goes_down_silently_and_a_failure_past_its_end_opens_the_incident()
     {
         var inside = FailTwice("db", window: "deploy: table migration (until 2026-11-01 21:00 UTC)");
