@@ -8,6 +8,7 @@ using Quartz;
 using Webordinary.Dashboard.Probes.Configuration;
 using Webordinary.Dashboard.Probes.Connectivity;
 using Webordinary.Dashboard.Probes.Feed;
+using Webordinary.Dashboard.Probes.Maintenance;
 using Webordinary.Dashboard.Probes.Running;
 using Webordinary.Dashboard.Probes.Scheduling;
 using Webordinary.Dashboard.Probes.Sessions;
@@ -27,20 +28,27 @@ public static class ProbesHostingExtensions
             .Bind(builder.Configuration.GetSection(DashboardOptions.SectionName))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<DashboardOptions>, DashboardOptionsValidator>();
+        services.AddOptions<MaintenanceOptions>()
+            .Bind(builder.Configuration.GetSection(MaintenanceOptions.SectionName))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MaintenanceOptions>, MaintenanceOptionsValidator>();
 
+        // The platform's default topology: what each kind checks and which kinds it needs working. Hermes answers
+        // through the ALB, whose targets are the ECS service's tasks; the session flows need Hermes and the session
+        // table; the janitor works on the table.
         services.AddSingleton(new ProbeKindRegistry()
-            .Add<EcsServiceProbe>(EcsServiceProbe.KindName)
-            .Add<DynamoDbTableProbe>(DynamoDbTableProbe.KindName)
-            .Add<CloudWatchHeartbeatProbe>(CloudWatchHeartbeatProbe.KindName)
-            .Add<AlbTargetHealthProbe>(AlbTargetHealthProbe.KindName)
-            .Add<HermesHealthProbe>(HermesHealthProbe.KindName)
-            .Add<EfsFileSystemProbe>(EfsFileSystemProbe.KindName)
-            .Add<SecurityGroupsProbe>(SecurityGroupsProbe.KindName)
-            .Add<ColdStartProbe>(ColdStartProbe.KindName)
-            .Add<PersistenceProbe>(PersistenceProbe.KindName)
-            .Add<ConcurrentSessionsProbe>(ConcurrentSessionsProbe.KindName)
-            .Add<RoutingProbe>(RoutingProbe.KindName)
-            .Add<SessionJanitorProbe>(SessionJanitorProbe.KindName));
+            .Add<EcsServiceProbe>(EcsServiceProbe.KindName, PlatformComponent.Ecs)
+            .Add<DynamoDbTableProbe>(DynamoDbTableProbe.KindName, PlatformComponent.DynamoDb)
+            .Add<CloudWatchHeartbeatProbe>(CloudWatchHeartbeatProbe.KindName, PlatformComponent.CloudWatch)
+            .Add<AlbTargetHealthProbe>(AlbTargetHealthProbe.KindName, PlatformComponent.Alb, EcsServiceProbe.KindName)
+            .Add<HermesHealthProbe>(HermesHealthProbe.KindName, PlatformComponent.Hermes, AlbTargetHealthProbe.KindName)
+            .Add<EfsFileSystemProbe>(EfsFileSystemProbe.KindName, PlatformComponent.Efs)
+            .Add<SecurityGroupsProbe>(SecurityGroupsProbe.KindName, PlatformComponent.Ec2)
+            .Add<ColdStartProbe>(ColdStartProbe.KindName, PlatformComponent.Hermes, HermesHealthProbe.KindName, DynamoDbTableProbe.KindName)
+            .Add<PersistenceProbe>(PersistenceProbe.KindName, PlatformComponent.Hermes, HermesHealthProbe.KindName, DynamoDbTableProbe.KindName)
+            .Add<ConcurrentSessionsProbe>(ConcurrentSessionsProbe.KindName, PlatformComponent.Hermes, HermesHealthProbe.KindName, DynamoDbTableProbe.KindName)
+            .Add<RoutingProbe>(RoutingProbe.KindName, PlatformComponent.Hermes, HermesHealthProbe.KindName, DynamoDbTableProbe.KindName)
+            .Add<SessionJanitorProbe>(SessionJanitorProbe.KindName, PlatformComponent.DynamoDb, DynamoDbTableProbe.KindName));
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp =>
@@ -54,6 +62,9 @@ public static class ProbesHostingExtensions
         services.AddSingleton<ProbeRunner>();
         services.AddSingleton<Health.IncidentStore>();
         services.AddSingleton<Health.ProbeHealthTracker>();
+        services.AddSingleton<MaintenanceWindows>();
+        services.AddSingleton<Scaling.PlannedWork>();
+        services.AddHostedService<StoreFlusher>();
         services.AddSingleton<ProbeCatalog>();
         services.AddSingleton<IProbeTriggers, ProbeTriggers>();
         services.AddSingleton<ParkedServiceCheck>();

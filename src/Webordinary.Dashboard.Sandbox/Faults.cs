@@ -58,6 +58,9 @@ public sealed class FaultInjector
 
     public event Action? Changed;
 
+    /// <summary>A component's fault was taken away (set to none, or all cleared): what it broke can be checked again.</summary>
+    public event Action<string>? Cleared;
+
     public IReadOnlyDictionary<string, FaultSetting> Current =>
         SandboxComponents.All.ToDictionary(c => c, Get);
 
@@ -87,14 +90,24 @@ public sealed class FaultInjector
             throw new ArgumentException(error, nameof(setting));
         }
 
+        var before = Get(component);
         _faults[component] = setting;
         Changed?.Invoke();
+        if (setting.Mode == FaultMode.None && before.Mode != FaultMode.None)
+        {
+            Cleared?.Invoke(component);
+        }
     }
 
     public void ClearAll()
     {
+        var faulted = _faults.Where(f => f.Value.Mode != FaultMode.None).Select(f => f.Key).ToList();
         _faults.Clear();
         Changed?.Invoke();
+        foreach (var component in faulted)
+        {
+            Cleared?.Invoke(component);
+        }
     }
 
     /// <summary>Applies the fault of an AWS-style component to one API call: delays it or throws as AWS would.</summary>

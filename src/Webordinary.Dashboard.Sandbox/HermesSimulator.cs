@@ -25,7 +25,7 @@ public static class HermesSimulator
     {
         var hermes = endpoints.MapGroup(AlbPathBase + "/hermes").ExcludeFromDescription();
         hermes.MapGet("/health", (HttpContext http, SandboxPlatform platform, FaultInjector faults, CancellationToken ct) =>
-            ServeAsync(http, platform, faults, null, ct, target => Task.FromResult(Results.Json(new { status = "healthy", service = "hermes", task = target }))));
+            ServeAsync(http, platform, faults, null, ct, target => Task.FromResult(Results.Json(new { status = "healthy", service = "hermes", task = target })), usesTable: false));
         hermes.MapPost("/api/sessions", (HttpContext http, SandboxPlatform platform, FaultInjector faults, IOptions<AwsOptions> aws, CancellationToken ct) =>
             ServeAsync(http, platform, faults, null, ct, target => CreateSessionAsync(http, platform, aws.Value.SessionTable, target, ct)));
         hermes.MapGet("/api/sessions/{id}", (string id, HttpContext http, SandboxPlatform platform, FaultInjector faults, IOptions<AwsOptions> aws, CancellationToken ct) =>
@@ -40,13 +40,16 @@ public static class HermesSimulator
                     ? Results.Json(new { error = $"No session {id}" }, statusCode: 404)
                     : Results.Json(new { sessionId = id, task = target, message = "session route" }))));
         hermes.MapFallback((HttpContext http, SandboxPlatform platform, FaultInjector faults, CancellationToken ct) =>
-            ServeAsync(http, platform, faults, null, ct, _ => Task.FromResult(Results.Json(new { error = "Not found" }, statusCode: 404))));
+            ServeAsync(http, platform, faults, null, ct, _ => Task.FromResult(Results.Json(new { error = "Not found" }, statusCode: 404)), usesTable: false));
         return endpoints;
     }
 
-    /// <summary>The ALB, then Hermes' own faults, then the handler on the task that serves the request.</summary>
+    /// <summary>
+    /// The ALB, then Hermes' own faults, then the handler on the task that serves the request. Hermes keeps its sessions
+    /// in the DynamoDB table, so with the table down its session API answers 503 (its health check does not need it).
+    /// </summary>
     private static async Task<IResult> ServeAsync(HttpContext http, SandboxPlatform platform, FaultInjector faults, (string Table, string Id)? session,
-        CancellationToken cancellationToken, Func<string, Task<IResult>> handle)
+        CancellationToken cancellationToken, Func<string, Task<IResult>> handle, bool usesTable = true)
     {
         if (await ThroughAlbAsync(faults, cancellationToken) is { } albAnswer)
         {
@@ -60,6 +63,11 @@ public static class HermesSimulator
         }
 
         http.Response.Headers[TaskHeader] = target;
+        if (usesTable && faults.Get(SandboxComponents.DynamoDb).Mode == FaultMode.Down)
+        {
+            return Results.Json(new { error = "Session table unavailable (sandbox fault: dynamodb down)" }, statusCode: 503);
+        }
+
         var hermes = faults.Get(SandboxComponents.Hermes);
         switch (hermes.Mode)
         {

@@ -19,4 +19,7 @@ public sealed class SandboxOptions
 
     /// <summary>Start with the initial tasks already running and healthy, so a fresh start shows a healthy platform.</summary>
     public bool StartWarm { get; set; } = true;
+
+    /// <summary>Clearing a fault re-runs at once the probes it left failing (those that check the component or need one that does).</summary>
+    public bool RecheckOnClear { get; set; } = true;
 }

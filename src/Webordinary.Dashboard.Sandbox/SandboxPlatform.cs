@@ -119,7 +119,8 @@ public sealed class SandboxPlatform
             var sim = RequireService(service, "UpdateService");
             Advance();
             var now = _time.GetUtcNow();
-            var active = sim.Tasks.Where(t => t.StopRequestedAt is null).ToList();
+            // A task being replaced is on its way out already: its replacement stands for it.
+            var active = sim.Tasks.Where(t => t.StopRequestedAt is null && t.ReplacedBy is null).ToList();
             if (desiredCount > active.Count)
             {
                 var started = Enumerable.Range(0, desiredCount - active.Count).Select(_ => NewTask(now)).ToList();
@@ -129,6 +130,8 @@ public sealed class SandboxPlatform
             else if (desiredCount < active.Count)
             {
                 var stopping = active.OrderByDescending(t => t.CreatedAt).Take(active.Count - desiredCount).ToList();
+                // A replacement stopped before it took over takes the task it was replacing with it.
+                stopping.AddRange(sim.Tasks.Where(t => t.ReplacedBy is { } replacement && stopping.Contains(replacement)));
                 foreach (var task in stopping)
                 {
                     task.StopRequestedAt = now;
@@ -192,7 +195,11 @@ public sealed class SandboxPlatform
         }
     }
 
-    /// <summary>Stops the Hermes task behind <paramref name="targetId"/> and starts a replacement (desired count unchanged).</summary>
+    /// <summary>
+    /// Replaces the Hermes task behind <paramref name="targetId"/> the way an ECS deployment with minimumHealthyPercent
+    /// 100 does: the replacement starts, and only once its target is healthy does the old task start draining, so the
+    /// service never has fewer healthy tasks than it wants (desired count unchanged).
+    /// </summary>
     public bool ReplaceTask(string targetId)
     {
         lock (_gate)
@@ -205,12 +212,17 @@ public sealed class SandboxPlatform
                 return false;
             }
 
+            if (task.ReplacedBy is not null)
+            {
+                return true;
+            }
+
             var now = _time.GetUtcNow();
-            task.StopRequestedAt = now;
             var replacement = NewTask(now);
+            task.ReplacedBy = replacement;
             hermes.Tasks.Add(replacement);
             hermes.SteadyAnnounced = false;
-            hermes.AddEvent(now, $"(service {hermes.Name}) replaced task {task.Id} with (task {replacement.Id}).");
+            hermes.AddEvent(now, $"(service {hermes.Name}) has started 1 tasks: (task {replacement.Id}) to replace (task {task.Id}).");
             return true;
         }
     }
@@ -447,6 +459,17 @@ public sealed class SandboxPlatform
         var now = _time.GetUtcNow();
         foreach (var service in _services.Values)
         {
+            foreach (var old in service.Tasks.Where(t => t.ReplacedBy is not null && t.StopRequestedAt is null).ToList())
+            {
+                var healthyAt = old.ReplacedBy!.CreatedAt + _options.TaskStartDelay + _options.HealthCheckDelay;
+                if (now >= healthyAt)
+                {
+                    // From the moment the replacement was healthy, exactly: state follows the timestamps, not the reads.
+                    old.StopRequestedAt = healthyAt;
+                    service.AddEvent(now, $"(service {service.Name}) has begun draining connections on 1 tasks: (task {old.Id}), replaced by (task {old.ReplacedBy.Id}).");
+                }
+            }
+
             foreach (var gone in service.Tasks.Where(t => t.StopRequestedAt is { } stop && now >= stop + _options.DrainDelay).ToList())
             {
                 service.Tasks.Remove(gone);
@@ -503,6 +526,9 @@ public sealed class SandboxPlatform
         public DateTimeOffset CreatedAt { get; } = createdAt;
         public string Ip { get; } = ip;
         public DateTimeOffset? StopRequestedAt { get; set; }
+
+        /// <summary>The task taking over from this one; this one drains once that one is healthy.</summary>
+        public SimTask? ReplacedBy { get; set; }
 
         public bool IsRunning(DateTimeOffset now, SandboxOptions options) =>
             StopRequestedAt is null && now >= CreatedAt + options.TaskStartDelay;

@@ -114,7 +114,7 @@ public static class HistoryBenchmark
         foreach (var pass in passes)
         {
             catalog.TryGet(pass.ProbeId, out var definition, out _);
-            var parked = ProbeDependencies.NeedsHermes(definition) ? await host.RunProbeAsync(pass.ProbeId) : null;
+            var parked = catalog.NeedingService(aws.Service).Contains(definition) ? await host.RunProbeAsync(pass.ProbeId) : null;
             templates.Add(new Template(pass, parked is { Outcome: ProbeOutcome.Parked } ? parked : null));
         }
 

@@ -51,6 +51,26 @@ public sealed class ProbeSettings
     /// <summary>After the first failure, run again at once to confirm it instead of waiting an interval.</summary>
     public bool ConfirmFailures { get; set; } = true;
 
+    /// <summary>
+    /// While the probe fails (or is Down), run it again this often until it passes, so a fault that is cleared shows
+    /// within seconds. Never more often than <see cref="Timeout"/>, never less often than <see cref="Interval"/>.
+    /// </summary>
+    public TimeSpan RecoveryInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Ids of the probes this one needs working (its root causes when they are Down). Unset: the defaults of its kind
+    /// (e.g. hermes-health → the ALB probes → the ECS probes). An empty entry alone means none.
+    /// </summary>
+    public string[]? DependsOn { get; set; }
+
+    /// <summary>The component the probe checks (ECS, ALB, Hermes, DynamoDB, CloudWatch, EFS); unset: its kind's.</summary>
+    public string? Component { get; set; }
+
+    /// <summary>How soon after a failure the probe is run again: <see cref="RecoveryInterval"/>, at least the timeout, at most the interval.</summary>
+    public TimeSpan RecheckDelay => Interval is { } interval && interval < Max(RecoveryInterval, Timeout) ? interval : Max(RecoveryInterval, Timeout);
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
     public string Describe() => Cron is { Length: > 0 } ? $"cron {Cron}" : $"every {FormatSpan(Interval ?? TimeSpan.Zero)}";
 
     private static string FormatSpan(TimeSpan span) => span.TotalHours >= 1 && span.TotalHours == Math.Floor(span.TotalHours)

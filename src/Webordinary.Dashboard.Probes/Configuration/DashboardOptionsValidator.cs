@@ -101,7 +101,20 @@ internal sealed class DashboardOptionsValidator(ProbeKindRegistry kinds, IConfig
             {
                 errors.Add($"{key}:SlowThreshold must be positive and below {key}:Timeout (got {slow}).");
             }
+
+            if (probe.RecoveryInterval < MinimumInterval || probe.RecoveryInterval > TimeSpan.FromHours(1))
+            {
+                errors.Add($"{key}:RecoveryInterval must be between 00:00:01 and 01:00:00 (got {probe.RecoveryInterval}).");
+            }
+
+            if (probe.DependsOn is { Length: > 50 })
+            {
+                errors.Add($"{key}:DependsOn lists {probe.DependsOn.Length} probes; at most 50.");
+            }
         }
+
+        ProbeTopology.Resolve(options.Probes, kinds, out var topologyErrors);
+        errors.AddRange(topologyErrors);
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -23,8 +23,10 @@ public sealed class AlbTargetHealthProbe(ProbeDefinition definition, IElbClient 
         {
             var targets = await elb.DescribeTargetHealthAsync(aws.Value.TargetGroup, step.CancellationToken);
             var healthy = targets.Count(t => t.State == "healthy");
-            var unhealthy = targets.Where(t => t.State != "healthy").ToList();
-            var reasons = string.Join("; ", unhealthy.Select(t => $"{t.TargetId}:{t.Port} {t.State}" +
+            // A target registering (initial) or deregistering (draining) is a rollout or a replacement under way: shown,
+            // but neither degraded nor failed while another target serves.
+            var unhealthy = targets.Where(t => t.State is not ("healthy" or "initial" or "draining")).ToList();
+            var reasons = string.Join("; ", targets.Where(t => t.State != "healthy").Select(t => $"{t.TargetId}:{t.Port} {t.State}" +
                 (t.Reason is null ? "" : $" ({t.Reason}{(t.Description is null ? "" : $": {t.Description}")})")));
             step.Detail = targets.Count == 0
                 ? "no targets registered"
@@ -38,7 +40,7 @@ public sealed class AlbTargetHealthProbe(ProbeDefinition definition, IElbClient 
             StepScope.Check(healthy > 0, targets.Count == 0 ? "No targets registered." : $"No healthy target: {reasons}");
             if (unhealthy.Count > 0)
             {
-                step.Degrade($"{healthy} healthy, {unhealthy.Count} not: {reasons}");
+                step.Degrade($"{healthy} healthy, {unhealthy.Count} unhealthy: {reasons}");
             }
 
             context.Summary = $"{healthy}/{targets.Count} target(s) healthy";

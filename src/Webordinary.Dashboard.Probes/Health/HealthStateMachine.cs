@@ -10,84 +10,71 @@ public enum ProbeHealth
     Down,
 }
 
-/// <summary>An Up → Down → Up period: from the first failing run of the streak to the run that brought it back Up.</summary>
-public sealed record Incident(
-    string Id,
-    string ProbeId,
-    DateTimeOffset StartedAt,
-    DateTimeOffset? EndedAt,
-    string FirstRunId,
-    string? FailedStep,
-    string? Reason)
+/// <summary>What one completed run did to a probe's damped status.</summary>
+/// <param name="FirstFailure">The first failing run of the current streak (where a Down period starts).</param>
+public sealed record DampedStep(ProbeHealth Before, ProbeHealth Health, bool ConfirmNow, ProbeRun? FirstFailure)
 {
-    public TimeSpan? Duration => EndedAt - StartedAt;
-}
+    public bool WentDown => Before != ProbeHealth.Down && Health == ProbeHealth.Down;
 
-/// <summary>What one completed run did to the damped status.</summary>
-public sealed record HealthChange(ProbeHealth Health, Incident? Opened, Incident? Closed, bool ConfirmNow);
+    public bool CameUp => Before == ProbeHealth.Down && Health == ProbeHealth.Up;
+}
 
 /// <summary>
 /// Flap damping for one probe, pure (no I/O): a probe turns Down after <c>failuresToDown</c> failures in a row and
 /// Up after <c>passesToUp</c> passes in a row. The first failure of a streak asks for an immediate confirm re-run
-/// instead of waiting a whole interval. Parked runs neither pass nor fail. Raw runs keep every failure.
+/// instead of waiting a whole interval. Parked, Maintenance and Interrupted runs neither pass nor fail. Raw runs keep
+/// every failure; what a Down period means (an incident, or part of another probe's) is <see cref="IncidentBook"/>'s.
 /// </summary>
 public sealed class HealthStateMachine(int failuresToDown, int passesToUp, bool confirmFailures)
 {
     private int _failures;
     private int _passes;
-    private ProbeRun? _firstFailure;
 
     public ProbeHealth Health { get; private set; }
 
-    public Incident? OpenIncident { get; private set; }
+    public ProbeRun? FirstFailure { get; private set; }
 
-    /// <summary>Resumes an incident still open when the dashboard stopped.</summary>
-    public void Resume(Incident open)
+    /// <summary>Resumes a Down period still open when the dashboard stopped.</summary>
+    public void Resume() => Health = ProbeHealth.Down;
+
+    /// <summary>Forgets the streak: the probe's service was parked, so what came before says nothing now.</summary>
+    public void Reset()
     {
-        Health = ProbeHealth.Down;
-        OpenIncident = open;
+        Health = ProbeHealth.Unknown;
+        _failures = 0;
+        _passes = 0;
+        FirstFailure = null;
     }
 
-    public HealthChange Apply(ProbeRun run)
+    public DampedStep Apply(ProbeRun run)
     {
+        var before = Health;
         switch (run.Outcome)
         {
             case ProbeOutcome.Pass or ProbeOutcome.Degraded:
                 _failures = 0;
-                _firstFailure = null;
+                FirstFailure = null;
                 _passes++;
-                if (Health == ProbeHealth.Down && _passes >= passesToUp)
-                {
-                    var closed = OpenIncident! with { EndedAt = run.EndedAt ?? run.StartedAt };
-                    Health = ProbeHealth.Up;
-                    OpenIncident = null;
-                    return new HealthChange(Health, null, closed, false);
-                }
-
-                if (Health == ProbeHealth.Unknown)
+                if ((Health == ProbeHealth.Down && _passes >= passesToUp) || Health == ProbeHealth.Unknown)
                 {
                     Health = ProbeHealth.Up;
                 }
 
-                return new HealthChange(Health, null, null, false);
+                return new DampedStep(before, Health, false, null);
 
             case ProbeOutcome.Fail:
                 _passes = 0;
                 _failures++;
-                _firstFailure ??= run;
+                FirstFailure ??= run;
                 if (Health != ProbeHealth.Down && _failures >= failuresToDown)
                 {
-                    var failedStep = _firstFailure.Steps.FirstOrDefault(s => s.Outcome == StepOutcome.Fail);
-                    OpenIncident = new Incident(ProbeRun.NewId(), run.ProbeId, _firstFailure.StartedAt, null, _firstFailure.Id,
-                        failedStep?.Name, _firstFailure.Message);
                     Health = ProbeHealth.Down;
-                    return new HealthChange(Health, OpenIncident, null, false);
                 }
 
-                return new HealthChange(Health, null, null, confirmFailures && Health != ProbeHealth.Down && _failures == 1);
+                return new DampedStep(before, Health, confirmFailures && Health != ProbeHealth.Down && _failures == 1, FirstFailure);
 
             default:
-                return new HealthChange(Health, null, null, false);
+                return new DampedStep(before, Health, false, FirstFailure);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Dapper;
 using Webordinary.Dashboard.Probes.Store;
 
@@ -6,10 +7,11 @@ namespace Webordinary.Dashboard.Probes.Health;
 /// <summary>Incidents in the dashboard's SQLite database.</summary>
 public sealed class IncidentStore(SqliteDatabase database)
 {
-    public Task UpsertAsync(Incident incident, CancellationToken cancellationToken) => database.WriteAsync(connection => connection.ExecuteAsync(
+    /// <summary>Writes the incident as it is now; kept in memory and written later if the store cannot take it now.</summary>
+    public Task UpsertAsync(Incident incident, CancellationToken cancellationToken) => database.WriteDurablyAsync(connection => connection.ExecuteAsync(
         """
-        INSERT OR REPLACE INTO incidents (id, probe_id, started_at, ended_at, first_run_id, failed_step, reason)
-        VALUES (@Id, @ProbeId, @StartedAt, @EndedAt, @FirstRunId, @FailedStep, @Reason);
+        INSERT OR REPLACE INTO incidents (id, probe_id, started_at, ended_at, first_run_id, failed_step, reason, affected_probes, end_reason, merged_into)
+        VALUES (@Id, @ProbeId, @StartedAt, @EndedAt, @FirstRunId, @FailedStep, @Reason, @AffectedProbes, @EndReason, @MergedInto);
         """, new
         {
             incident.Id,
@@ -19,20 +21,29 @@ public sealed class IncidentStore(SqliteDatabase database)
             incident.FirstRunId,
             incident.FailedStep,
             incident.Reason,
+            AffectedProbes = incident.Affected.Count == 0 ? null : JsonSerializer.Serialize(incident.Affected),
+            incident.EndReason,
+            incident.MergedInto,
         }), cancellationToken);
 
-    /// <summary>Newest first; optionally one probe's; optionally only the open ones.</summary>
-    public async Task<IReadOnlyList<Incident>> ListAsync(string? probeId, bool openOnly, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Newest first; optionally one probe's (as root cause or affected); optionally only the open ones. Incidents merged
+    /// into another are left out unless <paramref name="includeMerged"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<Incident>> ListAsync(string? probeId, bool openOnly, int limit, CancellationToken cancellationToken, bool includeMerged = false)
     {
         await database.MigrateAsync(cancellationToken);
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(string Id, string ProbeId, long StartedAt, long? EndedAt, string FirstRunId, string? FailedStep, string? Reason)>(
+        var rows = await connection.QueryAsync<(string Id, string ProbeId, long StartedAt, long? EndedAt, string FirstRunId, string? FailedStep, string? Reason,
+            string? AffectedProbes, string? EndReason, string? MergedInto)>(
             """
-            SELECT id, probe_id, started_at, ended_at, first_run_id, failed_step, reason FROM incidents
-            WHERE (@probeId IS NULL OR probe_id = @probeId) AND (@openOnly = 0 OR ended_at IS NULL)
+            SELECT id, probe_id, started_at, ended_at, first_run_id, failed_step, reason, affected_probes, end_reason, merged_into FROM incidents
+            WHERE (@probeId IS NULL OR probe_id = @probeId OR EXISTS (SELECT 1 FROM json_each(incidents.affected_probes) WHERE value = @probeId))
+              AND (@openOnly = 0 OR ended_at IS NULL) AND (@includeMerged = 1 OR merged_into IS NULL)
             ORDER BY started_at DESC LIMIT @limit;
-            """, new { probeId, openOnly = openOnly ? 1 : 0, limit });
+            """, new { probeId, openOnly = openOnly ? 1 : 0, includeMerged = includeMerged ? 1 : 0, limit });
         return [.. rows.Select(r => new Incident(r.Id, r.ProbeId, DateTimeOffset.FromUnixTimeMilliseconds(r.StartedAt),
-            r.EndedAt is { } ended ? DateTimeOffset.FromUnixTimeMilliseconds(ended) : null, r.FirstRunId, r.FailedStep, r.Reason))];
+            r.EndedAt is { } ended ? DateTimeOffset.FromUnixTimeMilliseconds(ended) : null, r.FirstRunId, r.FailedStep, r.Reason,
+            r.AffectedProbes is null ? null : JsonSerializer.Deserialize<string[]>(r.AffectedProbes), r.EndReason, r.MergedInto))];
     }
 }

@@ -1,30 +1,36 @@
 using Microsoft.Extensions.Logging;
 using Webordinary.Dashboard.Probes.Configuration;
 using Webordinary.Dashboard.Probes.Model;
+using Webordinary.Dashboard.Probes.Scheduling;
 
 namespace Webordinary.Dashboard.Probes.Health;
 
 /// <summary>
-/// One <see cref="HealthStateMachine"/> per probe, fed each completed run by the runner (before the run is announced),
-/// with the incidents it opens and closes stored as they happen.
+/// The <see cref="IncidentBook"/> of the configured probes, fed each completed run by the runner (before the run is
+/// announced), with every incident change stored as it happens and then told to <see cref="Changed"/>'s subscribers
+/// (in order, one change at a time: what notifications follow).
 /// </summary>
-public sealed class ProbeHealthTracker(IncidentStore incidents, ILogger<ProbeHealthTracker> logger)
+public sealed class ProbeHealthTracker(IncidentStore incidents, ProbeCatalog catalog, ILogger<ProbeHealthTracker> logger)
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, HealthStateMachine> _machines = new(StringComparer.OrdinalIgnoreCase);
+    private readonly SemaphoreSlim _writes = new(1, 1);
+    private readonly IncidentBook _book = new(catalog.Topology);
 
-    /// <summary>Picks up the incidents a previous process left open, so they close when their probe recovers.</summary>
-    public async Task InitializeAsync(IEnumerable<ProbeDefinition> probes, CancellationToken cancellationToken)
+    /// <summary>Each incident change, after it was stored.</summary>
+    public event Action<IncidentChange>? Changed;
+
+    /// <summary>Picks up the incidents a previous process left open, so they close when their root cause recovers.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         var open = (await incidents.ListAsync(null, openOnly: true, 10_000, cancellationToken)).ToLookup(i => i.ProbeId, StringComparer.OrdinalIgnoreCase);
         lock (_gate)
         {
-            foreach (var probe in probes)
+            foreach (var probe in catalog.Definitions)
             {
-                var machine = MachineFor(probe.Id, probe.Settings);
+                _book.Register(probe.Id, probe.Settings);
                 if (open[probe.Id].FirstOrDefault() is { } incident)
                 {
-                    machine.Resume(incident);
+                    _book.Resume(probe.Settings, incident);
                 }
             }
         }
@@ -34,41 +40,90 @@ public sealed class ProbeHealthTracker(IncidentStore incidents, ILogger<ProbeHea
     {
         lock (_gate)
         {
-            return _machines.TryGetValue(probeId, out var machine) ? machine.Health : ProbeHealth.Unknown;
+            return _book.HealthOf(probeId);
         }
     }
 
-    public async Task<HealthChange> ApplyAsync(ProbeSettings settings, ProbeRun run)
+    /// <summary>The root cause the probe is Down because of, when it is another probe.</summary>
+    public string? CauseOf(string probeId)
     {
-        HealthChange change;
         lock (_gate)
         {
-            change = MachineFor(run.ProbeId, settings).Apply(run);
+            return _book.CauseOf(probeId);
         }
-
-        if (change.Opened is { } opened)
-        {
-            logger.LogWarning("Probe {ProbeId} is Down: {Reason}", run.ProbeId, opened.Reason);
-            await incidents.UpsertAsync(opened, CancellationToken.None);
-        }
-
-        if (change.Closed is { } closed)
-        {
-            logger.LogInformation("Probe {ProbeId} is Up again after {Duration}", run.ProbeId, closed.Duration);
-            await incidents.UpsertAsync(closed, CancellationToken.None);
-        }
-
-        return change;
     }
 
-    private HealthStateMachine MachineFor(string probeId, ProbeSettings settings)
+    public bool IsSilenced(string probeId)
     {
-        if (!_machines.TryGetValue(probeId, out var machine))
+        lock (_gate)
         {
-            machine = new HealthStateMachine(settings.FailuresToDown, settings.PassesToUp, settings.ConfirmFailures);
-            _machines[probeId] = machine;
+            return _book.IsSilenced(probeId);
         }
+    }
 
-        return machine;
+    /// <summary>Open incidents (one per root cause), oldest first, with their affected probes.</summary>
+    public IReadOnlyList<Incident> OpenIncidents
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _book.OpenIncidents;
+            }
+        }
+    }
+
+    public async Task<HealthChange> ApplyAsync(ProbeSettings settings, ProbeRun run, bool serviceParked = false)
+    {
+        // Changes are stored and told in the order the book made them, also when two probes finish at once.
+        await _writes.WaitAsync();
+        try
+        {
+            HealthChange change;
+            lock (_gate)
+            {
+                change = _book.Apply(settings, run, serviceParked);
+            }
+
+            foreach (var incidentChange in change.Incidents)
+            {
+                Log(incidentChange);
+                await incidents.UpsertAsync(incidentChange.Incident, CancellationToken.None);
+                try
+                {
+                    Changed?.Invoke(incidentChange);
+                }
+                catch (Exception exception)
+                {
+                    logger.LogWarning(exception, "An incident subscriber failed on {Kind} of {Incident}", incidentChange.Kind, incidentChange.Incident.Id);
+                }
+            }
+
+            return change;
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    private void Log(IncidentChange change)
+    {
+        var incident = change.Incident;
+        switch (change.Kind)
+        {
+            case IncidentChangeKind.Opened:
+                logger.LogWarning("Probe {ProbeId} is Down: {Reason}", incident.ProbeId, incident.Reason);
+                break;
+            case IncidentChangeKind.Joined:
+                logger.LogWarning("Probe {ProbeId} is Down because {RootCause} is", change.ProbeId, incident.ProbeId);
+                break;
+            case IncidentChangeKind.Resolved:
+                logger.LogInformation("Probe {ProbeId} is Up again after {Duration}", incident.ProbeId, incident.Duration);
+                break;
+            default:
+                logger.LogInformation("Incident of {ProbeId}: {Kind} ({EndReason})", incident.ProbeId, change.Kind, incident.EndReason);
+                break;
+        }
     }
 }

@@ -233,8 +233,9 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
                 counts = await RawCountsAsync(connection, probeId, rawStart, now, includeTo: true);
             }
 
-            var counted = counts.Runs - counts.Parked;
-            windows.Add(new UptimeWindow(name, length, counted == 0 ? null : (double)counts.Up / counted, (int)counts.Runs, (int)counts.Failed, (int)counts.Parked));
+            var counted = counts.Up + counts.Failed;
+            windows.Add(new UptimeWindow(name, length, counted == 0 ? null : (double)counts.Up / counted, (int)counts.Runs, (int)counts.Failed, (int)counts.Parked,
+                (int)counts.Maintenance, (int)counts.Interrupted));
         }
 
         return windows;
@@ -248,7 +249,7 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
             """
             SELECT probe_id AS ProbeId, resolution AS Resolution, bucket_start AS BucketStart, runs AS Runs, passes AS Passes, degraded AS Degraded,
                    fails AS Fails, parked AS Parked, parked_ms AS ParkedMs, p50_ms AS P50Ms, p95_ms AS P95Ms, max_ms AS MaxMs, step_stats AS StepStats,
-                   metric_stats AS MetricStats
+                   metric_stats AS MetricStats, maintenance AS Maintenance, interrupted AS Interrupted
             FROM rollups WHERE probe_id = @probeId AND resolution = @resolution AND bucket_start >= @from AND bucket_start < @to ORDER BY bucket_start;
             """, new { probeId, resolution = resolution.ToString(), from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds() });
         return [.. rows.Select(r => r.ToRollup())];
@@ -261,9 +262,11 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
             : await connection.QuerySingleAsync<Counts>(
                 $"""
                 SELECT COUNT(*) AS Runs,
-                       COALESCE(SUM(outcome IN ('Pass', 'Degraded')), 0) AS Up,
-                       COALESCE(SUM(outcome = 'Fail'), 0) AS Failed,
-                       COALESCE(SUM(outcome = 'Parked'), 0) AS Parked
+                       COALESCE(SUM(outcome IN ('Pass', 'Degraded') AND maintenance_window IS NULL), 0) AS Up,
+                       COALESCE(SUM(outcome = 'Fail' AND maintenance_window IS NULL), 0) AS Failed,
+                       COALESCE(SUM(outcome = 'Parked'), 0) AS Parked,
+                       COALESCE(SUM(outcome = 'Maintenance' OR (maintenance_window IS NOT NULL AND outcome IN ('Pass', 'Degraded', 'Fail'))), 0) AS Maintenance,
+                       COALESCE(SUM(outcome = 'Interrupted'), 0) AS Interrupted
                 FROM runs WHERE probe_key IN (SELECT key FROM probe_keys WHERE @probeId IS NULL OR probe_id = @probeId)
                   AND ended_at IS NOT NULL AND started_at >= @from AND started_at {(includeTo ? "<=" : "<")} @to;
                 """, new { probeId, from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds() });
@@ -274,7 +277,8 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
             ? new Counts()
             : await connection.QuerySingleAsync<Counts>(
                 """
-                SELECT COALESCE(SUM(runs), 0) AS Runs, COALESCE(SUM(passes + degraded), 0) AS Up, COALESCE(SUM(fails), 0) AS Failed, COALESCE(SUM(parked), 0) AS Parked
+                SELECT COALESCE(SUM(runs), 0) AS Runs, COALESCE(SUM(passes + degraded), 0) AS Up, COALESCE(SUM(fails), 0) AS Failed, COALESCE(SUM(parked), 0) AS Parked,
+                       COALESCE(SUM(maintenance), 0) AS Maintenance, COALESCE(SUM(interrupted), 0) AS Interrupted
                 FROM rollups WHERE probe_id IN (SELECT DISTINCT probe_id FROM probe_keys WHERE @probeId IS NULL OR probe_id = @probeId)
                   AND resolution = @resolution AND bucket_start >= @from AND bucket_start < @to;
                 """, new { probeId, resolution, from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds() });
@@ -282,8 +286,8 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
     private static async Task<List<ProbeRun>> LoadRunsAsync(SqliteConnection connection, DateTimeOffset from, DateTimeOffset to)
     {
         const string InBucket = "r.probe_key IN (SELECT key FROM probe_keys) AND r.started_at >= @from AND r.started_at < @to AND r.ended_at IS NOT NULL";
-        var runs = (await connection.QueryAsync<(string Id, string ProbeId, string Outcome, double? DurationMs, long StartedAt, string? Metrics)>(
-            $"SELECT r.id, k.probe_id, r.outcome, r.duration_ms, r.started_at, r.metrics FROM runs r JOIN probe_keys k ON k.key = r.probe_key WHERE {InBucket};",
+        var runs = (await connection.QueryAsync<(string Id, string ProbeId, string Outcome, double? DurationMs, long StartedAt, string? Metrics, string? Window)>(
+            $"SELECT r.id, k.probe_id, r.outcome, r.duration_ms, r.started_at, r.metrics, r.maintenance_window FROM runs r JOIN probe_keys k ON k.key = r.probe_key WHERE {InBucket};",
             new { from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds() })).ToList();
         var steps = (await connection.QueryAsync<(string RunId, string Name, double DurationMs)>(
                 $"SELECT r.id, n.name, s.duration_ms FROM runs r JOIN steps s ON s.run_seq = r.seq JOIN step_names n ON n.key = s.name_key WHERE {InBucket};",
@@ -292,7 +296,7 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
         return [.. runs.Select(r => new ProbeRun(r.Id, r.ProbeId, "", RunTrigger.Schedule, DateTimeOffset.FromUnixTimeMilliseconds(r.StartedAt), null, r.DurationMs,
             Enum.Parse<ProbeOutcome>(r.Outcome), null,
             [.. steps[r.Id].Select((s, i) => new StepResult(i, s.Name, StepOutcome.Pass, default, s.DurationMs, null, null))],
-            r.Metrics is null ? null : JsonSerializer.Deserialize<Dictionary<string, double>>(r.Metrics)))];
+            r.Metrics is null ? null : JsonSerializer.Deserialize<Dictionary<string, double>>(r.Metrics), r.Window))];
     }
 
     private static async Task<DateTimeOffset> MarkAsync(SqliteConnection connection, string mark) =>
@@ -314,8 +318,10 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
 
     private const string UpsertRollupSql =
         """
-        INSERT OR REPLACE INTO rollups (probe_id, resolution, bucket_start, runs, passes, degraded, fails, parked, parked_ms, p50_ms, p95_ms, max_ms, step_stats, metric_stats)
-        VALUES (@ProbeId, @Resolution, @BucketStart, @Runs, @Passes, @Degraded, @Fails, @Parked, @ParkedMs, @P50Ms, @P95Ms, @MaxMs, @StepStats, @MetricStats);
+        INSERT OR REPLACE INTO rollups (probe_id, resolution, bucket_start, runs, passes, degraded, fails, parked, parked_ms, p50_ms, p95_ms, max_ms, step_stats, metric_stats,
+                                        maintenance, interrupted)
+        VALUES (@ProbeId, @Resolution, @BucketStart, @Runs, @Passes, @Degraded, @Fails, @Parked, @ParkedMs, @P50Ms, @P95Ms, @MaxMs, @StepStats, @MetricStats,
+                @Maintenance, @Interrupted);
         """;
 
     private sealed record Counts
@@ -324,8 +330,14 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
         public long Up { get; init; }
         public long Failed { get; init; }
         public long Parked { get; init; }
+        public long Maintenance { get; init; }
+        public long Interrupted { get; init; }
 
-        public static Counts operator +(Counts a, Counts b) => new() { Runs = a.Runs + b.Runs, Up = a.Up + b.Up, Failed = a.Failed + b.Failed, Parked = a.Parked + b.Parked };
+        public static Counts operator +(Counts a, Counts b) => new()
+        {
+            Runs = a.Runs + b.Runs, Up = a.Up + b.Up, Failed = a.Failed + b.Failed, Parked = a.Parked + b.Parked,
+            Maintenance = a.Maintenance + b.Maintenance, Interrupted = a.Interrupted + b.Interrupted,
+        };
     }
 
     private sealed class RollupRow
@@ -344,6 +356,8 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
         public double? MaxMs { get; init; }
         public string? StepStats { get; init; }
         public string? MetricStats { get; init; }
+        public long Maintenance { get; init; }
+        public long Interrupted { get; init; }
 
         public static RollupRow From(Rollup r) => new()
         {
@@ -361,11 +375,13 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
             MaxMs = r.MaxMs,
             StepStats = r.Steps is null ? null : JsonSerializer.Serialize(r.Steps),
             MetricStats = r.Metrics is null ? null : JsonSerializer.Serialize(r.Metrics),
+            Maintenance = r.Maintenance,
+            Interrupted = r.Interrupted,
         };
 
         public Rollup ToRollup() => new(ProbeId, Enum.Parse<RollupResolution>(Resolution), DateTimeOffset.FromUnixTimeMilliseconds(BucketStart),
             (int)Runs, (int)Passes, (int)Degraded, (int)Fails, (int)Parked, ParkedMs, P50Ms, P95Ms, MaxMs,
             StepStats is null ? null : JsonSerializer.Deserialize<Dictionary<string, StepStats>>(StepStats),
-            MetricStats is null ? null : JsonSerializer.Deserialize<Dictionary<string, StepStats>>(MetricStats));
+            MetricStats is null ? null : JsonSerializer.Deserialize<Dictionary<string, StepStats>>(MetricStats), (int)Maintenance, (int)Interrupted);
     }
 }

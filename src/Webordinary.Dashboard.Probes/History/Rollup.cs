@@ -26,9 +26,17 @@ public sealed record Rollup(
     double? P95Ms,
     double? MaxMs,
     IReadOnlyDictionary<string, StepStats>? Steps,
-    IReadOnlyDictionary<string, StepStats>? Metrics = null)
+    IReadOnlyDictionary<string, StepStats>? Metrics = null,
+    int Maintenance = 0,
+    int Interrupted = 0)
 {
-    /// <summary>Aggregates the runs of one probe in one bucket. Parked time is the bucket's share of parked runs.</summary>
+    /// <summary>The runs that count for uptime: passes, degraded and fails (outside maintenance windows).</summary>
+    public int Counted => Passes + Degraded + Fails;
+
+    /// <summary>
+    /// Aggregates the runs of one probe in one bucket. Parked time is the bucket's share of parked runs. Passes,
+    /// degraded and fails are the counted runs; a run in a maintenance window counts as <see cref="Maintenance"/>.
+    /// </summary>
     public static Rollup From(string probeId, RollupResolution resolution, DateTimeOffset bucketStart, TimeSpan bucketLength, IReadOnlyList<ProbeRun> runs)
     {
         var durations = runs.Select(r => r.DurationMs ?? 0).Order().ToArray();
@@ -46,14 +54,16 @@ public sealed record Rollup(
                 return new StepStats(Percentile(sorted, 0.50), Percentile(sorted, 0.95));
             });
         return new Rollup(probeId, resolution, bucketStart, runs.Count,
-            runs.Count(r => r.Outcome == ProbeOutcome.Pass), runs.Count(r => r.Outcome == ProbeOutcome.Degraded),
-            runs.Count(r => r.Outcome == ProbeOutcome.Fail), parked,
+            runs.Count(r => r.IsCounted && r.Outcome == ProbeOutcome.Pass), runs.Count(r => r.IsCounted && r.Outcome == ProbeOutcome.Degraded),
+            runs.Count(r => r.IsCounted && r.Outcome == ProbeOutcome.Fail), parked,
             runs.Count == 0 ? 0 : bucketLength.TotalMilliseconds * parked / runs.Count,
             durations.Length == 0 ? null : Percentile(durations, 0.50),
             durations.Length == 0 ? null : Percentile(durations, 0.95),
             durations.Length == 0 ? null : durations[^1],
             steps.Count == 0 ? null : steps,
-            metrics.Count == 0 ? null : metrics);
+            metrics.Count == 0 ? null : metrics,
+            runs.Count(r => r.Outcome == ProbeOutcome.Maintenance || (r.MaintenanceWindow is not null && r.Outcome is ProbeOutcome.Pass or ProbeOutcome.Degraded or ProbeOutcome.Fail)),
+            runs.Count(r => r.Outcome == ProbeOutcome.Interrupted));
     }
 
     /// <summary>Nearest-rank percentile of sorted values.</summary>
@@ -61,5 +71,8 @@ public sealed record Rollup(
         sorted[Math.Clamp((int)Math.Ceiling(fraction * sorted.Length) - 1, 0, sorted.Length - 1)];
 }
 
-/// <summary>Share of counted runs that worked (Pass or Degraded); parked runs are not counted. Null: nothing counted.</summary>
-public sealed record UptimeWindow(string Window, TimeSpan Length, double? Uptime, int Runs, int Failed, int Parked);
+/// <summary>
+/// Share of counted runs that worked (Pass or Degraded, of those and Fail); parked, planned (Maintenance or in a
+/// maintenance window) and interrupted runs are not counted. Null: nothing counted.
+/// </summary>
+public sealed record UptimeWindow(string Window, TimeSpan Length, double? Uptime, int Runs, int Failed, int Parked, int Maintenance = 0, int Interrupted = 0);

@@ -12,6 +12,15 @@ public enum ProbeOutcome
 
     /// <summary>The target service is deliberately scaled to 0: not an outage.</summary>
     Parked,
+
+    /// <summary>
+    /// Failed while a change the dashboard made is rolling out (a manual scale, a schedule, a probe's warm-up) or
+    /// while the service it needs is parked: planned work, not an outage. Not counted in uptime, never an incident.
+    /// </summary>
+    Maintenance,
+
+    /// <summary>The dashboard stopped or crashed during the run: says nothing about the platform. Not counted, never an incident.</summary>
+    Interrupted,
 }
 
 public enum StepOutcome
@@ -28,6 +37,12 @@ public enum RunTrigger
 
     /// <summary>Run at once after a first failure, to confirm it (flap damping).</summary>
     Confirm,
+
+    /// <summary>
+    /// Run again by the dashboard: a failing probe's recovery re-check, a probe a cleared sandbox fault affected, a
+    /// dependency of a probe that just failed, or a dependent of a probe that just recovered.
+    /// </summary>
+    Recheck,
 }
 
 /// <summary>Why a step failed, with what an operator needs to follow it up.</summary>
@@ -44,6 +59,10 @@ public sealed record StepResult(
     StepFailure? Failure);
 
 /// <summary>One run of one probe. <see cref="EndedAt"/> is null while it runs.</summary>
+/// <param name="MaintenanceWindow">
+/// The maintenance window the run fell in ("name: reason, until …"), if any: it ran and was recorded as usual, but it
+/// counts for no uptime and opens no incident.
+/// </param>
 public sealed record ProbeRun(
     string Id,
     string ProbeId,
@@ -55,9 +74,13 @@ public sealed record ProbeRun(
     ProbeOutcome Outcome,
     string? Message,
     IReadOnlyList<StepResult> Steps,
-    IReadOnlyDictionary<string, double>? Metrics = null)
+    IReadOnlyDictionary<string, double>? Metrics = null,
+    string? MaintenanceWindow = null)
 {
     public bool IsRunning => EndedAt is null;
+
+    /// <summary>Counts for uptime: worked or failed outside any maintenance window (not parked, planned or interrupted).</summary>
+    public bool IsCounted => (Outcome is ProbeOutcome.Pass or ProbeOutcome.Degraded or ProbeOutcome.Fail) && MaintenanceWindow is null;
 
     public static string NewId() => Guid.CreateVersion7().ToString("N");
 }

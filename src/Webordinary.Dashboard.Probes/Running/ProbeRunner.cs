@@ -2,7 +2,9 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Webordinary.Dashboard.Probes.Configuration;
 using Webordinary.Dashboard.Probes.Feed;
+using Webordinary.Dashboard.Probes.Maintenance;
 using Webordinary.Dashboard.Probes.Model;
+using Webordinary.Dashboard.Probes.Scaling;
 using Webordinary.Dashboard.Probes.Store;
 
 namespace Webordinary.Dashboard.Probes.Running;
@@ -11,9 +13,20 @@ namespace Webordinary.Dashboard.Probes.Running;
 /// Runs one probe once: stores the run, then announces it (started, each step, completed), always in that order.
 /// Enforces the probe's hard timeout: the probe's token fires at <see cref="ProbeSettings.Timeout"/>, and a probe
 /// that ignores it is abandoned after a further grace period so a hung call never holds the scheduler thread.
+/// A failure explained by planned work (<see cref="PlannedWork"/>) is recorded as Maintenance; a run inside a
+/// maintenance window records the window.
 /// </summary>
-public sealed class ProbeRunner(IResultsStore store, ProbeStatusFeed feed, Health.ProbeHealthTracker health, TimeProvider time, ILogger<ProbeRunner> logger)
+public sealed class ProbeRunner(
+    IResultsStore store,
+    ProbeStatusFeed feed,
+    Health.ProbeHealthTracker health,
+    PlannedWork planned,
+    MaintenanceWindows windows,
+    TimeProvider time,
+    ILogger<ProbeRunner> logger)
 {
+    public const string InterruptedMessage = "Interrupted: the dashboard stopped during the run.";
+
     /// <summary>After the run's token fires, how long cleanup steps get before the run is given up.</summary>
     public static readonly TimeSpan CleanupGrace = TimeSpan.FromSeconds(5);
 
@@ -63,6 +76,15 @@ public sealed class ProbeRunner(IResultsStore store, ProbeStatusFeed feed, Healt
         var elapsed = Stopwatch.GetElapsedTime(timestamp);
         var (outcome, message) = Decide(context, steps, settings, elapsed, runFailure,
             timedOut: runTimeout.IsCancellationRequested, stopping: stopping.IsCancellationRequested);
+        var serviceParked = outcome == ProbeOutcome.Parked;
+        // A failure while the dashboard's own change rolls out, or while the service is parked, is planned work; an
+        // outage that was already Down before the change stays a failure (it is not the change's).
+        if (outcome == ProbeOutcome.Fail && !stopping.IsCancellationRequested
+            && await ExplainAsync(probe.Id) is { } reason && (reason.Parked || health.HealthOf(probe.Id) != Health.ProbeHealth.Down))
+        {
+            (outcome, message) = (ProbeOutcome.Maintenance, $"{reason.Message} — {message}");
+            serviceParked = reason.Parked;
+        }
 
         var completed = started with
         {
@@ -72,13 +94,28 @@ public sealed class ProbeRunner(IResultsStore store, ProbeStatusFeed feed, Healt
             Message = message,
             Steps = steps,
             Metrics = context.Metrics is { Count: > 0 } metrics ? metrics : null,
+            MaintenanceWindow = windows.ActiveFor(probe.Id, started.StartedAt)?.Describe(),
         };
         await store.CompleteRunAsync(completed, CancellationToken.None);
         var before = health.HealthOf(completed.ProbeId);
-        var change = await health.ApplyAsync(settings, completed);
+        var change = await health.ApplyAsync(settings, completed, serviceParked);
         feed.Publish(new RunCompletedEvent(completed, change.Health, change.Health != before));
         onHealth?.Invoke(change);
         return completed;
+    }
+
+    /// <summary>Planned work behind a failure, asked within a short limit: an answer that does not come leaves the failure standing.</summary>
+    private async Task<PlannedReason?> ExplainAsync(string probeId)
+    {
+        using var limit = new CancellationTokenSource(CleanupGrace, time);
+        try
+        {
+            return await planned.ExplainAsync(probeId, limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
     }
 
     private static (ProbeOutcome, string) Decide(
@@ -88,7 +125,7 @@ public sealed class ProbeRunner(IResultsStore store, ProbeStatusFeed feed, Healt
         var failed = steps.FirstOrDefault(s => s.Outcome == StepOutcome.Fail);
         if (stopping)
         {
-            return (ProbeOutcome.Fail, "Cancelled: the dashboard stopped during the run.");
+            return (ProbeOutcome.Interrupted, InterruptedMessage);
         }
 
         if (timedOut)

@@ -15,6 +15,7 @@ public sealed class ProbeCatalog
     public ProbeCatalog(IOptions<DashboardOptions> options, IOptions<AwsOptions> aws, IConfiguration configuration, ProbeKindRegistry kinds, IServiceProvider services)
     {
         HermesService = aws.Value.Service;
+        Topology = ProbeTopology.Resolve(options.Value.Probes, kinds, out _);
         foreach (var (id, settings) in options.Value.Probes)
         {
             var definition = new ProbeDefinition(id, settings, configuration.GetSection($"{DashboardOptions.SectionName}:Probes:{id}"));
@@ -26,8 +27,19 @@ public sealed class ProbeCatalog
 
     public List<ProbeDefinition> Definitions { get; } = [];
 
-    /// <summary>The service the Hermes probes depend on (<c>Aws:Service</c>).</summary>
+    /// <summary>The ECS service the probes of the ECS component check (<c>Aws:Service</c>).</summary>
     public string HermesService { get; }
+
+    /// <summary>Which probe needs which, and what each checks (validated at start).</summary>
+    public ProbeTopology Topology { get; }
+
+    /// <summary>
+    /// The probes that need <paramref name="service"/> running: those that check the ECS service and every probe that
+    /// needs one of them (with the default topology: ECS, ALB, Hermes health and the session flows but the janitor).
+    /// </summary>
+    public IReadOnlyList<ProbeDefinition> NeedingService(string service) => service != HermesService
+        ? []
+        : [.. Definitions.Where(d => Topology.Involves(d.Id, PlatformComponent.Ecs))];
 
     public bool TryGet(string probeId, out ProbeDefinition definition, out IProbe probe)
     {

@@ -33,11 +33,36 @@ public sealed class ProbeJob(ProbeCatalog catalog, ProbeRunner runner, IProbeTri
         try
         {
             Health.HealthChange? change = null;
-            await runner.RunAsync(probe, definition.Settings, runId, trigger, stopping.Token, c => change = c);
-            if (change is { ConfirmNow: true } && !stopping.IsCancellationRequested)
+            var run = await runner.RunAsync(probe, definition.Settings, runId, trigger, stopping.Token, c => change = c);
+            if (stopping.IsCancellationRequested || change is null)
             {
-                // Queued behind this run (one run per probe at a time), so it starts as soon as this one ends.
+                return;
+            }
+
+            if (change.ConfirmNow)
+            {
+                // Queued behind this run (one run per probe at a time), so it starts as soon as this one ends. What it
+                // needs is checked now too, so that when it goes Down its root cause is already known.
                 await triggers.ConfirmAsync(probeId, CancellationToken.None);
+                foreach (var dependency in catalog.Topology.DependsOn(probeId))
+                {
+                    await triggers.RecheckAsync(dependency, TimeSpan.Zero, CancellationToken.None);
+                }
+            }
+
+            // Failing (or planned work, or Down): run again soon until it passes, so a cleared fault shows in seconds.
+            if (run.Outcome is ProbeOutcome.Fail or ProbeOutcome.Maintenance || change.Health == Health.ProbeHealth.Down)
+            {
+                await triggers.RecheckAsync(probeId, definition.Settings.RecheckDelay, CancellationToken.None);
+            }
+            else
+            {
+                await triggers.CancelRecheckAsync(probeId, CancellationToken.None);
+            }
+
+            foreach (var dependent in change.RecheckNow)
+            {
+                await triggers.RecheckAsync(dependent, TimeSpan.Zero, CancellationToken.None);
             }
         }
         catch (Exception exception)

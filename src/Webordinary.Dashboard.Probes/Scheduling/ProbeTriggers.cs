@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Quartz;
 using Webordinary.Dashboard.Probes.Configuration;
 using Webordinary.Dashboard.Probes.Model;
+using Webordinary.Dashboard.Probes.Store;
 
 namespace Webordinary.Dashboard.Probes.Scheduling;
 
@@ -11,6 +12,9 @@ public enum RunRequestStatus
     UnknownProbe,
     Disabled,
     CoolingDown,
+
+    /// <summary>Results cannot be stored right now: a run would be lost, so none is started by hand.</summary>
+    StoreUnavailable,
 }
 
 public sealed record RunRequestResult(string ProbeId, RunRequestStatus Status, string? RunId = null, TimeSpan? RetryAfter = null);
@@ -27,10 +31,22 @@ public interface IProbeTriggers
 
     /// <summary>Runs a probe again at once to confirm a first failure (no cooldown: the dashboard asks, not a person).</summary>
     Task ConfirmAsync(string probeId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Runs a probe again after <paramref name="delay"/> (zero: at once) as a <see cref="RunTrigger.Recheck"/>; a later
+    /// request replaces an earlier one still waiting, so a probe has at most one recheck pending.
+    /// </summary>
+    Task RecheckAsync(string probeId, TimeSpan delay, CancellationToken cancellationToken);
+
+    /// <summary>Drops a recheck still waiting (the probe passed).</summary>
+    Task CancelRecheckAsync(string probeId, CancellationToken cancellationToken);
 }
 
-public sealed class ProbeTriggers(ISchedulerFactory schedulers, ProbeCatalog catalog, IOptions<DashboardOptions> options, TimeProvider time) : IProbeTriggers
+public sealed class ProbeTriggers(ISchedulerFactory schedulers, ProbeCatalog catalog, IOptions<DashboardOptions> options, SqliteDatabase database, TimeProvider time)
+    : IProbeTriggers
 {
+    public const string RecheckGroup = "probe-rechecks";
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, DateTimeOffset> _lastManual = new(StringComparer.OrdinalIgnoreCase);
 
@@ -44,6 +60,11 @@ public sealed class ProbeTriggers(ISchedulerFactory schedulers, ProbeCatalog cat
         if (!definition.Settings.Enabled)
         {
             return new RunRequestResult(definition.Id, RunRequestStatus.Disabled);
+        }
+
+        if (!database.Health.Healthy)
+        {
+            return new RunRequestResult(definition.Id, RunRequestStatus.StoreUnavailable);
         }
 
         var now = time.GetUtcNow();
@@ -75,6 +96,31 @@ public sealed class ProbeTriggers(ISchedulerFactory schedulers, ProbeCatalog cat
             [ProbeJob.RunIdKey] = ProbeRun.NewId(),
             [ProbeJob.TriggerKey] = nameof(RunTrigger.Confirm),
         }, cancellationToken);
+    }
+
+    public async Task RecheckAsync(string probeId, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        if (!catalog.TryGet(probeId, out var definition, out _) || !definition.Settings.Enabled)
+        {
+            return;
+        }
+
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var trigger = TriggerBuilder.Create()
+            .WithIdentity(definition.Id, RecheckGroup)
+            .ForJob(ProbeJob.KeyFor(definition.Id))
+            .UsingJobData(ProbeJob.TriggerKey, nameof(RunTrigger.Recheck))
+            .StartAt(time.GetUtcNow() + delay)
+            // Late is fine (it waits behind a run of the same probe); skipped never.
+            .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
+            .Build();
+        await scheduler.ScheduleJob(trigger, ScheduleJobOptions.Replacing, cancellationToken);
+    }
+
+    public async Task CancelRecheckAsync(string probeId, CancellationToken cancellationToken)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        await scheduler.UnscheduleJob(new Quartz.TriggerKey(probeId, RecheckGroup), cancellationToken);
     }
 
     /// <summary>Runs every enabled probe not cooling down; the others are reported, not queued.</summary>

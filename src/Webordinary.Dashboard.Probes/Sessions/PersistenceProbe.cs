@@ -53,10 +53,11 @@ public sealed class PersistenceProbe(ProbeDefinition definition, SessionFlow flo
                 await context.StepAsync("Replace the session's task", async step =>
                 {
                     StepScope.Check(await _replacer.ReplaceAsync(task, step.CancellationToken), $"Task {task} could not be replaced.");
-                    step.Detail = $"stopped {task}; the service starts another";
+                    step.Detail = $"replacing {task}: a new task starts, then {task} drains";
                 }, cancellationToken, options.StepTimeout);
 
-                await context.StepAsync("Wait until the session is served again", async step =>
+                // The old task serves until its replacement is healthy (a rolling replacement), then the session moves.
+                await context.StepAsync("Wait until another task serves the session", async step =>
                 {
                     using var poll = new PeriodicTimer(options.ReadinessPollInterval, flow.Time);
                     while (true)
@@ -65,12 +66,17 @@ public sealed class PersistenceProbe(ProbeDefinition definition, SessionFlow flo
                         {
                             var session = await hermes.GetAsync(sessionId, step.CancellationToken);
                             step.Detail = $"served by task {session.Task}";
-                            return;
+                            if (session.Task != task)
+                            {
+                                return;
+                            }
                         }
                         catch (HermesUnreachableException)
                         {
-                            await poll.WaitForNextTickAsync(step.CancellationToken);
+                            step.Detail = "not served right now";
                         }
+
+                        await poll.WaitForNextTickAsync(step.CancellationToken);
                     }
                 }, cancellationToken, options.ReadinessTimeout);
             }

@@ -2,7 +2,10 @@ using Webordinary.Dashboard.Probes.Model;
 
 namespace Webordinary.Dashboard.Probes.Store;
 
-/// <summary>Every run and its steps, written before they are announced.</summary>
+/// <summary>
+/// Every run and its steps, written before they are announced. When the file cannot take them the writes are kept in
+/// memory and written later (<see cref="SqliteDatabase.Health"/> says so); they never fail the run.
+/// </summary>
 public interface IResultsStore
 {
     /// <summary>Creates or migrates the schema and closes runs a previous process left "running".</summary>

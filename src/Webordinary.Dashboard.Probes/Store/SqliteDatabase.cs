@@ -203,6 +203,38 @@ public sealed class SqliteDatabase(string databasePath, ILogger<SqliteDatabase> 
             last_used_at INTEGER NULL
         );
         """,
+        // A signal the team can trust: runs record the maintenance window they fell in; rollups count planned work
+        // (Maintenance runs and runs in a window) and interrupted runs apart, so that neither costs uptime; runs the
+        // dashboard's own stop or crash cut short become Interrupted instead of Fail, and the rollups that counted them
+        // as failures are corrected from the raw runs still kept; incidents carry their root cause's affected probes,
+        // why they ended and whether they were merged into another's; ad hoc maintenance windows are stored.
+        """
+        ALTER TABLE runs ADD COLUMN maintenance_window TEXT NULL;
+        ALTER TABLE rollups ADD COLUMN maintenance INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE rollups ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
+        UPDATE runs SET outcome = 'Interrupted'
+        WHERE outcome = 'Fail' AND (message LIKE 'Interrupted:%' OR message LIKE 'Cancelled: the dashboard stopped%');
+        UPDATE rollups SET interrupted = (
+            SELECT COUNT(*) FROM runs r JOIN probe_keys k ON k.key = r.probe_key
+            WHERE k.probe_id = rollups.probe_id AND r.outcome = 'Interrupted' AND r.started_at >= rollups.bucket_start
+              AND r.started_at < rollups.bucket_start + (CASE rollups.resolution WHEN 'Hour' THEN 3600000 ELSE 86400000 END));
+        UPDATE rollups SET fails = MAX(0, fails - interrupted) WHERE interrupted > 0;
+        ALTER TABLE incidents ADD COLUMN affected_probes TEXT NULL;
+        ALTER TABLE incidents ADD COLUMN end_reason TEXT NULL;
+        ALTER TABLE incidents ADD COLUMN merged_into TEXT NULL;
+        CREATE TABLE maintenance_windows (
+            id TEXT PRIMARY KEY,
+            created_at INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            starts_at INTEGER NOT NULL,
+            ends_at INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            probes TEXT NULL,
+            components TEXT NULL,
+            ended_at INTEGER NULL,
+            ended_by TEXT NULL
+        );
+        """,
     ];
 
     /// <summary>The migration scripts in order (tests build older schemas from them).</summary>
@@ -216,11 +248,35 @@ public sealed class SqliteDatabase(string databasePath, ILogger<SqliteDatabase> 
         DefaultTimeout = 30,
     }.ToString();
 
+    /// <summary>
+    /// How many writes are kept in memory while the file cannot take them (about an hour of a dozen probes' runs and
+    /// steps); beyond it the oldest are dropped, and <see cref="StoreHealth.Dropped"/> says how many.
+    /// </summary>
+    public const int MaxPendingWrites = 20_000;
+
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly SemaphoreSlim _migrateGate = new(1, 1);
+    private readonly Lock _pendingGate = new();
+    private readonly Queue<Func<SqliteConnection, Task>> _pending = new();
+    private StoreHealth _health = StoreHealth.Ok;
     private bool _migrated;
 
     public string DatabasePath => databasePath;
+
+    /// <summary>Whether writes are being stored, and if not since when, why, and how many wait in memory.</summary>
+    public StoreHealth Health
+    {
+        get
+        {
+            lock (_pendingGate)
+            {
+                return _health with { Pending = _pending.Count };
+            }
+        }
+    }
+
+    /// <summary>Told when <see cref="Health"/> turns from healthy to failing or back.</summary>
+    public event Action<StoreHealth>? HealthChanged;
 
     /// <summary>The schema version this build creates.</summary>
     public static int SchemaVersion => Migrations.Length;
@@ -236,14 +292,26 @@ public sealed class SqliteDatabase(string databasePath, ILogger<SqliteDatabase> 
                 return;
             }
 
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
-            await using var connection = await OpenAsync(cancellationToken);
-            await connection.ExecuteAsync("PRAGMA journal_mode = WAL;");
-            var version = (int)await connection.ExecuteScalarAsync<long>("PRAGMA user_version;");
+            var directory = Path.GetDirectoryName(Path.GetFullPath(databasePath))!;
+            SqliteConnection connection;
+            int version;
+            try
+            {
+                Directory.CreateDirectory(directory);
+                connection = await OpenAsync(cancellationToken);
+                await connection.ExecuteAsync("PRAGMA journal_mode = WAL;");
+                version = (int)await connection.ExecuteScalarAsync<long>("PRAGMA user_version;");
+            }
+            catch (Exception exception) when (exception is SqliteException or IOException or UnauthorizedAccessException)
+            {
+                throw new DataDirectoryException(directory, databasePath, exception);
+            }
+
+            await using var _ = connection;
             if (version > Migrations.Length)
             {
-                throw new InvalidOperationException(
-                    $"The results database {databasePath} has schema version {version}, newer than this dashboard knows ({Migrations.Length}). Use a newer build or another Dashboard:DataDirectory.");
+                throw new DataDirectoryException(directory, databasePath, new InvalidOperationException(
+                    $"The file has schema version {version}, newer than this dashboard knows ({Migrations.Length}): use a newer build or another directory."));
             }
 
             for (var next = version; next < Migrations.Length; next++)
@@ -271,6 +339,160 @@ public sealed class SqliteDatabase(string databasePath, ILogger<SqliteDatabase> 
         return connection;
     }
 
+    /// <summary>
+    /// A write that must not be lost (a run, a step, an incident): when the file cannot take it (disk full, read-only,
+    /// locked) it is kept in memory, in order, behind any others waiting, and <see cref="FlushAsync"/> writes them once
+    /// the file works again. Never throws for such a failure; <see cref="Health"/> says what is going on.
+    /// </summary>
+    public async Task WriteDurablyAsync(Func<SqliteConnection, Task> write, CancellationToken cancellationToken)
+    {
+        if (TryQueueBehindPending(write))
+        {
+            return;
+        }
+
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (TryQueueBehindPending(write))
+            {
+                return;
+            }
+
+            try
+            {
+                await using var connection = await OpenAsync(cancellationToken);
+                await write(connection);
+            }
+            catch (Exception exception) when (IsStorageFailure(exception))
+            {
+                lock (_pendingGate)
+                {
+                    Enqueue(write);
+                }
+
+                Failing(exception);
+            }
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>Writes what waits in memory, in order, until it is all stored or the file fails again.</summary>
+    /// <returns>True when nothing is waiting any more.</returns>
+    public async Task<bool> FlushAsync(CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            while (true)
+            {
+                Func<SqliteConnection, Task>? next;
+                lock (_pendingGate)
+                {
+                    if (!_pending.TryPeek(out next))
+                    {
+                        break;
+                    }
+                }
+
+                await next(connection);
+                lock (_pendingGate)
+                {
+                    _pending.Dequeue();
+                }
+            }
+        }
+        catch (Exception exception) when (IsStorageFailure(exception))
+        {
+            Failing(exception);
+            return false;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+
+        Recovered();
+        return true;
+    }
+
+    private bool TryQueueBehindPending(Func<SqliteConnection, Task> write)
+    {
+        lock (_pendingGate)
+        {
+            if (_pending.Count == 0)
+            {
+                return false;
+            }
+
+            Enqueue(write);
+            return true;
+        }
+    }
+
+    private void Enqueue(Func<SqliteConnection, Task> write)
+    {
+        _pending.Enqueue(write);
+        if (_pending.Count > MaxPendingWrites)
+        {
+            _pending.Dequeue();
+            _health = _health with { Dropped = _health.Dropped + 1 };
+        }
+    }
+
+    private void Failing(Exception exception)
+    {
+        StoreHealth health;
+        bool changed;
+        lock (_pendingGate)
+        {
+            changed = _health.Healthy;
+            _health = _health with { Healthy = false, Error = Describe(exception), FailingSince = _health.FailingSince ?? DateTimeOffset.UtcNow };
+            health = _health with { Pending = _pending.Count };
+        }
+
+        if (changed)
+        {
+            logger.LogError("Results are not being stored in {Path}: {Error}; they are kept in memory until it works again", databasePath, health.Error);
+            HealthChanged?.Invoke(health);
+        }
+    }
+
+    private void Recovered()
+    {
+        StoreHealth health;
+        lock (_pendingGate)
+        {
+            if (_health.Healthy)
+            {
+                return;
+            }
+
+            _health = StoreHealth.Ok with { Dropped = _health.Dropped };
+            health = _health;
+        }
+
+        logger.LogInformation("Results are stored in {Path} again; everything kept in memory meanwhile was written", databasePath);
+        HealthChanged?.Invoke(health);
+    }
+
+    private static string Describe(Exception exception) => exception is SqliteException sqlite
+        ? $"{sqlite.Message.TrimEnd('.')} (SQLite error {sqlite.SqliteErrorCode})"
+        : $"{exception.GetType().Name}: {exception.Message}";
+
+    /// <summary>The file or its disk cannot take writes now (and may later); a bug in a statement is not one of these.</summary>
+    private static bool IsStorageFailure(Exception exception) => exception switch
+    {
+        // BUSY, LOCKED, NOMEM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, PROTOCOL
+        SqliteException sqlite => sqlite.SqliteErrorCode is 5 or 6 or 7 or 8 or 10 or 11 or 13 or 14 or 15,
+        IOException or UnauthorizedAccessException => true,
+        _ => false,
+    };
+
     public async Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> write, CancellationToken cancellationToken)
     {
         await _writeGate.WaitAsync(cancellationToken);
@@ -284,4 +506,21 @@ public sealed class SqliteDatabase(string databasePath, ILogger<SqliteDatabase> 
             _writeGate.Release();
         }
     }
+}
+
+/// <summary>The results store's own health: the dashboard is only as good as what it can record.</summary>
+/// <param name="FailingSince">When writes started failing (null while healthy).</param>
+/// <param name="Pending">Writes kept in memory, waiting for the file to work again.</param>
+/// <param name="Dropped">Writes given up because too many were waiting.</param>
+public sealed record StoreHealth(bool Healthy, string? Error, DateTimeOffset? FailingSince, int Pending, int Dropped)
+{
+    public static readonly StoreHealth Ok = new(true, null, null, 0, 0);
+}
+
+/// <summary>The data directory or the database file in it cannot be used: a configuration error (exit 2).</summary>
+public sealed class DataDirectoryException(string directory, string databasePath, Exception inner) : Exception(
+    $"Dashboard:DataDirectory '{directory}' cannot hold the results database {databasePath}: {inner.Message} " +
+    "Point Dashboard:DataDirectory at a writable directory (it is created if missing), or move the file aside if it is not a dashboard database.", inner)
+{
+    public string Directory { get; } = directory;
 }

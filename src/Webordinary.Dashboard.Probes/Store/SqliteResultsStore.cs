@@ -14,7 +14,7 @@ public sealed class SqliteResultsStore(SqliteDatabase database, TimeProvider tim
     {
         await database.MigrateAsync(cancellationToken);
         var interrupted = await database.WriteAsync(connection => connection.ExecuteAsync(
-            "UPDATE runs SET ended_at = @now, outcome = 'Fail', message = @message WHERE ended_at IS NULL;",
+            "UPDATE runs SET ended_at = @now, outcome = 'Interrupted', message = @message WHERE ended_at IS NULL;",
             new { now = time.GetUtcNow().ToUnixTimeMilliseconds(), message = InterruptedMessage }), cancellationToken);
         if (interrupted > 0)
         {
@@ -23,7 +23,7 @@ public sealed class SqliteResultsStore(SqliteDatabase database, TimeProvider tim
     }
 
     public Task InsertRunAsync(ProbeRun run, CancellationToken cancellationToken) =>
-        database.WriteAsync(connection => connection.ExecuteAsync(InsertRunSql, RunRow.From(run)), cancellationToken);
+        database.WriteDurablyAsync(connection => connection.ExecuteAsync(InsertRunSql, RunRow.From(run)), cancellationToken);
 
     /// <summary>
     /// Finished runs with their steps in one transaction, the rows exactly as the runner's writes leave them: for
@@ -42,17 +42,16 @@ public sealed class SqliteResultsStore(SqliteDatabase database, TimeProvider tim
     }, cancellationToken);
 
     public Task InsertStepAsync(string runId, StepResult step, CancellationToken cancellationToken) =>
-        database.WriteAsync(connection => connection.ExecuteAsync(InsertStepSql, StepRow.From(runId, step)), cancellationToken);
+        database.WriteDurablyAsync(connection => connection.ExecuteAsync(InsertStepSql, StepRow.From(runId, step)), cancellationToken);
 
-    public Task CompleteRunAsync(ProbeRun run, CancellationToken cancellationToken) => database.WriteAsync(async connection =>
+    public Task CompleteRunAsync(ProbeRun run, CancellationToken cancellationToken) => database.WriteDurablyAsync(async connection =>
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(
-            "UPDATE runs SET ended_at = @EndedAt, duration_ms = @DurationMs, outcome = @Outcome, message = @Message, metrics = @Metrics WHERE id = @Id;",
+            "UPDATE runs SET ended_at = @EndedAt, duration_ms = @DurationMs, outcome = @Outcome, message = @Message, metrics = @Metrics, maintenance_window = @MaintenanceWindow WHERE id = @Id;",
             RunRow.From(run), transaction);
         await connection.ExecuteAsync(InsertStepSql, run.Steps.Select(s => StepRow.From(run.Id, s)), transaction);
         await transaction.CommitAsync(cancellationToken);
-        return 0;
     }, cancellationToken);
 
     public async Task<ProbeRun?> GetRunAsync(string runId, CancellationToken cancellationToken)
@@ -123,7 +122,8 @@ public sealed class SqliteResultsStore(SqliteDatabase database, TimeProvider tim
     private const string SelectRunSql =
         """
         SELECT r.id AS Id, k.probe_id AS ProbeId, k.probe_kind AS ProbeKind, r.trigger AS Trigger, r.started_at AS StartedAt,
-               r.ended_at AS EndedAt, r.duration_ms AS DurationMs, r.outcome AS Outcome, r.message AS Message, r.metrics AS Metrics
+               r.ended_at AS EndedAt, r.duration_ms AS DurationMs, r.outcome AS Outcome, r.message AS Message, r.metrics AS Metrics,
+               r.maintenance_window AS MaintenanceWindow
         FROM runs r JOIN probe_keys k ON k.key = r.probe_key
         """;
 
@@ -131,8 +131,8 @@ public sealed class SqliteResultsStore(SqliteDatabase database, TimeProvider tim
 
     private const string InsertRunRowSql =
         """
-        INSERT INTO runs (id, probe_key, trigger, started_at, ended_at, duration_ms, outcome, message, metrics)
-        SELECT @Id, key, @Trigger, @StartedAt, @EndedAt, @DurationMs, @Outcome, @Message, @Metrics
+        INSERT INTO runs (id, probe_key, trigger, started_at, ended_at, duration_ms, outcome, message, metrics, maintenance_window)
+        SELECT @Id, key, @Trigger, @StartedAt, @EndedAt, @DurationMs, @Outcome, @Message, @Metrics, @MaintenanceWindow
         FROM probe_keys WHERE probe_id = @ProbeId AND probe_kind = @ProbeKind;
         """;
 
@@ -183,6 +183,7 @@ public sealed class SqliteResultsStore(SqliteDatabase database, TimeProvider tim
         public string Outcome { get; init; } = "";
         public string? Message { get; init; }
         public string? Metrics { get; init; }
+        public string? MaintenanceWindow { get; init; }
 
         public static RunRow From(ProbeRun run) => new()
         {
@@ -196,6 +197,7 @@ public sealed class SqliteResultsStore(SqliteDatabase database, TimeProvider tim
             Outcome = run.Outcome.ToString(),
             Message = run.Message,
             Metrics = run.Metrics is null ? null : System.Text.Json.JsonSerializer.Serialize(run.Metrics),
+            MaintenanceWindow = run.MaintenanceWindow,
         };
 
         public ProbeRun ToRun(IReadOnlyList<StepResult> steps) => new(
@@ -203,7 +205,7 @@ public sealed class SqliteResultsStore(SqliteDatabase database, TimeProvider tim
             DateTimeOffset.FromUnixTimeMilliseconds(StartedAt),
             EndedAt is { } ended ? DateTimeOffset.FromUnixTimeMilliseconds(ended) : null,
             DurationMs, Enum.Parse<ProbeOutcome>(Outcome), Message, steps,
-            Metrics is null ? null : System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double>>(Metrics));
+            Metrics is null ? null : System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double>>(Metrics), MaintenanceWindow);
     }
 
     private sealed class StepRow

@@ -5,7 +5,8 @@ using Webordinary.Dashboard.Probes.Running;
 namespace Webordinary.Dashboard.Api;
 
 // The public shapes of the REST API and the SignalR hub. Outcomes are strings: Pass, Degraded, Fail, Parked,
-// Unknown (never run); a run in progress has outcome "Running".
+// Maintenance (planned work), Interrupted (the dashboard stopped mid-run), Unknown (never run); a run in progress has
+// outcome "Running".
 
 public sealed record StepFailureDto(string Kind, string Message, string? ErrorCode, string? RequestId, int? HttpStatus);
 
@@ -22,7 +23,8 @@ public sealed record RunDto(
     string Outcome,
     string? Message,
     IReadOnlyList<StepDto> Steps,
-    IReadOnlyDictionary<string, double>? Metrics);
+    IReadOnlyDictionary<string, double>? Metrics,
+    string? MaintenanceWindow = null);
 
 /// <summary>A probe's damped health (Up, Down, Unknown) changed with the run <paramref name="RunId"/>.</summary>
 public sealed record HealthChangedDto(string ProbeId, string Health, string RunId, DateTimeOffset At);
@@ -51,10 +53,13 @@ public sealed record RunSkippedDto(string ProbeId, string Reason, double? RetryA
 
 public sealed record RunAllResultDto(IReadOnlyList<RunAcceptedDto> Accepted, IReadOnlyList<RunSkippedDto> Skipped);
 
+/// <param name="ProbeId">The root cause (the same as <paramref name="RootCause"/>, kept for existing clients).</param>
+/// <param name="AffectedProbes">Probes Down because they need the root cause.</param>
+/// <param name="EndReason">Why it ended when not by a pass (e.g. "ended: service parked").</param>
 public sealed record IncidentDto(string Id, string ProbeId, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, double? DurationMs, string FirstRunId,
-    string? FailedStep, string? Reason);
+    string? FailedStep, string? Reason, string RootCause, IReadOnlyList<string> AffectedProbes, string? EndReason);
 
-public sealed record UptimeWindowDto(string Window, double? Uptime, int Runs, int Failed, int Parked);
+public sealed record UptimeWindowDto(string Window, double? Uptime, int Runs, int Failed, int Parked, int Maintenance, int Interrupted);
 
 /// <param name="ProbeId">Null for the whole platform.</param>
 public sealed record UptimeDto(string? ProbeId, IReadOnlyList<UptimeWindowDto> Windows);
@@ -69,7 +74,7 @@ public static class ContractMapping
 
     public static RunDto ToDto(this ProbeRun run) => new(run.Id, run.ProbeId, run.ProbeKind, run.Trigger.ToString(), run.StartedAt,
         run.EndedAt, run.DurationMs is { } ms ? Math.Round(ms, 1) : null, run.IsRunning ? "Running" : run.Outcome.ToString(),
-        run.Message, [.. run.Steps.Select(ToDto)], run.Metrics);
+        run.Message, [.. run.Steps.Select(ToDto)], run.Metrics, run.MaintenanceWindow);
 
     public static ProbeDto ToDto(this ProbeState state) => new(state.ProbeId, state.Kind, state.Schedule, state.Enabled,
         state.Status.ToString(), state.Health.ToString(), state.CurrentRun is not null, state.LastRun?.ToDto(), state.CurrentRun?.ToDto(),
@@ -78,5 +83,5 @@ public static class ContractMapping
     public static string Describe(this StepFailure failure) => ProbeRunner.FormatFailure(failure);
 
     public static IncidentDto ToDto(this Probes.Health.Incident incident) => new(incident.Id, incident.ProbeId, incident.StartedAt, incident.EndedAt,
-        incident.Duration?.TotalMilliseconds, incident.FirstRunId, incident.FailedStep, incident.Reason);
+        incident.Duration?.TotalMilliseconds, incident.FirstRunId, incident.FailedStep, incident.Reason, incident.RootCause, incident.Affected, incident.EndReason);
 }

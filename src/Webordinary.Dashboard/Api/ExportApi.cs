@@ -72,19 +72,19 @@ public static class ExportApi
         return TypedResults.Empty;
     }
 
-    private static readonly string[] RunHeader = ["runId", "startedAt", "endedAt", "durationMs", "outcome", "trigger", "message", "failedStep", "errorCode", "requestId", "httpStatus"];
+    private static readonly string[] RunHeader = ["runId", "startedAt", "endedAt", "durationMs", "outcome", "trigger", "message", "failedStep", "errorCode", "requestId", "httpStatus", "maintenanceWindow"];
 
-    private static readonly string[] RollupHeader = ["bucketStart", "runs", "passes", "degraded", "fails", "parked", "parkedMs", "p50Ms", "p95Ms", "maxMs"];
+    private static readonly string[] RollupHeader = ["bucketStart", "runs", "passes", "degraded", "fails", "parked", "parkedMs", "p50Ms", "p95Ms", "maxMs", "maintenance", "interrupted"];
 
     private static object?[] RunFields(Probes.Model.ProbeRun run)
     {
         var failed = run.Steps.FirstOrDefault(s => s.Failure is not null);
         return [run.Id, run.StartedAt, run.EndedAt, run.DurationMs, run.Outcome.ToString(), run.Trigger.ToString(), run.Message,
-            failed?.Name, failed?.Failure?.ErrorCode, failed?.Failure?.RequestId, failed?.Failure?.HttpStatus];
+            failed?.Name, failed?.Failure?.ErrorCode, failed?.Failure?.RequestId, failed?.Failure?.HttpStatus, run.MaintenanceWindow];
     }
 
     private static object?[] RollupFields(Rollup r) =>
-        [r.BucketStart, r.Runs, r.Passes, r.Degraded, r.Fails, r.Parked, r.ParkedMs, r.P50Ms, r.P95Ms, r.MaxMs];
+        [r.BucketStart, r.Runs, r.Passes, r.Degraded, r.Fails, r.Parked, r.ParkedMs, r.P50Ms, r.P95Ms, r.MaxMs, r.Maintenance, r.Interrupted];
 
     private static async Task WriteAsync(StreamWriter writer, string format, string[] header, IAsyncEnumerable<object?[]> rows, CancellationToken cancellationToken)
     {

@@ -79,7 +79,7 @@ public static class ProbesApi
         return TypedResults.Ok(new UptimeDto(state.ProbeId, [.. windows.Select(ToDto)]));
     }
 
-    private static UptimeWindowDto ToDto(UptimeWindow w) => new(w.Window, w.Uptime, w.Runs, w.Failed, w.Parked);
+    private static UptimeWindowDto ToDto(UptimeWindow w) => new(w.Window, w.Uptime, w.Runs, w.Failed, w.Parked, w.Maintenance, w.Interrupted);
 
     /// <summary>Incidents newest first, optionally of one probe (<c>?probe=</c>).</summary>
     private static async Task<Results<Ok<IEnumerable<IncidentDto>>, ProblemHttpResult>> GetIncidentsAsync(
@@ -114,6 +114,7 @@ public static class ProbesApi
             RunRequestStatus.UnknownProbe => UnknownProbe(id),
             RunRequestStatus.Disabled => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Probe disabled",
                 detail: $"Probe '{result.ProbeId}' is disabled in configuration (Dashboard:Probes:{result.ProbeId}:Enabled)."),
+            RunRequestStatus.StoreUnavailable => StoreUnavailable(),
             _ => CoolingDown(http, result),
         };
     }
@@ -128,6 +129,11 @@ public static class ProbesApi
 
         var results = outcome.Value!;
         var accepted = results.Where(r => r.Status == RunRequestStatus.Accepted).Select(r => new RunAcceptedDto(r.ProbeId, r.RunId!)).ToList();
+        if (results.Any(r => r.Status == RunRequestStatus.StoreUnavailable))
+        {
+            return StoreUnavailable();
+        }
+
         if (accepted.Count == 0 && results.Count > 0)
         {
             return CoolingDown(http, results.OrderBy(r => r.RetryAfter).First());
@@ -145,6 +151,11 @@ public static class ProbesApi
         return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Cooling down",
             detail: $"Probe '{result.ProbeId}' was run by hand moments ago; try again in {seconds} s.");
     }
+
+    /// <summary>A run started now could not be stored: 503 until the store works again (see <c>/health</c>).</summary>
+    private static ProblemHttpResult StoreUnavailable() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Results are not being stored",
+            detail: "The results database cannot take writes right now (see /health); runs are not started by hand until it can.");
 
     private static ProblemHttpResult UnknownProbe(string id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown probe", detail: $"No probe has id '{id}'.");

@@ -50,11 +50,9 @@ public sealed record ScheduleDto(string Name, string Service, string Cron, int D
 /// <summary>What the services page and API show for each service, the same in both.</summary>
 public static class ServiceViews
 {
-    /// <summary>The probes that need each service, with their current status (only the Hermes service has any).</summary>
+    /// <summary>The probes that need each service (from the probes' DependsOn topology), with their current status.</summary>
     public static Func<string, IReadOnlyList<ProbeState>> Dependents(ProbeCatalog catalog, ProbeStatusFeed probes) => service =>
-        service != catalog.HermesService
-            ? []
-            : [.. catalog.Definitions.Where(ProbeDependencies.NeedsHermes).Select(d => probes.Get(d.Id)).OfType<ProbeState>()];
+        [.. catalog.NeedingService(service).Select(d => probes.Get(d.Id)).OfType<ProbeState>()];
 
     public static ServicesDto ToDto(this ServicesSnapshot snapshot, Func<string, IReadOnlyList<ProbeState>> dependents, DateTimeOffset now) =>
         new(snapshot.ObservedAt, snapshot.Error, [.. snapshot.Services.Select(s => s.ToDto(dependents(s.Service.Name), now))]);

@@ -25,6 +25,9 @@ public static class DashboardHostingExtensions
     {
         // Outside Development the static web assets (MudBlazor's _content/*, the top-level wwwroot) need this.
         builder.WebHost.UseStaticWebAssets();
+        // A failed start is reported once by RunDashboardAsync: a configuration error as exit 2 naming the key, anything
+        // else as the unhandled exception. The host's own "Hosting failed to start" log would add a stack trace to both.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.AddPlatform();
         builder.AddProbes();
         builder.AddScaling();
@@ -35,6 +38,7 @@ public static class DashboardHostingExtensions
         services.AddMudServices();
         services.AddScoped<Components.Controls.UiClock>();
         services.AddScoped<Components.Controls.CurrentUser>();
+        services.AddSingleton<Components.IPlatformSignals, Components.PlatformSignals>();
         // JSON for browsers and scripts; MessagePack for clients that take every message (wallboards, bots): smaller
         // messages, and far less of the client's CPU per message (the push benchmark).
         // The keys that protect antiforgery tokens, sign-in state and circuits live with the results, so a restart (or a
@@ -59,6 +63,7 @@ public static class DashboardHostingExtensions
         services.AddSingleton<ProbeActions>();
         services.AddSingleton<PlatformActions>();
         services.AddSingleton<ApiKeyActions>();
+        services.AddSingleton<MaintenanceActions>();
         builder.RestrictToLoopbackUnlessAllowed();
         builder.AddBrowserSecurity();
         return builder;
@@ -80,6 +85,7 @@ public static class DashboardHostingExtensions
         if (IsSandbox(builder.Configuration))
         {
             builder.AddSandboxPlatform();
+            builder.Services.AddHostedService<SandboxFaultRechecks>();
         }
         else
         {
@@ -111,6 +117,7 @@ public static class DashboardHostingExtensions
         app.MapExportApi();
         app.MapApiKeysApi();
         app.MapDashboardOpenApi();
+        app.MapMaintenanceApi();
         if (IsSandbox(app.Configuration))
         {
             app.MapSandboxApi();
@@ -118,10 +125,18 @@ public static class DashboardHostingExtensions
             app.MapGroup("").AllowAnonymous().MapHermesSimulator();
         }
 
-        // Health for load balancers and the container: no sign-in, and only a word of status.
-        app.MapHealthChecks("/health").AllowAnonymous();
+        // Health for load balancers and the container: no sign-in; the reason in the body too (a store that cannot write
+        // names its file and the error), not just the status word.
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
         app.MapHealthChecks(HostGuard.AlivePath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) }).AllowAnonymous();
         return app;
+    }
+
+    private static Task WriteHealthAsync(HttpContext http, HealthReport report)
+    {
+        http.Response.ContentType = "text/plain; charset=utf-8";
+        var lines = report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).Select(e => $"{e.Key}: {e.Value.Status}: {e.Value.Description}");
+        return http.Response.WriteAsync(string.Join('\n', lines.Prepend(report.Status.ToString())));
     }
 
     /// <summary>Runs the app; a configuration error ends it with the offending key named, not a stack trace.</summary>

@@ -30,8 +30,10 @@ public static class LoopbackOnly
             {
                 if (endpoint["Url"] is { } url && !IsLoopback(url))
                 {
-                    throw new LoopbackOnlyException(
-                        $"Kestrel:Endpoints:{endpoint.Key}:Url '{url}' is not a loopback address. No authentication is configured, so the dashboard listens on loopback only; set Dashboard:AllowRemoteAccess=true to listen there behind an authenticating proxy.");
+                    // Refused at start with the other configuration errors (exit 2, the key named), before Kestrel binds.
+                    var refusal = $"Kestrel:Endpoints:{endpoint.Key}:Url '{url}' is not a loopback address. No authentication is configured, so the dashboard listens on loopback only; set Dashboard:AllowRemoteAccess=true to listen there behind an authenticating proxy.";
+                    builder.Services.AddOptions<LoopbackRefusal>().Validate(_ => false, refusal).ValidateOnStart();
+                    return builder;
                 }
             }
 
@@ -53,8 +55,10 @@ public static class LoopbackOnly
     }
 
     /// <summary>With a sign-in mode, or when told it sits behind an authenticating proxy.</summary>
+    /// <remarks>A value that is not a boolean (e.g. "maybe") keeps the safe choice here; binding DashboardOptions then stops
+    /// the start naming the key (exit 2), as every other bad value does.</remarks>
     public static bool RemoteAccessAllowed(IConfiguration configuration) =>
-        configuration.GetValue<bool>($"{DashboardOptions.SectionName}:{nameof(DashboardOptions.AllowRemoteAccess)}")
+        (bool.TryParse(configuration[$"{DashboardOptions.SectionName}:{nameof(DashboardOptions.AllowRemoteAccess)}"], out var allowed) && allowed)
         || Security.AuthenticationSetup.ModeOf(configuration) is Security.AuthMode.Oidc or Security.AuthMode.AlbOidc;
 
     private static List<string> ConfiguredUrls(IConfiguration configuration)
@@ -109,6 +113,9 @@ public static class LoopbackOnly
         var end = rest.IndexOfAny([':', '/']);
         return end < 0 ? rest : rest[..end];
     }
+
+    /// <summary>Carries a refused listen address to the start's options validation.</summary>
+    private sealed class LoopbackRefusal;
 
     private sealed class ListenNotice(string notice, bool warn, ILogger<ListenNotice> logger) : IHostedService
     {

@@ -3,11 +3,22 @@ using Webordinary.Dashboard.Probes.Store;
 
 namespace Webordinary.Dashboard.Hosting;
 
-/// <summary>The dashboard's own health: its results database answers.</summary>
-internal sealed class ResultsStoreHealthCheck(IResultsStore store) : IHealthCheck
+/// <summary>
+/// The dashboard's own health is its results store's: Unhealthy when runs cannot be written (naming the file and the
+/// error, and how many writes wait in memory) or the database does not answer.
+/// </summary>
+internal sealed class ResultsStoreHealthCheck(IResultsStore store, SqliteDatabase database) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        var health = database.Health;
+        if (!health.Healthy)
+        {
+            return HealthCheckResult.Unhealthy(
+                $"Results are not being stored in {database.DatabasePath}: {health.Error} (since {health.FailingSince:u}; {health.Pending} write(s) kept in memory" +
+                (health.Dropped > 0 ? $", {health.Dropped} dropped" : "") + ").");
+        }
+
         try
         {
             await store.CountRunsAsync("", cancellationToken);
@@ -15,7 +26,7 @@ internal sealed class ResultsStoreHealthCheck(IResultsStore store) : IHealthChec
         }
         catch (Exception exception)
         {
-            return HealthCheckResult.Unhealthy("The results database does not answer.", exception);
+            return HealthCheckResult.Unhealthy($"The results database {database.DatabasePath} does not answer: {exception.Message}", exception);
         }
     }
 }

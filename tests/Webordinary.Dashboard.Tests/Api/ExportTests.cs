@@ -33,7 +33,7 @@ public sealed class ExportTests
 
         Assert.Equal("text/csv", csvResponse.Content.Headers.ContentType!.MediaType);
         Assert.Contains("attachment", csvResponse.Content.Headers.ContentDisposition!.ToString());
-        Assert.Equal(["runId", "startedAt", "endedAt", "durationMs", "outcome", "trigger", "message", "failedStep", "errorCode", "requestId", "httpStatus"], csv[0]);
+        Assert.Equal(["runId", "startedAt", "endedAt", "durationMs", "outcome", "trigger", "message", "failedStep", "errorCode", "requestId", "httpStatus", "maintenanceWindow"], csv[0]);
         Assert.Equal(stored.Select(r => r.Id), csv.Skip(1).Select(row => row[0]));
         Assert.Equal(stored.Select(r => r.Outcome.ToString()), csv.Skip(1).Select(row => row[4]));
         Assert.Equal(stored.Select(r => r.Message ?? ""), csv.Skip(1).Select(row => row[6]));

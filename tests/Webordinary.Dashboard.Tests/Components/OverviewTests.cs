@@ -2,7 +2,11 @@ using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using MudBlazor.Services;
+using Webordinary.Dashboard.Components;
 using Webordinary.Dashboard.Components.Controls;
+using Webordinary.Dashboard.Probes.Health;
+using Webordinary.Dashboard.Probes.Maintenance;
+using Webordinary.Dashboard.Probes.Store;
 using Webordinary.Dashboard.Components.Pages;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Model;
@@ -149,6 +153,83 @@ public sealed class OverviewTests
         Assert.Same(Sparkline.For(trend).Value, Sparkline.For(trend).Value);
     }
 
+    [Fact]
+    public async Task Each_root_cause_has_a_banner_and_its_failing_probes_are_listed_first_under_it()
+    {
+        await using var context = NewContext(out var feed, out _);
+        foreach (var (id, kind) in new[] { ("cloudwatch", "CloudWatchHeartbeat"), ("dynamodb", "DynamoDbTable"), ("routing", "SessionRouting"), ("zz-concurrent", "SessionConcurrent") })
+        {
+            feed.Register(id, kind, "every 15 s", true, []);
+        }
+
+        foreach (var (id, outcome) in new[] { ("cloudwatch", ProbeOutcome.Pass), ("dynamodb", ProbeOutcome.Fail), ("routing", ProbeOutcome.Fail), ("zz-concurrent", ProbeOutcome.Fail), ("hermes", ProbeOutcome.Fail) })
+        {
+            feed.Publish(new RunCompletedEvent(new ProbeRun($"run-{id}", id, "K", RunTrigger.Schedule, T0, T0.AddSeconds(1), 1000, outcome, $"{id}: ServiceUnavailable", []),
+                outcome == ProbeOutcome.Fail ? ProbeHealth.Down : ProbeHealth.Up));
+        }
+
+        var signals = (FakeSignals)context.Services.GetRequiredService<IPlatformSignals>();
+        signals.OpenIncidents =
+        [
+            new Incident("i1", "dynamodb", T0, null, "run-dynamodb", "Describe table", "Describe table: ServiceUnavailable (HTTP 503)", ["zz-concurrent", "routing"]),
+            new Incident("i2", "hermes", T0.AddMinutes(1), null, "run-hermes", "GET", "GET /hermes/health via ALB: HTTP 503", ["routing"]),
+        ];
+
+        var cut = context.Render<Overview>();
+
+        var banners = cut.FindAll("[data-testid='root-cause']");
+        Assert.Equal(["dynamodb", "hermes"], banners.Select(b => b.GetAttribute("data-root-cause")));
+        Assert.Contains("2 probe(s) affected", banners[0].TextContent);
+        Assert.Contains("Describe table: ServiceUnavailable (HTTP 503)", banners[0].TextContent);
+        // Root causes first, each with what it took down under it; the passing probes after.
+        Assert.Equal(["dynamodb", "zz-concurrent", "routing", "hermes", "cloudwatch"],
+            cut.FindAll("tr.probe-row").Select(r => r.GetAttribute("data-probe-id")));
+        Assert.Equal(["dynamodb", "dynamodb"], cut.FindAll("tr.caused-by").Select(r => r.GetAttribute("data-caused-by")));
+        Assert.Contains("caused by dynamodb", cut.Find("tr[data-probe-id='routing']").TextContent);
+    }
+
+    [Fact]
+    public async Task The_store_not_storing_and_an_open_maintenance_window_each_have_their_banner_and_follow_changes()
+    {
+        await using var context = NewContext(out _, out _);
+        var signals = (FakeSignals)context.Services.GetRequiredService<IPlatformSignals>();
+        var cut = context.Render<Overview>();
+        Assert.Empty(cut.FindAll("[data-testid='store-problem']"));
+
+        var until = DateTimeOffset.UtcNow.AddHours(1);
+        signals.StoreHealth = new StoreHealth(false, "database or disk is full (SQLite error 13)", DateTimeOffset.UtcNow, 12, 0);
+        signals.ActiveWindows = [new WindowState(new MaintenanceWindow("adhoc-1", MaintenanceWindowKind.AdHoc, "Table migration",
+            new MaintenanceScope([], [Webordinary.Dashboard.Probes.Configuration.PlatformComponent.DynamoDb])), true, DateTimeOffset.UtcNow, until)];
+        signals.Change();
+
+        cut.WaitForAssertion(() =>
+        {
+            var store = cut.Find("[data-testid='store-problem']").TextContent;
+            Assert.Contains("Results are not being stored", store);
+            Assert.Contains("/data/dashboard.db", store);
+            Assert.Contains("12 write(s) are kept in memory", store);
+            var window = cut.Find("[data-testid='maintenance-banner']").TextContent;
+            Assert.Contains($"In maintenance until {until.ToLocalTime():HH:mm} (Table migration)", window);
+            Assert.Contains("DynamoDB", window);
+        });
+    }
+
+    [Fact]
+    public async Task Maintenance_and_interrupted_runs_are_grey_and_a_run_in_a_window_says_so()
+    {
+        await using var context = NewContext(out var feed, out _);
+        feed.Publish(new RunCompletedEvent(new ProbeRun("r1", "hermes", "HermesHealth", RunTrigger.Schedule, T0, T0.AddSeconds(1), 1000, ProbeOutcome.Maintenance,
+            "webordinary-hermes-service is starting: 4 s of rollout (0 → 2, Manual by local) — GET: HTTP 503", [], null, "night: upgrade (until 2026-12-01 05:00 UTC)")));
+
+        var cut = context.Render<Overview>();
+
+        var chip = cut.Find("tr[data-probe-id='hermes'] .status-chip");
+        Assert.Equal("Maintenance", chip.GetAttribute("data-outcome"));
+        Assert.Contains("mud-chip-color-dark", chip.ClassName);
+        Assert.Contains("night: upgrade", cut.Find("[data-testid='in-maintenance']").TextContent);
+        Assert.Equal(StatusChip.ColorOf(ProbeOutcome.Maintenance), StatusChip.ColorOf(ProbeOutcome.Interrupted));
+    }
+
     private static AngleSharp.Dom.IElement Row(IRenderedComponent<Overview> cut) => cut.Find("tr[data-probe-id='hermes']");
 
     private static BunitContext NewContext(out ProbeStatusFeed feed, out RecordingTriggers triggers, TimeProvider? time = null, string role = "Operator")
@@ -176,6 +257,7 @@ public sealed class OverviewTests
         context.Services.AddScoped<CurrentUser>();
         context.AddAuthorization().SetAuthorized("operator").SetClaims(
             new System.Security.Claims.Claim(Webordinary.Dashboard.Security.DashboardPrincipal.RoleClaim, role));
+        context.Services.AddSingleton<IPlatformSignals>(new FakeSignals());
         return context;
     }
 
@@ -238,5 +320,37 @@ public sealed class OverviewTests
             Task.FromResult<IReadOnlyList<RunRequestResult>>([]);
 
         public Task ConfirmAsync(string probeId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task RecheckAsync(string probeId, TimeSpan delay, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task CancelRecheckAsync(string probeId, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>The signals a test sets: incidents by root cause, windows, the store's health.</summary>
+    internal sealed class FakeSignals : IPlatformSignals
+    {
+        public IReadOnlyList<Incident> OpenIncidents { get; set; } = [];
+
+        public IReadOnlyList<WindowState> ActiveWindows { get; set; } = [];
+
+        public StoreHealth StoreHealth { get; set; } = StoreHealth.Ok;
+
+        public string DatabasePath => "/data/dashboard.db";
+
+        public event Action? Changed;
+
+        public List<(MaintenanceRequest Request, string Actor)> Added { get; } = [];
+
+        public void Change() => Changed?.Invoke();
+
+        public Task<Webordinary.Dashboard.Security.ActionOutcome<MaintenanceResult>> AddWindowAsync(System.Security.Claims.ClaimsPrincipal user, MaintenanceRequest request)
+        {
+            Added.Add((request, Webordinary.Dashboard.Security.DashboardPrincipal.ActorOf(user).Name));
+            return Task.FromResult(new Webordinary.Dashboard.Security.ActionOutcome<MaintenanceResult>(new MaintenanceResult(new MaintenanceWindow("adhoc-1",
+                MaintenanceWindowKind.AdHoc, request.Reason!, new MaintenanceScope([], []), DateTimeOffset.UtcNow, DateTimeOffset.UtcNow + request.Duration!.Value), null)));
+        }
+
+        public Task<Webordinary.Dashboard.Security.ActionOutcome<MaintenanceWindows.EndResult>> EndWindowAsync(System.Security.Claims.ClaimsPrincipal user, string id) =>
+            Task.FromResult(new Webordinary.Dashboard.Security.ActionOutcome<MaintenanceWindows.EndResult>(MaintenanceWindows.EndResult.Ended));
     }
 }

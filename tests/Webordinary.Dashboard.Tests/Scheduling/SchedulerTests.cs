@@ -1,3 +1,4 @@
+using Quartz;
 using Webordinary.Dashboard.Probes.Connectivity;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Model;
@@ -18,25 +19,93 @@ public sealed class SchedulerTests
         DashboardHost.AddProbe(settings, "every-two", EcsServiceProbe.KindName, interval: "00:00:02");
         await using var host = await DashboardHost.StartAsync(settings);
         using var recorder = new FeedRecorder(host.Get<ProbeStatusFeed>());
+        // The schedule's own clock: each fire's scheduled time as Quartz computed it, and when it actually ran. The
+        // wall clock of a loaded machine says when a fire ran, not which slot it was for: a stall of a second bunched
+        // late fires together and more starts than slots seemed to fit in their span.
+        var fires = new FireRecorder();
+        var scheduler = await host.Get<ISchedulerFactory>().GetScheduler();
+        scheduler.ListenerManager.AddJobListener(fires, [GroupMatcher<JobKey>.GroupEquals(ProbeJob.Group)]);
 
-        // At least three gaps each: a late fire lengthens one gap and shortens the next, and the median of three or more
-        // gaps is then still a true one (the median of two, their mean, was 2.63 s for the 2 s probe on a loaded machine).
-        await recorder.WaitForAsync<RunCompletedEvent>(e => e.Run.ProbeId == "every-second" && Count(recorder, "every-second") >= 5);
+        await fires.WaitForAsync("every-second", 5);
+        await fires.WaitForAsync("every-two", 4);
         await recorder.WaitForAsync<RunCompletedEvent>(e => e.Run.ProbeId == "every-two" && Count(recorder, "every-two") >= 4);
 
-        var fast = Starts(recorder, "every-second");
-        var slow = Starts(recorder, "every-two");
-        // The median gap tells a 1 s schedule from a 2 s one. One late fire on a busy machine (often the first, while
-        // the host is still warming up) shortens the gap after it, and pulled a mean of three gaps under 0.75 s on
-        // CI; the median of the gaps ignores that one.
-        Assert.InRange(Median(Gaps(fast)), 0.75, 1.4);
-        Assert.InRange(Median(Gaps(slow)), 1.6, 2.6);
-        // No extra fires (a second trigger on a job would double them): no more starts than the schedule has slots in
-        // their span, plus one for a late first fire. Single gaps cannot tell: Quartz runs a fire up to its 5 s misfire
-        // threshold late and the next one on time, and on a loaded CI machine two fires came 49 ms apart that way.
-        Assert.InRange(fast.Count, 1, SlotsIn(fast, TimeSpan.FromSeconds(1)) + 1);
-        Assert.InRange(slow.Count, 1, SlotsIn(slow, TimeSpan.FromSeconds(2)) + 1);
+        foreach (var (probe, interval) in new[] { ("every-second", TimeSpan.FromSeconds(1)), ("every-two", TimeSpan.FromSeconds(2)) })
+        {
+            var slots = fires.Of(probe);
+            // Every fire is for a slot of its own schedule, in order: the gaps between scheduled times are whole
+            // intervals (more than one only where a fire came later than its misfire threshold and was skipped), so
+            // no second trigger and no other interval fired the job.
+            var gaps = slots.Zip(slots.Skip(1), (a, b) => b.Scheduled - a.Scheduled).ToList();
+            Assert.All(gaps, gap => Assert.True(gap >= interval && gap.Ticks % interval.Ticks == 0, $"{probe}: scheduled {gap} apart"));
+            Assert.Contains(interval, gaps);
+            // A fire never runs before its slot, and runs late only within the threshold (half the interval here).
+            Assert.All(slots, f => Assert.True(f.Fired >= f.Scheduled, $"{probe} fired at {f.Fired:O} for {f.Scheduled:O}"));
+        }
+
+        Assert.Equal(TimeSpan.FromMilliseconds(500), ProbeScheduleSetup.MisfireThresholdOf(new() { Interval = TimeSpan.FromSeconds(1) }));
+        Assert.Equal(TimeSpan.FromSeconds(5), ProbeScheduleSetup.MisfireThresholdOf(new() { Interval = TimeSpan.FromMinutes(1) }));
         Assert.All(recorder.Events.OfType<RunCompletedEvent>(), e => Assert.Equal(RunTrigger.Schedule, e.Run.Trigger));
+    }
+
+    /// <summary>Records each scheduled fire of the probe jobs (scheduled time, actual time) and lets a test wait for a count.</summary>
+    private sealed class FireRecorder : IJobListener
+    {
+        private readonly Lock _gate = new();
+        private readonly List<(string Probe, DateTimeOffset Scheduled, DateTimeOffset Fired)> _fires = [];
+
+        public string Name => "fire-recorder";
+
+        public IReadOnlyList<(DateTimeOffset Scheduled, DateTimeOffset Fired)> Of(string probe)
+        {
+            lock (_gate)
+            {
+                return [.. _fires.Where(f => f.Probe == probe).Select(f => (f.Scheduled, f.Fired))];
+            }
+        }
+
+        private readonly List<(string Probe, int Count, TaskCompletionSource Done)> _waiters = [];
+
+        public Task WaitForAsync(string probe, int count)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_gate)
+            {
+                if (_fires.Count(f => f.Probe == probe) >= count)
+                {
+                    return Task.CompletedTask;
+                }
+
+                _waiters.Add((probe, count, done));
+            }
+
+            return done.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        public ValueTask JobToBeExecuted(IJobExecutionContext context, CancellationToken cancellationToken = default)
+        {
+            // Scheduled fires only (the probe's own trigger), not Run now, confirms or rechecks.
+            if (context.Trigger.Key.Group == ProbeJob.Group && context.ScheduledFireTimeUtc is { } scheduled)
+            {
+                List<TaskCompletionSource> release;
+                lock (_gate)
+                {
+                    _fires.Add((context.JobDetail.Key.Name, scheduled, context.FireTimeUtc));
+                    var met = _waiters.Where(w => _fires.Count(f => f.Probe == w.Probe) >= w.Count).ToList();
+                    _waiters.RemoveAll(met.Contains);
+                    release = [.. met.Select(w => w.Done)];
+                }
+
+                release.ForEach(done => done.TrySetResult());
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask JobExecutionVetoed(IJobExecutionContext context, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+        public ValueTask JobWasExecuted(IJobExecutionContext context, JobExecutionException? jobException, CancellationToken cancellationToken = default) =>
+            ValueTask.CompletedTask;
     }
 
     [Fact]
@@ -112,17 +181,4 @@ public sealed class SchedulerTests
     private static int Count(FeedRecorder recorder, string probeId) =>
         recorder.Events.OfType<RunCompletedEvent>().Count(e => e.Run.ProbeId == probeId);
 
-    private static List<DateTimeOffset> Starts(FeedRecorder recorder, string probeId) =>
-        [.. recorder.Events.OfType<RunStartedEvent>().Where(e => e.Run.ProbeId == probeId).Select(e => e.Run.StartedAt)];
-
-    private static IEnumerable<TimeSpan> Gaps(List<DateTimeOffset> starts) => starts.Zip(starts.Skip(1), (a, b) => b - a);
-
-    private static int SlotsIn(List<DateTimeOffset> starts, TimeSpan interval) => (int)Math.Round((starts[^1] - starts[0]) / interval) + 1;
-
-    /// <summary>The upper median in seconds: of two gaps, the longer (a late fire makes the gap after it short).</summary>
-    private static double Median(IEnumerable<TimeSpan> gaps)
-    {
-        var sorted = gaps.Select(g => g.TotalSeconds).Order().ToArray();
-        return sorted[sorted.Length / 2];
-    }
 }

@@ -127,6 +127,31 @@ public sealed class ApiKeyTests(ApiKeyHost fixture) : IClassFixture<ApiKeyHost>
         Assert.Contains(audit, e => Is(e, "deployer", "ApiKeyRevoke", "Done"));
     }
 
+    [Fact]
+    public async Task Maintenance_windows_are_for_operators_and_audited_with_their_actor()
+    {
+        using var viewer = fixture.Client(ApiKeyHost.ViewerKey);
+        using var @operator = fixture.Client(ApiKeyHost.OperatorKey);
+        var window = new { reason = "Table migration", duration = "00:30:00", components = new[] { "DynamoDB" } };
+
+        var denied = await viewer.PostAsJsonAsync("api/maintenance", window);
+        var started = await @operator.PostAsJsonAsync("api/maintenance", window);
+        var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var viewerEnd = await viewer.DeleteAsync($"api/maintenance/{id}");
+        var ended = await @operator.DeleteAsync($"api/maintenance/{id}");
+
+        Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, viewerEnd.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, ended.StatusCode);
+        using var admin = fixture.Client(ApiKeyHost.AdminKey);
+        var audit = (await admin.GetFromJsonAsync<JsonElement>("api/audit?limit=200")).EnumerateArray().ToList();
+        Assert.Contains(audit, e => Is(e, "wallboard", "MaintenanceStart", "Denied"));
+        Assert.Contains(audit, e => Is(e, "ops-bot", "MaintenanceStart", "Done") && e.GetProperty("target").GetString() == id
+            && e.GetProperty("message").GetString()!.Contains("Table migration"));
+        Assert.Contains(audit, e => Is(e, "ops-bot", "MaintenanceEnd", "Done"));
+    }
+
     [Theory]
     [InlineData("api/probes", null)]
     [InlineData("api/probes", "wdk_not-a-key")]

@@ -127,10 +127,12 @@ public sealed class SessionFlowTests : IClassFixture<SessionFlowHost>, IAsyncLif
         var run = await _host.RunProbeAsync("cold-start");
 
         Assert.Equal(ProbeOutcome.Fail, run.Outcome);
+        // Hermes keeps sessions in the table, so its API cannot create one (503); the fallback straight into the
+        // table fails at DynamoDB itself.
+        Assert.Contains(run.Steps, s => s.Name == "Create session via API" && s.Outcome == StepOutcome.Degraded && s.Failure?.HttpStatus == 503);
         var failed = run.Steps.First(s => s.Outcome == StepOutcome.Fail);
-        Assert.Equal("Verify session row in DynamoDB", failed.Name);
+        Assert.Equal("Create session row in DynamoDB (fallback)", failed.Name);
         Assert.Equal("ServiceUnavailable", failed.Failure!.ErrorCode);
-        Assert.Contains(run.Steps, s => s.Name == "Delete session via API" && s.Outcome == StepOutcome.Pass);
         Assert.Contains(run.Steps, s => s.Name == "Delete session row in DynamoDB");
         _faults.ClearAll();
         Assert.Equal(0, SessionSettings.MarkedRows(_host));
@@ -168,7 +170,7 @@ public sealed class SessionFlowTests : IClassFixture<SessionFlowHost>, IAsyncLif
 
         Assert.True(run.Outcome == ProbeOutcome.Pass, run.Message);
         Assert.Contains(run.Steps, s => s.Name == "Replace the session's task" && s.Outcome == StepOutcome.Pass);
-        var servedAgain = run.Steps.Single(s => s.Name == "Wait until the session is served again");
+        var servedAgain = run.Steps.Single(s => s.Name == "Wait until another task serves the session");
         var created = run.Steps.Single(s => s.Name == "Create session via API");
         Assert.NotEqual(TaskOf(created.Detail), TaskOf(servedAgain.Detail));
         Assert.Equal("Read state back: unchanged", run.Steps.Single(s => s.Name.StartsWith("Read state")).Name);
@@ -222,7 +224,8 @@ public sealed class SessionFlowTests : IClassFixture<SessionFlowHost>, IAsyncLif
         var janitor = await _host.RunProbeAsync("janitor");
         var again = await _host.RunProbeAsync("janitor");
 
-        Assert.Equal(ProbeOutcome.Fail, run.Outcome);
+        // Cancelled by the dashboard stopping: Interrupted, not a failure of the platform; the failed cleanup is on its step.
+        Assert.Equal(ProbeOutcome.Interrupted, run.Outcome);
         Assert.Contains(run.Steps, s => s.Name == "Delete session row in DynamoDB" && s.Outcome == StepOutcome.Fail);
         Assert.Equal(ProbeOutcome.Degraded, janitor.Outcome);
         Assert.Contains((string)leftover["sessionId"], janitor.Message);

@@ -135,6 +135,49 @@ public sealed class SqliteResultsStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_schema_7_database_has_its_interrupted_failures_made_interrupted_and_its_rollups_corrected()
+    {
+        var hour = DateTimeOffset.FromUnixTimeMilliseconds(1_764_000_000_000 - 1_764_000_000_000 % 3_600_000);
+        await using (var old = new SqliteConnection($"Data Source={DatabasePath}"))
+        {
+            await old.OpenAsync();
+            foreach (var script in SqliteDatabase.MigrationScripts.Take(7))
+            {
+                Execute(old, script);
+            }
+
+            var t = hour.ToUnixTimeMilliseconds();
+            Execute(old, $"""
+                PRAGMA user_version = 7;
+                INSERT INTO probe_keys (key, probe_id, probe_kind) VALUES (1, 'flow', 'SessionPersistence');
+                INSERT INTO runs (id, probe_key, trigger, started_at, ended_at, duration_ms, outcome, message)
+                VALUES ('crashed', 1, 'Schedule', {t + 1000}, {t + 2000}, NULL, 'Fail', '{SqliteResultsStore.InterruptedMessage}'),
+                       ('stopped', 1, 'Schedule', {t + 3000}, {t + 4000}, 900, 'Fail', 'Cancelled: the dashboard stopped during the run.'),
+                       ('real', 1, 'Schedule', {t + 5000}, {t + 6000}, 900, 'Fail', 'Read state back: unchanged: different'),
+                       ('ok', 1, 'Schedule', {t + 7000}, {t + 8000}, 900, 'Pass', 'ok');
+                INSERT INTO rollups (probe_id, resolution, bucket_start, runs, passes, degraded, fails, parked, parked_ms)
+                VALUES ('flow', 'Hour', {t}, 4, 1, 0, 3, 0, 0), ('flow', 'Day', {t - t % 86_400_000}, 4, 1, 0, 3, 0, 0);
+                """);
+        }
+
+        var database = new SqliteDatabase(DatabasePath, NullLogger<SqliteDatabase>.Instance);
+        var store = new SqliteResultsStore(database, TimeProvider.System, NullLogger<SqliteResultsStore>.Instance);
+        await store.InitializeAsync(CancellationToken.None);
+        var history = new Webordinary.Dashboard.Probes.History.HistoryStore(database,
+            Microsoft.Extensions.Options.Options.Create(new Webordinary.Dashboard.Probes.History.HistoryOptions()), TimeProvider.System);
+        var rollups = await history.GetRollupsAsync("flow", Webordinary.Dashboard.Probes.History.RollupResolution.Hour, hour, hour.AddHours(1), CancellationToken.None);
+
+        var runs = (await store.GetRunsAsync("flow", 10, null, CancellationToken.None)).ToDictionary(r => r.Id, r => r.Outcome);
+        Assert.Equal(ProbeOutcome.Interrupted, runs["crashed"]);
+        Assert.Equal(ProbeOutcome.Interrupted, runs["stopped"]);
+        Assert.Equal(ProbeOutcome.Fail, runs["real"]);
+        var rollup = Assert.Single(rollups);
+        Assert.Equal((4, 1, 1, 2), (rollup.Runs, rollup.Passes, rollup.Fails, rollup.Interrupted));
+        // One pass of the two counted runs: the crashes cost no uptime.
+        Assert.Equal(2, rollup.Counted);
+    }
+
+    [Fact]
     public async Task A_run_left_running_by_a_crashed_process_is_closed_as_interrupted_at_start()
     {
         var crashed = NewStore();
@@ -142,13 +185,18 @@ public sealed class SqliteResultsStoreTests : IDisposable
         var run = new ProbeRun("ghost", "p", "K", RunTrigger.Schedule, DateTimeOffset.UtcNow, null, null, ProbeOutcome.Unknown, null, []);
         await crashed.InsertRunAsync(run, CancellationToken.None);
 
-        var restarted = NewStore();
+        var database = new SqliteDatabase(DatabasePath, NullLogger<SqliteDatabase>.Instance);
+        var restarted = new SqliteResultsStore(database, TimeProvider.System, NullLogger<SqliteResultsStore>.Instance);
         await restarted.InitializeAsync(CancellationToken.None);
         var read = await restarted.GetRunAsync("ghost", CancellationToken.None);
+        var uptime = await new Webordinary.Dashboard.Probes.History.HistoryStore(database,
+            Microsoft.Extensions.Options.Options.Create(new Webordinary.Dashboard.Probes.History.HistoryOptions()), TimeProvider.System).GetUptimeAsync("p", CancellationToken.None);
 
         Assert.False(read!.IsRunning);
-        Assert.Equal(ProbeOutcome.Fail, read.Outcome);
+        Assert.Equal(ProbeOutcome.Interrupted, read.Outcome);
         Assert.Equal(SqliteResultsStore.InterruptedMessage, read.Message);
+        // The crash costs the probe no uptime: nothing counted, nothing failed.
+        Assert.Equal((1, 0, 1, (double?)null), (uptime[0].Runs, uptime[0].Failed, uptime[0].Interrupted, uptime[0].Uptime));
     }
 
     [Fact]
@@ -172,9 +220,13 @@ public sealed class SqliteResultsStoreTests : IDisposable
 
         var run = Assert.Single(runs);
         Assert.False(run.IsRunning);
-        Assert.Equal(ProbeOutcome.Fail, run.Outcome);
+        Assert.Equal(ProbeOutcome.Interrupted, run.Outcome);
         Assert.Contains("dashboard stopped", run.Message);
-        Assert.Equal(ProbeOutcome.Fail, restarted.Get<ProbeStatusFeed>().Get("hermes")!.Status);
+        Assert.Equal(ProbeOutcome.Interrupted, restarted.Get<ProbeStatusFeed>().Get("hermes")!.Status);
+        // Uptime does not count it: nothing failed, nothing was counted.
+        var day = (await restarted.Get<Webordinary.Dashboard.Probes.History.HistoryStore>().GetUptimeAsync("hermes", CancellationToken.None))[0];
+        Assert.Equal((1, 0, 1, (double?)null), (day.Runs, day.Failed, day.Interrupted, day.Uptime));
+        Assert.Empty(await restarted.Get<Webordinary.Dashboard.Probes.Health.IncidentStore>().ListAsync("hermes", false, 10, CancellationToken.None));
     }
 
     private static void Execute(SqliteConnection connection, string sql)

@@ -20,6 +20,7 @@ public static class RunRequestFeedback
             RunRequestStatus.Accepted => ($"Running {result.ProbeId}…", Severity.Info),
             RunRequestStatus.CoolingDown => ($"{result.ProbeId} ran moments ago; try again in {Math.Ceiling(result.RetryAfter?.TotalSeconds ?? 1):0} s.", Severity.Warning),
             RunRequestStatus.Disabled => ($"{result.ProbeId} is disabled in configuration.", Severity.Warning),
+            RunRequestStatus.StoreUnavailable => ("Results are not being stored right now, so nothing is run by hand: see the banner.", Severity.Error),
             _ => ($"No probe {result.ProbeId}.", Severity.Error),
         };
         snackbar.Add(message, severity);

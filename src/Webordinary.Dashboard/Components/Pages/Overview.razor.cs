@@ -13,6 +13,9 @@ namespace Webordinary.Dashboard.Components.Pages;
 public sealed partial class Overview : IDisposable
 {
     private IReadOnlyList<ProbeState> _probes = [];
+    private IReadOnlyList<Probes.Health.Incident> _incidents = [];
+    private IReadOnlyList<Probes.Maintenance.WindowState> _windows = [];
+    private Probes.Store.StoreHealth? _store;
     private IReadOnlyList<Probes.History.UptimeWindow> _platformUptime = [];
     private IDisposable? _subscription;
     private bool _runAllBusy;
@@ -31,8 +34,9 @@ public sealed partial class Overview : IDisposable
     [Inject]
     public required CurrentUser User { get; init; }
 
-    /// <summary>Why this user may not run probes; null when they may.</summary>
+    /// <summary>Why this user may not run probes, or start and end maintenance; null when they may.</summary>
     private string? _runDenied;
+    private string? _maintenanceDenied;
 
     [Inject]
     public required ISnackbar Snackbar { get; init; }
@@ -43,6 +47,60 @@ public sealed partial class Overview : IDisposable
     [Inject]
     public required Probes.History.PlatformUptime PlatformUptime { get; init; }
 
+    [Inject]
+    public required IPlatformSignals Signals { get; init; }
+
+    [Inject]
+    public required IDialogService Dialogs { get; init; }
+
+    /// <summary>"2 down · Webordinary": the tab says how many root causes are down (or probes failing) at a glance.</summary>
+    private string Title => _incidents.Count > 0
+        ? $"{_incidents.Count} down · Webordinary"
+        : _probes.Count(p => p.Status == ProbeOutcome.Fail) is > 0 and var failing
+            ? $"{failing} failing · Webordinary"
+            : "Overview · Webordinary Dashboard";
+
+    /// <summary>The worst state on the page, for the favicon: null when nothing fails.</summary>
+    private ProbeOutcome? Worst => _incidents.Count > 0 || _probes.Any(p => p.Status == ProbeOutcome.Fail) ? ProbeOutcome.Fail : null;
+
+    /// <summary>
+    /// Failing first: each root cause with the probes it took down right under it, then the other failing probes, then
+    /// the rest in configuration order.
+    /// </summary>
+    private IEnumerable<(ProbeState Probe, string? CausedBy)> Rows
+    {
+        get
+        {
+            var byId = _probes.ToDictionary(p => p.ProbeId, StringComparer.OrdinalIgnoreCase);
+            var shown = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var incident in _incidents)
+            {
+                if (byId.TryGetValue(incident.RootCause, out var root) && shown.Add(root.ProbeId))
+                {
+                    yield return (root, null);
+                }
+
+                foreach (var affected in incident.Affected)
+                {
+                    if (byId.TryGetValue(affected, out var probe) && shown.Add(probe.ProbeId))
+                    {
+                        yield return (probe, incident.RootCause);
+                    }
+                }
+            }
+
+            foreach (var probe in _probes.Where(p => p.Status == ProbeOutcome.Fail || p.Health == Probes.Health.ProbeHealth.Down).Where(p => shown.Add(p.ProbeId)))
+            {
+                yield return (probe, null);
+            }
+
+            foreach (var probe in _probes.Where(p => shown.Add(p.ProbeId)))
+            {
+                yield return (probe, null);
+            }
+        }
+    }
+
     private IEnumerable<(ProbeOutcome Outcome, int Count)> Summary =>
         _probes.GroupBy(p => p.Status).OrderBy(g => g.Key).Select(g => (g.Key, g.Count()));
 
@@ -51,8 +109,10 @@ public sealed partial class Overview : IDisposable
         // Subscribe before reading the snapshot so nothing falls between the two. The prerendered HTML waits for the
         // platform uptime; the circuit's own initialisation right after finds it in PlatformUptime.
         _runDenied = await User.DenialAsync(ProbeActions.RunRole);
+        _maintenanceDenied = await User.DenialAsync(MaintenanceActions.MaintenanceRole);
         _subscription = Feed.Subscribe(_ => QueueRefresh());
-        _probes = Feed.GetSnapshot();
+        Signals.Changed += QueueRefresh;
+        ReadState();
         _platformUptime = await PlatformUptime.GetAsync(CancellationToken.None);
     }
 
@@ -83,8 +143,16 @@ public sealed partial class Overview : IDisposable
     {
         Interlocked.Exchange(ref _lastRefresh, System.Diagnostics.Stopwatch.GetTimestamp());
         Volatile.Write(ref _refreshQueued, 0);
-        _probes = Feed.GetSnapshot();
+        ReadState();
         StateHasChanged();
+    }
+
+    private void ReadState()
+    {
+        _probes = Feed.GetSnapshot();
+        _incidents = Signals.OpenIncidents;
+        _windows = Signals.ActiveWindows;
+        _store = Signals.StoreHealth;
     }
 
     private async Task RunNowAsync(string probeId) =>
@@ -114,8 +182,27 @@ public sealed partial class Overview : IDisposable
         }
     }
 
+    private async Task OpenMaintenanceDialogAsync()
+    {
+        var parameters = new DialogParameters<Dialogs.MaintenanceDialog> { { d => d.ProbeIds, _probes.Select(p => p.ProbeId).ToList() } };
+        await Dialogs.ShowAsync<Dialogs.MaintenanceDialog>("Start maintenance", parameters,
+            new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, CloseOnEscapeKey = true });
+    }
+
+    private async Task EndWindowAsync(string id)
+    {
+        if ((await Signals.EndWindowAsync(await User.GetAsync(), id)).Denied is { } denied)
+        {
+            Snackbar.Add($"{denied}: your role does not allow ending maintenance.", Severity.Error);
+            return;
+        }
+
+        Snackbar.Add("Maintenance ended: failures open incidents again.", Severity.Info);
+    }
+
     public void Dispose()
     {
         _subscription?.Dispose();
+        Signals.Changed -= QueueRefresh;
     }
 }

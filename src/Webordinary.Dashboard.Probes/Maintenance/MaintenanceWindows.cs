@@ -1,0 +1,272 @@
+using System.Text.Json;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Quartz;
+using Webordinary.Dashboard.Probes.Configuration;
+using Webordinary.Dashboard.Probes.Scheduling;
+using Webordinary.Dashboard.Probes.Store;
+
+namespace Webordinary.Dashboard.Probes.Maintenance;
+
+public enum MaintenanceWindowKind
+{
+    /// <summary>From configuration (<c>Maintenance:Windows</c>), recurring by cron.</summary>
+    Scheduled,
+
+    /// <summary>Made from the UI or the API, once ("for 1 h"); stored, so it survives a restart.</summary>
+    AdHoc,
+}
+
+/// <summary>What a window covers: some probes, some components (the probes that check them), or — neither — everything.</summary>
+public sealed record MaintenanceScope(IReadOnlyList<string> Probes, IReadOnlyList<PlatformComponent> Components)
+{
+    public bool IsGlobal => Probes.Count == 0 && Components.Count == 0;
+
+    public bool Covers(string probeId, PlatformComponent? component) =>
+        IsGlobal || Probes.Contains(probeId, StringComparer.OrdinalIgnoreCase) || (component is { } c && Components.Contains(c));
+
+    public string Describe() => IsGlobal
+        ? "everything"
+        : string.Join(", ", Components.Select(c => c.DisplayName()).Concat(Probes));
+}
+
+/// <summary>A maintenance window. Scheduled ones have a cron and a duration; ad hoc ones a start and an end.</summary>
+public sealed record MaintenanceWindow(
+    string Id,
+    MaintenanceWindowKind Kind,
+    string Reason,
+    MaintenanceScope Scope,
+    DateTimeOffset? StartsAt = null,
+    DateTimeOffset? EndsAt = null,
+    string? Cron = null,
+    TimeSpan? Duration = null,
+    string? TimeZone = null,
+    string? CreatedBy = null,
+    DateTimeOffset? CreatedAt = null);
+
+/// <summary>A window as it stands at a moment: open from <see cref="From"/> until <see cref="Until"/>, or next opening then.</summary>
+public sealed record WindowState(MaintenanceWindow Window, bool Active, DateTimeOffset? From, DateTimeOffset? Until)
+{
+    /// <summary>What a run in it records: "name: reason (until 2026-12-01 05:00 UTC)".</summary>
+    public string Describe() => $"{Window.Id}: {Window.Reason} (until {Until:yyyy-MM-dd HH:mm} UTC)";
+}
+
+/// <summary>An ad hoc window asked for through the API or the UI.</summary>
+/// <param name="Duration">How long from <paramref name="StartsAt"/> (default now); give this or <paramref name="EndsAt"/>.</param>
+public sealed record MaintenanceRequest(string? Reason, TimeSpan? Duration, DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, string[]? Probes, string[]? Components);
+
+public sealed record MaintenanceResult(MaintenanceWindow? Window, string? Error);
+
+/// <summary>
+/// Maintenance windows and silences: the scheduled ones from configuration and the ad hoc ones from the UI and API
+/// (stored in the results database). Inside a window probes keep running and recording; their runs say so, count for
+/// no uptime, and open no incident. A resolution is never held back by a window.
+/// </summary>
+public sealed class MaintenanceWindows(SqliteDatabase database, IOptions<MaintenanceOptions> options, ProbeCatalog catalog, TimeProvider time)
+{
+    public const int MaxReasonLength = 200;
+    public const int MaxProbes = 100;
+    public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(7);
+    public static readonly TimeSpan MaxLeadTime = TimeSpan.FromDays(30);
+
+    private readonly Lock _gate = new();
+    private readonly List<MaintenanceWindow> _adHoc = [];
+    private IReadOnlyList<MaintenanceWindow>? _scheduled;
+
+    /// <summary>An ad hoc window was added or ended.</summary>
+    public event Action? Changed;
+
+    public static bool IsValidId(string id) => ProbeIdFormat.IsValid(id);
+
+    /// <summary>Loads the ad hoc windows that have not ended yet.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await database.MigrateAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string Id, long CreatedAt, string Actor, long StartsAt, long EndsAt, string Reason, string? Probes, string? Components)>(
+            """
+            SELECT id, created_at, actor, starts_at, ends_at, reason, probes, components FROM maintenance_windows
+            WHERE ended_at IS NULL AND ends_at > @now ORDER BY starts_at;
+            """, new { now = time.GetUtcNow().ToUnixTimeMilliseconds() });
+        lock (_gate)
+        {
+            _adHoc.Clear();
+            _adHoc.AddRange(rows.Select(r => new MaintenanceWindow(r.Id, MaintenanceWindowKind.AdHoc, r.Reason,
+                new MaintenanceScope(Read<string>(r.Probes), [.. Read<string>(r.Components).Select(c => Enum.Parse<PlatformComponent>(c))]),
+                FromMs(r.StartsAt), FromMs(r.EndsAt), CreatedBy: r.Actor, CreatedAt: FromMs(r.CreatedAt))));
+        }
+    }
+
+    /// <summary>Every window that is open now or still to come, with its state now (open ones first).</summary>
+    public IReadOnlyList<WindowState> List()
+    {
+        var now = time.GetUtcNow();
+        List<MaintenanceWindow> adHoc;
+        lock (_gate)
+        {
+            _adHoc.RemoveAll(w => w.EndsAt <= now);
+            adHoc = [.. _adHoc];
+        }
+
+        return [.. Scheduled.Concat(adHoc).Select(w => StateOf(w, now)).OrderByDescending(s => s.Active).ThenBy(s => s.From)];
+    }
+
+    /// <summary>The windows open now.</summary>
+    public IReadOnlyList<WindowState> Active() => [.. List().Where(s => s.Active)];
+
+    /// <summary>The window the probe is in at <paramref name="at"/>, if any (the one that lasts longest).</summary>
+    public WindowState? ActiveFor(string probeId, DateTimeOffset at)
+    {
+        var component = catalog.Topology.ComponentOf(probeId);
+        List<MaintenanceWindow> adHoc;
+        lock (_gate)
+        {
+            adHoc = [.. _adHoc];
+        }
+
+        return Scheduled.Concat(adHoc).Where(w => w.Scope.Covers(probeId, component)).Select(w => StateOf(w, at))
+            .Where(s => s.Active).MaxBy(s => s.Until);
+    }
+
+    /// <summary>Checks and stores an ad hoc window.</summary>
+    /// <param name="actor">Who asked (authentication supplies it; <c>local</c> until then).</param>
+    public async Task<MaintenanceResult> AddAsync(MaintenanceRequest request, string actor, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > MaxReasonLength)
+        {
+            return new(null, $"reason is required, at most {MaxReasonLength} characters: it is what the overview shows.");
+        }
+
+        var starts = request.StartsAt ?? now;
+        if (starts < now - TimeSpan.FromMinutes(1) || starts > now + MaxLeadTime)
+        {
+            return new(null, $"startsAt must be between now and {MaxLeadTime.TotalDays:0} days ahead.");
+        }
+
+        if ((request.Duration is null) == (request.EndsAt is null))
+        {
+            return new(null, "give exactly one of duration (e.g. \"01:00:00\") or endsAt (an ISO 8601 time).");
+        }
+
+        var ends = request.EndsAt ?? starts + request.Duration!.Value;
+        if (ends - starts < TimeSpan.FromMinutes(1) || ends - starts > MaxDuration)
+        {
+            return new(null, $"a window lasts from 1 minute to {MaxDuration.TotalDays:0} days (got {ends - starts}).");
+        }
+
+        var probes = (request.Probes ?? []).Where(p => !string.IsNullOrWhiteSpace(p)).Select(p => p.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        if (probes.Count > MaxProbes)
+        {
+            return new(null, $"at most {MaxProbes} probes per window.");
+        }
+
+        if (probes.FirstOrDefault(p => !catalog.TryGet(p, out _, out _)) is { } unknown)
+        {
+            return new(null, $"no probe has id '{(unknown.Length > 64 ? unknown[..64] + "…" : unknown)}'.");
+        }
+
+        var components = new List<PlatformComponent>();
+        foreach (var name in (request.Components ?? []).Take(PlatformComponents.All.Count + 1))
+        {
+            if (!PlatformComponents.TryParse(name, out var component))
+            {
+                return new(null, $"unknown component '{(name is { Length: > 32 } ? name[..32] + "…" : name)}'. Known: {PlatformComponents.Known}.");
+            }
+
+            components.Add(component);
+        }
+
+        var window = new MaintenanceWindow($"adhoc-{Model.ProbeRun.NewId()[..12]}", MaintenanceWindowKind.AdHoc, request.Reason.Trim(),
+            new MaintenanceScope([.. probes.Select(p => catalog.TryGet(p, out var d, out _) ? d.Id : p)], [.. components.Distinct()]),
+            starts, ends, CreatedBy: actor, CreatedAt: now);
+        await database.WriteAsync(connection => connection.ExecuteAsync(
+            """
+            INSERT INTO maintenance_windows (id, created_at, actor, starts_at, ends_at, reason, probes, components)
+            VALUES (@Id, @CreatedAt, @Actor, @StartsAt, @EndsAt, @Reason, @Probes, @Components);
+            """, new
+            {
+                window.Id,
+                CreatedAt = now.ToUnixTimeMilliseconds(),
+                Actor = actor,
+                StartsAt = starts.ToUnixTimeMilliseconds(),
+                EndsAt = ends.ToUnixTimeMilliseconds(),
+                window.Reason,
+                Probes = window.Scope.Probes.Count == 0 ? null : JsonSerializer.Serialize(window.Scope.Probes),
+                Components = window.Scope.Components.Count == 0 ? null : JsonSerializer.Serialize(window.Scope.Components.Select(c => c.ToString())),
+            }), cancellationToken);
+        lock (_gate)
+        {
+            _adHoc.Add(window);
+        }
+
+        Changed?.Invoke();
+        return new(window, null);
+    }
+
+    public enum EndResult
+    {
+        Ended,
+        Unknown,
+        Scheduled,
+    }
+
+    /// <summary>Ends an ad hoc window now; scheduled ones are changed in configuration.</summary>
+    public async Task<EndResult> EndAsync(string id, string actor, CancellationToken cancellationToken)
+    {
+        if (Scheduled.Any(w => w.Id.Equals(id, StringComparison.OrdinalIgnoreCase)))
+        {
+            return EndResult.Scheduled;
+        }
+
+        MaintenanceWindow? window;
+        lock (_gate)
+        {
+            window = _adHoc.FirstOrDefault(w => w.Id.Equals(id, StringComparison.OrdinalIgnoreCase));
+        }
+
+        if (window is null)
+        {
+            return EndResult.Unknown;
+        }
+
+        var now = time.GetUtcNow();
+        await database.WriteAsync(connection => connection.ExecuteAsync(
+            "UPDATE maintenance_windows SET ended_at = @now, ended_by = @actor WHERE id = @id;",
+            new { now = now.ToUnixTimeMilliseconds(), actor, id = window.Id }), cancellationToken);
+        lock (_gate)
+        {
+            _adHoc.Remove(window);
+        }
+
+        Changed?.Invoke();
+        return EndResult.Ended;
+    }
+
+    private IReadOnlyList<MaintenanceWindow> Scheduled => _scheduled ??= [.. options.Value.Windows.Select(p => new MaintenanceWindow(p.Key, MaintenanceWindowKind.Scheduled,
+        p.Value.Reason, new MaintenanceScope([.. p.Value.Probes ?? []], [.. (p.Value.Components ?? []).Select(c => PlatformComponents.TryParse(c, out var parsed) ? parsed : default)]),
+        Cron: p.Value.Cron, Duration: p.Value.Duration, TimeZone: string.IsNullOrEmpty(p.Value.TimeZone) ? "UTC" : p.Value.TimeZone))];
+
+    internal static WindowState StateOf(MaintenanceWindow window, DateTimeOffset at)
+    {
+        if (window.Kind == MaintenanceWindowKind.AdHoc)
+        {
+            return new WindowState(window, window.StartsAt <= at && at < window.EndsAt, window.StartsAt, window.EndsAt);
+        }
+
+        var cron = new CronExpression(window.Cron!, window.TimeZone is null or "UTC" ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(window.TimeZone));
+        var duration = window.Duration!.Value;
+        // The fire that opened a window still open at `at` is after at - duration.
+        if (cron.GetNextValidTimeAfter(at - duration) is { } opened && opened <= at)
+        {
+            return new WindowState(window, true, opened, opened + duration);
+        }
+
+        var next = cron.GetNextValidTimeAfter(at);
+        return new WindowState(window, false, next, next + duration);
+    }
+
+    private static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+
+    private static IReadOnlyList<T> Read<T>(string? json) => json is null ? [] : JsonSerializer.Deserialize<T[]>(json) ?? [];
+}

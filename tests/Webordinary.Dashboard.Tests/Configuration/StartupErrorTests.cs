@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using Webordinary.Dashboard.Hosting;
+
+namespace Webordinary.Dashboard.Tests.Configuration;
+
+/// <summary>Bad input at start stops the real app with exit code 2 and the key named, never a stack trace.</summary>
+public sealed class StartupErrorTests
+{
+    public enum BadStart
+    {
+        DataDirectoryIsAFile,
+        DatabaseFileIsNotADatabase,
+        AllowRemoteAccessIsNotABoolean,
+        KestrelListensBeyondLoopback,
+        DependsOnNamesNoProbe,
+        IntervalIsNotATimeSpan,
+    }
+
+    [Theory]
+    [InlineData(BadStart.DataDirectoryIsAFile, "Dashboard:DataDirectory")]
+    [InlineData(BadStart.DatabaseFileIsNotADatabase, "Dashboard:DataDirectory")]
+    [InlineData(BadStart.AllowRemoteAccessIsNotABoolean, "Dashboard:AllowRemoteAccess")]
+    [InlineData(BadStart.KestrelListensBeyondLoopback, "Kestrel:Endpoints:Public:Url")]
+    [InlineData(BadStart.DependsOnNamesNoProbe, "Dashboard:Probes:hermes:DependsOn")]
+    [InlineData(BadStart.IntervalIsNotATimeSpan, "Dashboard:Probes:broken:Interval")]
+    public async Task The_real_app_exits_with_code_2_naming_the_key(BadStart bad, string key)
+    {
+        var directory = Directory.CreateTempSubdirectory("start-test-").FullName;
+        var start = new ProcessStartInfo("dotnet", [typeof(DashboardHostingExtensions).Assembly.Location, "--urls", "http://127.0.0.1:0"])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            WorkingDirectory = directory,
+        };
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["Dashboard__DataDirectory"] = Path.Combine(directory, "data");
+        string? path = null;
+        switch (bad)
+        {
+            case BadStart.DataDirectoryIsAFile:
+                path = Path.Combine(directory, "not-a-directory");
+                await File.WriteAllTextAsync(path, "a file where the data directory should be");
+                start.Environment["Dashboard__DataDirectory"] = path;
+                break;
+            case BadStart.DatabaseFileIsNotADatabase:
+                path = Path.Combine(directory, "data");
+                Directory.CreateDirectory(path);
+                await File.WriteAllTextAsync(Path.Combine(path, "dashboard.db"), new string('x', 4096));
+                break;
+            case BadStart.AllowRemoteAccessIsNotABoolean:
+                start.Environment["Dashboard__AllowRemoteAccess"] = "maybe";
+                break;
+            case BadStart.KestrelListensBeyondLoopback:
+                start.Environment["Kestrel__Endpoints__Public__Url"] = "http://0.0.0.0:0";
+                break;
+            case BadStart.DependsOnNamesNoProbe:
+                start.Environment["Dashboard__Probes__hermes__Kind"] = "HermesHealth";
+                start.Environment["Dashboard__Probes__hermes__Interval"] = "00:01:00";
+                start.Environment["Dashboard__Probes__hermes__DependsOn__0"] = "no-such-probe";
+                break;
+            case BadStart.IntervalIsNotATimeSpan:
+                start.Environment["Dashboard__Probes__broken__Kind"] = "EcsService";
+                start.Environment["Dashboard__Probes__broken__Interval"] = "every minute";
+                break;
+        }
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        var output = await stderr + await stdout;
+        Assert.True(process.ExitCode == 2, $"exit {process.ExitCode}: {output}");
+        Assert.Contains(key, output);
+        Assert.DoesNotContain("   at ", output);
+        if (path is not null)
+        {
+            Assert.Contains(path, output);
+        }
+    }
+}
