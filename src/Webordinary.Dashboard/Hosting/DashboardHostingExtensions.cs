@@ -53,6 +53,7 @@ public static class DashboardHostingExtensions
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddProblemDetails();
         services.AddDashboardOpenApi();
+        builder.AddDashboardMetrics();
         services.AddHostedService<StatusHubBridge>();
         services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag])
@@ -117,6 +118,7 @@ public static class DashboardHostingExtensions
         app.MapExportApi();
         app.MapApiKeysApi();
         app.MapDashboardOpenApi();
+        app.MapDashboardMetrics();
         app.MapMaintenanceApi();
         if (IsSandbox(app.Configuration))
         {
