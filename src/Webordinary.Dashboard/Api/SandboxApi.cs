@@ -9,9 +9,10 @@ public static class SandboxApi
 {
     public static IEndpointRouteBuilder MapSandboxApi(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/api/sandbox").WithTags("Sandbox");
-        api.MapGet("/faults", (FaultInjector faults) => TypedResults.Ok(faults.Current.ToDictionary(p => p.Key, p => ToDto(p.Value))));
-        api.MapPut("/faults/{component}", SetFaultAsync);
+        var api = endpoints.MapGroup("/api/sandbox").WithTags("Sandbox").WithApiProblems();
+        api.MapGet("/faults", (FaultInjector faults) => TypedResults.Ok(faults.Current.ToDictionary(p => p.Key, p => ToDto(p.Value))))
+            .WithSummary("The sandbox's faults by component (sandbox mode only).");
+        api.MapPut("/faults/{component}", SetFaultAsync).WithBodyProblems().WithSummary("Set or clear a component's fault (Admin; sandbox mode only).");
         return endpoints;
     }
 
