@@ -8,7 +8,7 @@ namespace Webordinary.Dashboard.Probes.Health;
 public sealed class IncidentStore(SqliteDatabase database)
 {
     /// <summary>Writes the incident as it is now; kept in memory and written later if the store cannot take it now.</summary>
-    public Task UpsertAsync(Incident incident, CancellationToken cancellationToken) => database.WriteDurablyAsync(connection => connection.ExecuteAsync(
+    public Task UpsertAsync(Incident incident, CancellationToken cancellationToken) => database.WriteDurablyAsync((connection, transaction) => connection.ExecuteAsync(
         """
         INSERT OR REPLACE INTO incidents (id, probe_id, started_at, ended_at, first_run_id, failed_step, reason, affected_probes, end_reason, merged_into)
         VALUES (@Id, @ProbeId, @StartedAt, @EndedAt, @FirstRunId, @FailedStep, @Reason, @AffectedProbes, @EndReason, @MergedInto);
@@ -24,7 +24,7 @@ public sealed class IncidentStore(SqliteDatabase database)
             AffectedProbes = incident.Affected.Count == 0 ? null : JsonSerializer.Serialize(incident.Affected),
             incident.EndReason,
             incident.MergedInto,
-        }), cancellationToken);
+        }, transaction), cancellationToken);
 
     /// <summary>
     /// Newest first; optionally one probe's (as root cause or affected); optionally only the open ones. Incidents merged

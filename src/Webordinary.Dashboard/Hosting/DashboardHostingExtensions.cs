@@ -54,6 +54,7 @@ public static class DashboardHostingExtensions
         services.AddProblemDetails();
         services.AddDashboardOpenApi();
         builder.AddDashboardMetrics();
+        services.AddSingleton<StatusHubConnections>();
         services.AddHostedService<StatusHubBridge>();
         services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag])
