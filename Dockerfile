@@ -15,8 +15,12 @@ COPY --from=build /app ./
 RUN mkdir -p /data && chown "$APP_UID" /data
 # Without authentication the dashboard listens on loopback only, so the image is reachable only once a sign-in mode
 # is configured (README, Security: Auth__Mode=AlbOidc or Oidc, and AllowedHosts naming the dashboard's host name).
+# A 4 MB gen0 budget instead of the cache-sized default: the probes allocate little and often, and a large gen0
+# only keeps freed memory committed (peer benchmark, 500 probes: 75 MB less RSS, CPU unchanged). It can only be set
+# by the environment, not in runtimeconfig.json.
 ENV ASPNETCORE_HTTP_PORTS=8080 \
-    Dashboard__DataDirectory=/data
+    Dashboard__DataDirectory=/data \
+    DOTNET_GCgen0size=0x400000
 USER $APP_UID
 EXPOSE 8080
 VOLUME ["/data"]

@@ -10,7 +10,7 @@ dotnet publish src/Webordinary.Dashboard/Webordinary.Dashboard.csproj -c Release
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 data=$(mktemp -d)
 log=$(mktemp)
-(cd "$out" && ASPNETCORE_URLS="http://127.0.0.1:$port" Dashboard__DataDirectory="$data" exec dotnet Webordinary.Dashboard.dll >"$log" 2>&1) &
+(cd "$out" && ASPNETCORE_URLS="http://127.0.0.1:$port" Dashboard__DataDirectory="$data" DOTNET_GCgen0size=0x400000 exec dotnet Webordinary.Dashboard.dll >"$log" 2>&1) &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
 

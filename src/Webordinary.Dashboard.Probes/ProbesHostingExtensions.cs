@@ -80,7 +80,15 @@ public static class ProbesHostingExtensions
         services.AddQuartz(quartz =>
         {
             // Probes spend their time waiting on the network, so one thread each costs little and keeps them apart.
-            quartz.UseDefaultThreadPool(pool => pool.MaxConcurrency = Math.Max(10, probeCount + 4));
+            var threads = Math.Max(10, probeCount + 4);
+            quartz.UseDefaultThreadPool(pool => pool.MaxConcurrency = threads);
+            // Many probes on short intervals fire every few milliseconds: taking the triggers due within 50 ms in one
+            // round (firing them up to that early) halves the scheduler's CPU at 500 probes (README, Performance).
+            quartz.ConfigureScheduler(scheduler =>
+            {
+                scheduler.MaxBatchSize = Math.Min(16, threads);
+                scheduler.BatchTriggerAcquisitionFireAheadTimeWindow = TimeSpan.FromMilliseconds(50);
+            });
         });
         // Running probes are cancelled by ApplicationStopping (see ProbeJob) and then waited for, so every run is closed.
         services.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);

@@ -35,6 +35,18 @@ public sealed class ProbeStatusFeed(ILogger<ProbeStatusFeed> logger)
         }
     }
 
+    /// <summary>
+    /// The run with this id if it is running now, with its steps so far. A short run is stored only when it ends: ask
+    /// here first, then the store (a run leaves here only after it is stored).
+    /// </summary>
+    public ProbeRun? FindRunning(string runId)
+    {
+        lock (_gate)
+        {
+            return _states.Values.Select(state => state.CurrentRun).FirstOrDefault(run => run?.Id == runId);
+        }
+    }
+
     /// <summary>Registers a probe with its recent history (newest first), as loaded from the store at start.</summary>
     public void Register(string probeId, string kind, string schedule, bool enabled, IReadOnlyList<ProbeRun> recentRuns,
         Health.ProbeHealth health = Health.ProbeHealth.Unknown)

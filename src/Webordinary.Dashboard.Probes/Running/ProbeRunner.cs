@@ -10,7 +10,10 @@ using Webordinary.Dashboard.Probes.Store;
 namespace Webordinary.Dashboard.Probes.Running;
 
 /// <summary>
-/// Runs one probe once: stores the run, then announces it (started, each step, completed), always in that order.
+/// Runs one probe once and announces it (started, each step, completed), always in that order. A run is stored when it
+/// ends, before it is announced as completed; one still going after <see cref="StoreRunningAfter"/> is stored as
+/// running from then on, with each step as it completes, so that a crash leaves it in the store (and the next start
+/// marks it Interrupted). Most runs take milliseconds: they cost one write, not one per step.
 /// Enforces the probe's hard timeout: the probe's token fires at <see cref="ProbeSettings.Timeout"/>, and a probe
 /// that ignores it is abandoned after a further grace period so a hung call never holds the scheduler thread.
 /// A failure explained by planned work (<see cref="PlannedWork"/>) is recorded as Maintenance; a run inside a
@@ -30,18 +33,22 @@ public sealed class ProbeRunner(
     /// <summary>After the run's token fires, how long cleanup steps get before the run is given up.</summary>
     public static readonly TimeSpan CleanupGrace = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long a run goes unstored: a run this short that a crash cuts off leaves no row.</summary>
+    public static readonly TimeSpan StoreRunningAfter = TimeSpan.FromSeconds(1);
+
     /// <param name="onHealth">Told what the run did to the probe's damped status (e.g. that a failure wants confirming).</param>
     public async Task<ProbeRun> RunAsync(IProbe probe, ProbeSettings settings, string runId, RunTrigger trigger, CancellationToken stopping,
         Action<Health.HealthChange>? onHealth = null)
     {
         var started = new ProbeRun(runId, probe.Id, probe.Kind, trigger, time.GetUtcNow(), null, null, ProbeOutcome.Unknown, null, []);
-        await store.InsertRunAsync(started, CancellationToken.None);
+        var writes = new RunWrites(store, started, logger);
         feed.Publish(new RunStartedEvent(started));
+        using var storeRunning = time.CreateTimer(_ => writes.StoreRunningInBackground(), null, StoreRunningAfter, Timeout.InfiniteTimeSpan);
 
         var timestamp = Stopwatch.GetTimestamp();
         var context = new ProbeContext(runId, probe.Id, time, async step =>
         {
-            await store.InsertStepAsync(runId, step, CancellationToken.None);
+            await writes.StepAsync(step);
             feed.Publish(new StepCompletedEvent(started with { Steps = [] }, step));
         });
 
@@ -96,7 +103,7 @@ public sealed class ProbeRunner(
             Metrics = context.Metrics is { Count: > 0 } metrics ? metrics : null,
             MaintenanceWindow = windows.ActiveFor(probe.Id, started.StartedAt)?.Describe(),
         };
-        await store.CompleteRunAsync(completed, CancellationToken.None);
+        await writes.CompleteAsync(completed);
         var before = health.HealthOf(completed.ProbeId);
         var change = await health.ApplyAsync(settings, completed, serviceParked);
         feed.Publish(new RunCompletedEvent(completed, change.Health, change.Health != before));
@@ -185,5 +192,82 @@ public sealed class ProbeRunner(
             _ => $"{code} ({string.Join(", ", facts)}): ",
         };
         return head + failure.Message;
+    }
+
+    /// <summary>One run's writes, in order: nothing until it has gone on for <see cref="StoreRunningAfter"/> or ended.</summary>
+    private sealed class RunWrites(IResultsStore store, ProbeRun started, ILogger logger)
+    {
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private readonly List<StepResult> _unstoredSteps = [];
+        private bool _stored;
+        private bool _ended;
+
+        public void StoreRunningInBackground() => _ = StoreRunningAsync();
+
+        public async Task StepAsync(StepResult step)
+        {
+            await _gate.WaitAsync(CancellationToken.None);
+            try
+            {
+                if (_stored)
+                {
+                    await store.InsertStepAsync(started.Id, step, CancellationToken.None);
+                }
+                else
+                {
+                    _unstoredSteps.Add(step);
+                }
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        public async Task CompleteAsync(ProbeRun completed)
+        {
+            await _gate.WaitAsync(CancellationToken.None);
+            try
+            {
+                _ended = true;
+                await (_stored
+                    ? store.CompleteRunAsync(completed, CancellationToken.None)
+                    : store.InsertCompletedRunAsync(completed, CancellationToken.None));
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        private async Task StoreRunningAsync()
+        {
+            await _gate.WaitAsync(CancellationToken.None);
+            try
+            {
+                if (_stored || _ended)
+                {
+                    return;
+                }
+
+                await store.InsertRunAsync(started, CancellationToken.None);
+                _stored = true;
+                foreach (var step in _unstoredSteps)
+                {
+                    await store.InsertStepAsync(started.Id, step, CancellationToken.None);
+                }
+
+                _unstoredSteps.Clear();
+            }
+            catch (Exception exception)
+            {
+                // Not a storage failure (those are kept and retried by the store): the end still writes every step.
+                logger.LogError(exception, "Run {RunId} of {ProbeId} could not be stored as running", started.Id, started.ProbeId);
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
     }
 }

@@ -50,7 +50,7 @@ public sealed class ServiceMonitor(
         while (!stoppingToken.IsCancellationRequested)
         {
             var next = await PollDueAsync(refresh, stoppingToken);
-            refresh = await feed.WaitForRefreshAsync(next - time.GetUtcNow(), time, stoppingToken);
+            refresh = await feed.WaitForRefreshAsync(next, time, stoppingToken);
         }
     }
 

@@ -92,10 +92,18 @@ public sealed class ServiceStatusFeed
         }
     }
 
-    /// <returns>True when a refresh was asked for, false when the time came.</returns>
-    internal async Task<bool> WaitForRefreshAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    /// <returns>True when a refresh was asked for, false when <paramref name="due"/> came.</returns>
+    internal async Task<bool> WaitForRefreshAsync(DateTimeOffset due, TimeProvider time, CancellationToken cancellationToken)
     {
-        using var delay = new CancellationTokenSource(timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout, time);
+        var remaining = due - time.GetUtcNow();
+        using var delay = new CancellationTokenSource(remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining, time);
+        // The clock can move between reading it and arming the timer (a test's clock jumps to the due time): the timer
+        // would then come late by that much, so look once more now that it is armed.
+        if (time.GetUtcNow() >= due)
+        {
+            return _refresh.Wait(0, CancellationToken.None);
+        }
+
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(delay.Token, cancellationToken);
         try
         {
@@ -104,7 +112,7 @@ public sealed class ServiceStatusFeed
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            // The interval passed.
+            // The time came.
             return false;
         }
     }

@@ -3,8 +3,8 @@ using Webordinary.Dashboard.Probes.Model;
 namespace Webordinary.Dashboard.Probes.Store;
 
 /// <summary>
-/// Every run and its steps, written before they are announced. When the file cannot take them the writes are kept in
-/// memory and written later (<see cref="SqliteDatabase.Health"/> says so); they never fail the run.
+/// Every run and its steps; a run's end is written before it is announced. When the file cannot take them the writes
+/// are kept in memory and written later (<see cref="SqliteDatabase.Health"/> says so); they never fail the run.
 /// </summary>
 public interface IResultsStore
 {
@@ -17,6 +17,9 @@ public interface IResultsStore
 
     /// <summary>Writes the run's end and all its steps (steps recorded at a hard timeout were not stored yet).</summary>
     Task CompleteRunAsync(ProbeRun run, CancellationToken cancellationToken);
+
+    /// <summary>A run that was not stored while it ran: the whole run and its steps in one write.</summary>
+    Task InsertCompletedRunAsync(ProbeRun run, CancellationToken cancellationToken);
 
     Task<ProbeRun?> GetRunAsync(string runId, CancellationToken cancellationToken);
 

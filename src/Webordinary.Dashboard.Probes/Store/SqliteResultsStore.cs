@@ -35,7 +35,7 @@ public sealed class SqliteResultsStore(SqliteDatabase database, TimeProvider tim
     {
         var key = (run.ProbeId, run.ProbeKind);
         var sql = _knownProbes.ContainsKey(key) ? InsertRunRowSql : InsertRunSql;
-        await database.WriteDurablyAsync((connection, transaction) => connection.ExecuteAsync(sql, RunRow.From(run), transaction), cancellationToken);
+        await ExecuteDurablyAsync(sql, RunRow.From(run).Bind, cancellationToken);
         _knownProbes[key] = true;
     }
 
@@ -58,20 +58,46 @@ public sealed class SqliteResultsStore(SqliteDatabase database, TimeProvider tim
     public async Task InsertStepAsync(string runId, StepResult step, CancellationToken cancellationToken)
     {
         var sql = _knownSteps.ContainsKey(step.Name) ? InsertStepRowSql : InsertStepSql;
-        await database.WriteDurablyAsync((connection, transaction) => connection.ExecuteAsync(sql, StepRow.From(runId, step), transaction), cancellationToken);
+        await ExecuteDurablyAsync(sql, StepRow.From(runId, step).Bind, cancellationToken);
         _knownSteps[step.Name] = true;
     }
 
-    public async Task CompleteRunAsync(ProbeRun run, CancellationToken cancellationToken)
-    {
-        var sql = run.Steps.All(step => _knownSteps.ContainsKey(step.Name)) ? InsertStepRowSql : InsertStepSql;
-        await database.WriteDurablyAsync(async (connection, transaction) =>
+    /// <summary>One statement, prepared once, as a durable write.</summary>
+    private Task ExecuteDurablyAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken) =>
+        database.WriteDurablyAsync((connection, transaction) =>
         {
-            await connection.ExecuteAsync(
-            "UPDATE runs SET ended_at = @EndedAt, duration_ms = @DurationMs, outcome = @Outcome, message = @Message, metrics = @Metrics, maintenance_window = @MaintenanceWindow WHERE id = @Id;",
-            RunRow.From(run), transaction);
-            await connection.ExecuteAsync(sql, run.Steps.Select(s => StepRow.From(run.Id, s)), transaction);
+            var command = database.Prepared(connection, transaction, sql);
+            bind(command);
+            command.ExecuteNonQuery();
+            return Task.CompletedTask;
         }, cancellationToken);
+
+    public Task CompleteRunAsync(ProbeRun run, CancellationToken cancellationToken) => WriteRunWithStepsAsync(run, CompleteRunSql, cancellationToken);
+
+    public Task InsertCompletedRunAsync(ProbeRun run, CancellationToken cancellationToken) =>
+        WriteRunWithStepsAsync(run, _knownProbes.ContainsKey((run.ProbeId, run.ProbeKind)) ? InsertRunRowSql : InsertRunSql, cancellationToken);
+
+    /// <summary>The run's row (<paramref name="runSql"/>: its update or its insert) and all its steps, in one durable write.</summary>
+    private async Task WriteRunWithStepsAsync(ProbeRun run, string runSql, CancellationToken cancellationToken)
+    {
+        var stepSql = run.Steps.All(step => _knownSteps.ContainsKey(step.Name)) ? InsertStepRowSql : InsertStepSql;
+        var row = RunRow.From(run);
+        var steps = run.Steps.Select(s => StepRow.From(run.Id, s)).ToList();
+        await database.WriteDurablyAsync((connection, transaction) =>
+        {
+            var writeRun = database.Prepared(connection, transaction, runSql);
+            row.Bind(writeRun);
+            writeRun.ExecuteNonQuery();
+            var insertStep = database.Prepared(connection, transaction, stepSql);
+            foreach (var step in steps)
+            {
+                step.Bind(insertStep);
+                insertStep.ExecuteNonQuery();
+            }
+
+            return Task.CompletedTask;
+        }, cancellationToken);
+        _knownProbes[(run.ProbeId, run.ProbeKind)] = true;
         foreach (var step in run.Steps)
         {
             _knownSteps[step.Name] = true;
@@ -151,6 +177,9 @@ public sealed class SqliteResultsStore(SqliteDatabase database, TimeProvider tim
         FROM runs r JOIN probe_keys k ON k.key = r.probe_key
         """;
 
+    private const string CompleteRunSql =
+        "UPDATE runs SET ended_at = @EndedAt, duration_ms = @DurationMs, outcome = @Outcome, message = @Message, metrics = @Metrics, maintenance_window = @MaintenanceWindow WHERE id = @Id;";
+
     private const string AddProbeKeySql = "INSERT OR IGNORE INTO probe_keys (probe_id, probe_kind) VALUES (@ProbeId, @ProbeKind);";
 
     private const string InsertRunRowSql =
@@ -224,6 +253,22 @@ public sealed class SqliteResultsStore(SqliteDatabase database, TimeProvider tim
             MaintenanceWindow = run.MaintenanceWindow,
         };
 
+        /// <summary>Every parameter the run statements name (a prepared command keeps the last values otherwise).</summary>
+        public void Bind(SqliteCommand command)
+        {
+            command.Set("@Id", Id);
+            command.Set("@ProbeId", ProbeId);
+            command.Set("@ProbeKind", ProbeKind);
+            command.Set("@Trigger", Trigger);
+            command.Set("@StartedAt", StartedAt);
+            command.Set("@EndedAt", EndedAt);
+            command.Set("@DurationMs", DurationMs);
+            command.Set("@Outcome", Outcome);
+            command.Set("@Message", Message);
+            command.Set("@Metrics", Metrics);
+            command.Set("@MaintenanceWindow", MaintenanceWindow);
+        }
+
         public ProbeRun ToRun(IReadOnlyList<StepResult> steps) => new(
             Id, ProbeId, ProbeKind, Enum.Parse<RunTrigger>(Trigger),
             DateTimeOffset.FromUnixTimeMilliseconds(StartedAt),
@@ -262,6 +307,23 @@ public sealed class SqliteResultsStore(SqliteDatabase database, TimeProvider tim
             RequestId = step.Failure?.RequestId,
             HttpStatus = step.Failure?.HttpStatus,
         };
+
+        /// <summary>Every parameter the step statements name.</summary>
+        public void Bind(SqliteCommand command)
+        {
+            command.Set("@RunId", RunId);
+            command.Set("@Idx", Idx);
+            command.Set("@Name", Name);
+            command.Set("@Outcome", Outcome);
+            command.Set("@StartedAt", StartedAt);
+            command.Set("@DurationMs", DurationMs);
+            command.Set("@Detail", Detail);
+            command.Set("@FailureKind", FailureKind);
+            command.Set("@FailureMessage", FailureMessage);
+            command.Set("@ErrorCode", ErrorCode);
+            command.Set("@RequestId", RequestId);
+            command.Set("@HttpStatus", HttpStatus);
+        }
 
         public StepResult ToStep() => new(
             (int)Idx, Name, Enum.Parse<StepOutcome>(Outcome), DateTimeOffset.FromUnixTimeMilliseconds(StartedAt), DurationMs, Detail,

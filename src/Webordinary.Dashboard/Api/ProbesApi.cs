@@ -67,8 +67,8 @@ public static class ProbesApi
         return TypedResults.Ok(runs.Select(r => r.ToDto()));
     }
 
-    private static async Task<Results<Ok<RunDto>, ProblemHttpResult>> GetRunAsync(string runId, IResultsStore store, CancellationToken cancellationToken) =>
-        await store.GetRunAsync(runId, cancellationToken) is { } run
+    private static async Task<Results<Ok<RunDto>, ProblemHttpResult>> GetRunAsync(string runId, ProbeStatusFeed feed, IResultsStore store, CancellationToken cancellationToken) =>
+        (feed.FindRunning(runId) ?? await store.GetRunAsync(runId, cancellationToken)) is { } run
             ? TypedResults.Ok(run.ToDto())
             : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown run", detail: $"No run has id '{runId}'.");
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -42,6 +43,14 @@ public static class MetricsHostingExtensions
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(ProbeMetrics.MeterName, AwsCallMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel");
+                // Meters are found by name in the whole process: another host's (a second host in one process, as the
+                // tests start them) would be exported as this one's. Its own meters come from its own factory.
+                ((IDeferredMeterProviderBuilder)metrics).Configure((provider, configured) =>
+                {
+                    var own = provider.GetRequiredService<IMeterFactory>();
+                    configured.AddView(instrument =>
+                        instrument.Meter.Scope is { } scope && !ReferenceEquals(scope, own) ? MetricStreamConfiguration.Drop : null);
+                });
                 if (settings.Prometheus.Enabled)
                 {
                     metrics.AddPrometheusExporter();

@@ -55,6 +55,25 @@ public sealed class MetricsTests(Aws.MotoFixture moto) : IClassFixture<Aws.MotoF
     }
 
     [Fact]
+    public async Task A_host_exports_its_own_runs_and_not_those_of_another_host_in_the_same_process()
+    {
+        await using var first = await SandboxHostAsync();
+        await using var second = await SandboxHostAsync();
+        await first.RunProbeAsync("table");
+        await second.RunProbeAsync("hermes");
+        using var firstHttp = first.CreateClient();
+        using var secondHttp = second.CreateClient();
+
+        var firstScrape = await firstHttp.GetStringAsync("metrics");
+        var secondScrape = await secondHttp.GetStringAsync("metrics");
+
+        Assert.Matches("""webordinary_probe_runs_total\{[^}]*probe="table"[^}]*\} 1""", firstScrape);
+        Assert.DoesNotMatch("""webordinary_probe_runs_total\{[^}]*probe="hermes""", firstScrape);
+        Assert.Matches("""webordinary_probe_runs_total\{[^}]*probe="hermes"[^}]*\} 1""", secondScrape);
+        Assert.DoesNotMatch("""webordinary_probe_runs_total\{[^}]*probe="table""", secondScrape);
+    }
+
+    [Fact]
     public async Task Metrics_need_a_role_where_sign_in_is_on()
     {
         await using var alb = await AlbSigner.StartAsync();
@@ -113,7 +132,7 @@ public sealed class MetricsTests(Aws.MotoFixture moto) : IClassFixture<Aws.MotoF
                     var target = targets.GetProperty("data").GetProperty("activeTargets").EnumerateArray().FirstOrDefault();
                     if (target.ValueKind == JsonValueKind.Object && target.GetProperty("health").GetString() == "up")
                     {
-                        var query = await api.GetFromJsonAsync<JsonElement>("api/v1/query?query=webordinary_probe_runs_total");
+                        var query = await api.GetFromJsonAsync<JsonElement>("api/v1/query?query=webordinary_probe_runs_total%7Bprobe%3D%22hermes%22%7D");
                         if (query.GetProperty("data").GetProperty("result").GetArrayLength() > 0)
                         {
                             result = query.GetProperty("data").GetProperty("result")[0];
