@@ -77,6 +77,7 @@ public sealed class WebhookNotificationTests
         var all = await receiver.WaitForAsync(r => r.Any(m => m.Headers[WebhookDelivery.EventHeader] == "test"));
 
         Assert.Equal(["opened", "resolved", "test"], all.Select(r => r.Headers[WebhookDelivery.EventHeader]));
+        await DeliveryTests.WaitForStateAsync(host.Get<NotificationCenter>(), "ops", s => s.Pending == 0 && !s.Sending && s.LastDeliveredAt is not null);
         var log = await http.GetFromJsonAsync<JsonElement>("api/notifications");
         var deliveries = log.GetProperty("deliveries").EnumerateArray().ToList();
         Assert.Equal(["test", "resolved", "opened"], deliveries.Select(d => d.GetProperty("event").GetString()));
