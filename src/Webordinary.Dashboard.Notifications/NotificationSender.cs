@@ -176,7 +176,7 @@ public sealed class NotificationSender(
             }
 
             if (entry.Event == NotificationEvent.Opened && entry.HoldUntil is { } hold && hold > now && entry.Attempts == 0
-                && settling.IsSettling(entry.IncidentId!, entry.ProbeId!))
+                && settling.IsSettling(entry.IncidentId!, entry.ProbeId!, NotificationPayload.FromJson(entry.Payload).Incident?.AffectedProbes ?? []))
             {
                 waiting.Add(entry.IncidentId!);
                 wakeAt = Earlier(wakeAt, hold);
@@ -342,17 +342,24 @@ public sealed class NotificationSender(
 /// <summary>
 /// Whether an incident may still change shape, so its "opened" message waits a moment (Alertmanager's group wait,
 /// bounded by <see cref="NotificationOptions.GroupWait"/>): a probe that needs the root cause failed but is not Down
-/// yet (it is about to join), or something the root cause needs is failing, running, or not checked since the root
-/// cause began failing (it may turn out to be the real root cause and take this incident over).
+/// yet (it is about to join) or has not run since the root cause began failing, or something the root cause needs is
+/// failing, running, or not checked since then (it may turn out to be the real root cause and take this incident over).
 /// </summary>
 public sealed class IncidentSettling(ProbeHealthTracker health, ProbeStatusFeed feed, ProbeCatalog catalog)
 {
-    public bool IsSettling(string incidentId, string rootCause)
+    /// <param name="inMessage">The affected probes the queued message lists.</param>
+    public bool IsSettling(string incidentId, string rootCause, IReadOnlyCollection<string> inMessage)
     {
         var incident = health.OpenIncidents.FirstOrDefault(i => i.Id == incidentId);
         if (incident is null)
         {
             return false;
+        }
+
+        // A probe joined and its message is being refreshed (the join's write is on its way).
+        if (incident.Affected.Any(p => !inMessage.Contains(p, StringComparer.OrdinalIgnoreCase)))
+        {
+            return true;
         }
 
         var topology = catalog.Topology;
@@ -378,7 +385,10 @@ public sealed class IncidentSettling(ProbeHealthTracker health, ProbeStatusFeed 
                 continue;
             }
 
-            if (feed.Get(dependent) is { Enabled: true, LastRun.Outcome: ProbeOutcome.Fail })
+            // Failing but not Down yet (about to join), or not checked since the root cause began failing (the root
+            // cause's opening runs its dependents at once: their answers are a moment away).
+            if (feed.Get(dependent) is { Enabled: true } state
+                && (state.LastRun is null || state.LastRun.Outcome == ProbeOutcome.Fail || state.LastRun.StartedAt < incident.StartedAt))
             {
                 return true;
             }

@@ -5,7 +5,10 @@ namespace Webordinary.Dashboard.Probes.Health;
 
 /// <summary>What one completed run did: the probe's damped status, what it is caused by, and the incidents it changed.</summary>
 /// <param name="CausedBy">The root cause the probe is Down because of, when it is not its own.</param>
-/// <param name="RecheckNow">Probes to run again at once (they were Down because of this one, which recovered).</param>
+/// <param name="RecheckNow">
+/// Probes to run again at once: those Down because of this one, which recovered; or, when this one's incident opened,
+/// those that need it (so the incident knows at once what it took down, and its one notification lists them).
+/// </param>
 public sealed record HealthChange(ProbeHealth Health, bool ConfirmNow, string? CausedBy, IReadOnlyList<IncidentChange> Incidents, IReadOnlyList<string> RecheckNow)
 {
     public static HealthChange None(ProbeHealth health) => new(health, false, null, [], []);
@@ -109,6 +112,7 @@ public sealed class IncidentBook(ProbeTopology topology)
                     var first = step.WentDown && step.FirstFailure is { } streak && !status.Silenced ? streak : run;
                     status.Silenced = false;
                     Open(probeId, status, first, changes);
+                    recheck.AddRange(topology.Dependents(probeId).Where(d => HealthOf(d) != ProbeHealth.Down));
                 }
             }
         }

@@ -65,6 +65,19 @@ public sealed class IncidentBookTests
     }
 
     [Fact]
+    public void An_opening_root_cause_runs_at_once_the_probes_that_need_it_and_are_not_down_yet()
+    {
+        FailTwice("flow-a");
+        Apply("db", ProbeOutcome.Fail);
+
+        var opened = Apply("db", ProbeOutcome.Fail);
+
+        Assert.Equal([IncidentChangeKind.Opened, IncidentChangeKind.Merged], opened.Incidents.Select(c => c.Kind));
+        // flow-a is Down already (taken over); flow-b is asked now, so the incident knows what it took down.
+        Assert.Equal(["flow-b"], opened.RecheckNow);
+    }
+
+    [Fact]
     public void A_flow_still_failing_after_its_table_recovers_opens_its_own_incident_then()
     {
         FailTwice("db");

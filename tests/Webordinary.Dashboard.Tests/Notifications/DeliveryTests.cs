@@ -29,7 +29,7 @@ public sealed class DeliveryTests
                 : down < TimeSpan.FromSeconds(20) ? (429, "5", "slow down")
                 : (200, null, "ok");
         };
-        var settings = TableAndFlows();
+        var settings = TableAndFlows(flows: false);
         AddWebhook(settings, "ops", receiver.Url());
         await using var host = await DashboardHost.StartAsync(settings, configureServices: s => s.AddSingleton<TimeProvider>(time));
         var center = host.Get<NotificationCenter>();
@@ -72,7 +72,7 @@ public sealed class DeliveryTests
     {
         var port = DashboardHost.FreePort();
         var url = new Uri($"http://127.0.0.1:{port}/hook");
-        var settings = TableAndFlows();
+        var settings = TableAndFlows(flows: false);
         AddWebhook(settings, "ops", url);
         string contentRoot;
         await using (var first = await DashboardHost.StartAsync(settings))

@@ -14,12 +14,13 @@ internal static class NotificationTestSupport
     private static readonly Lazy<JsonSchema> Schema = new(() =>
         JsonSchema.FromText(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "notification-v1.schema.json"))));
 
-    /// <summary>The session table and two session flows that need it, run only when a test says.</summary>
-    public static Dictionary<string, string?> TableAndFlows()
+    /// <summary>The session table (and two session flows that need it), run only when a test says.</summary>
+    public static Dictionary<string, string?> TableAndFlows(bool flows = true)
     {
         var settings = DashboardHost.BaseSettings();
         settings["Notifications:SandboxInbox"] = "false";
-        foreach (var (id, kind) in new[] { (PlatformProbes.Dynamo, "DynamoDbTable"), (PlatformProbes.Routing, "SessionRouting"), (PlatformProbes.Concurrent, "SessionConcurrent") })
+        var probes = new[] { (PlatformProbes.Dynamo, "DynamoDbTable"), (PlatformProbes.Routing, "SessionRouting"), (PlatformProbes.Concurrent, "SessionConcurrent") };
+        foreach (var (id, kind) in probes.Take(flows ? 3 : 1))
         {
             DashboardHost.AddProbe(settings, id, kind, timeout: "00:00:30");
         }

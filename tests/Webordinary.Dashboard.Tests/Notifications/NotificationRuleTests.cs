@@ -1,0 +1,124 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Webordinary.Dashboard.Notifications;
+using Webordinary.Dashboard.Probes.Feed;
+using Webordinary.Dashboard.Probes.Health;
+using Webordinary.Dashboard.Sandbox;
+using Webordinary.Dashboard.Testing;
+using static Webordinary.Dashboard.Tests.Notifications.NotificationTestSupport;
+
+namespace Webordinary.Dashboard.Tests.Notifications;
+
+/// <summary>The rules: maintenance holds back openings but never resolutions; one message per root cause, not per probe.</summary>
+public sealed class NotificationRuleTests
+{
+    [Fact]
+    public async Task A_window_over_dynamodb_sends_no_opened_but_an_incident_announced_before_a_window_still_gets_its_resolved()
+    {
+        await using var receiver = await NotificationReceiver.StartAsync();
+        var settings = TableAndFlows(flows: false);
+        AddWebhook(settings, "ops", receiver.Url());
+        await using var host = await DashboardHost.StartAsync(settings);
+        using var http = host.CreateClient();
+        var faults = host.Get<FaultInjector>();
+        var health = host.Get<ProbeHealthTracker>();
+
+        var window = await StartWindowAsync(http);
+        faults.Set(SandboxComponents.DynamoDb, new FaultSetting(FaultMode.Down));
+        await host.RunProbeAsync(PlatformProbes.Dynamo);
+        await host.RunProbeAsync(PlatformProbes.Dynamo);
+        Assert.Equal(ProbeHealth.Down, health.HealthOf(PlatformProbes.Dynamo));
+        Assert.True(health.IsSilenced(PlatformProbes.Dynamo));
+        await SendTestAndWaitAsync(http, receiver);
+        Assert.Equal(["test"], Events(receiver));
+
+        // The window ends with the table still down: the incident opens now, and is announced.
+        Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync($"api/maintenance/{window}")).StatusCode);
+        await host.RunProbeAsync(PlatformProbes.Dynamo);
+        var incident = Assert.Single(health.OpenIncidents);
+        await receiver.WaitForCountAsync(2);
+        Assert.Equal(["test", "opened"], Events(receiver));
+
+        // A window opened over it now holds back nothing of an incident announced before it: its resolution goes out.
+        await StartWindowAsync(http);
+        faults.Set(SandboxComponents.DynamoDb, FaultSetting.None);
+        await host.RunProbeAsync(PlatformProbes.Dynamo);
+        var resolved = (await receiver.WaitForCountAsync(3))[2];
+
+        Assert.Equal(["test", "opened", "resolved"], Events(receiver));
+        Assert.Equal(incident.Id, JsonDocument.Parse(resolved.Body).RootElement.GetProperty("incident").GetProperty("id").GetString());
+        Assert.Empty(health.OpenIncidents);
+    }
+
+    [Fact]
+    public async Task Fifty_probes_failing_under_one_root_cause_are_one_opened_and_one_resolved_message_per_channel()
+    {
+        const int probes = 50;
+        await using var webhook = await NotificationReceiver.StartAsync();
+        await using var slack = await NotificationReceiver.StartAsync();
+        var settings = DashboardHost.BaseSettings();
+        settings["Notifications:SandboxInbox"] = "false";
+        // On their schedules, as shipped (confirm runs, re-checks of what they need): whichever fails first, one problem is one message.
+        DashboardHost.AddProbe(settings, PlatformProbes.Dynamo, "DynamoDbTable", interval: "00:00:02", timeout: "00:00:05");
+        for (var i = 0; i < probes; i++)
+        {
+            DashboardHost.AddProbe(settings, $"janitor-{i:00}", "SessionJanitor", interval: "00:00:02", timeout: "00:00:05");
+        }
+
+        AddWebhook(settings, "ops", webhook.Url());
+        settings["Notifications:Channels:team:Kind"] = "Slack";
+        settings["Notifications:Channels:team:Url"] = slack.Url("services/T000/B000/XXXX").ToString();
+        settings["Notifications:Channels:team:RateLimit"] = "60";
+        await using var host = await DashboardHost.StartAsync(settings);
+        var health = host.Get<ProbeHealthTracker>();
+        using var recorder = new FeedRecorder(host.Get<ProbeStatusFeed>());
+        await recorder.WaitForAsync<RunCompletedEvent>(_ => recorder.Events.OfType<RunCompletedEvent>().Select(e => e.Run.ProbeId).Distinct().Count() == probes + 1,
+            TimeSpan.FromSeconds(60));
+        var faults = host.Get<FaultInjector>();
+
+        faults.Set(SandboxComponents.DynamoDb, new FaultSetting(FaultMode.Down));
+        await recorder.WaitForAsync<RunCompletedEvent>(_ => health.OpenIncidents is [{ } only] && only.RootCause == PlatformProbes.Dynamo && only.Affected.Count == probes,
+            TimeSpan.FromSeconds(60));
+        var opened = await webhook.WaitForCountAsync(1);
+        await slack.WaitForCountAsync(1);
+        faults.Set(SandboxComponents.DynamoDb, FaultSetting.None);
+        await recorder.WaitForAsync<RunCompletedEvent>(_ => health.OpenIncidents.Count == 0, TimeSpan.FromSeconds(60));
+        await webhook.WaitForCountAsync(2);
+        await slack.WaitForCountAsync(2);
+        using var http = host.CreateClient();
+        await SendTestAndWaitAsync(http, webhook, "ops");
+        await SendTestAndWaitAsync(http, slack, "team");
+
+        Assert.Equal(["opened", "resolved", "test"], Events(webhook));
+        Assert.Equal(3, slack.Received.Count);
+        var incident = JsonDocument.Parse(opened[0].Body).RootElement.GetProperty("incident");
+        Assert.Equal(PlatformProbes.Dynamo, incident.GetProperty("rootCause").GetString());
+        var affected = incident.GetProperty("affectedProbes").EnumerateArray().Select(p => p.GetString()!).ToList();
+        Assert.Equal(probes, affected.Count);
+        Assert.All(affected, p => Assert.StartsWith("janitor-", p));
+        Assert.Contains(":red_circle:", JsonDocument.Parse(slack.Received[0].Body).RootElement.GetProperty("text").GetString());
+        Assert.Contains(":large_green_circle:", JsonDocument.Parse(slack.Received[1].Body).RootElement.GetProperty("text").GetString());
+        // However the probes raced (a janitor Down before the table, merged into its incident), no other incident was told.
+        var log = await http.GetFromJsonAsync<JsonElement>("api/notifications?limit=1000");
+        Assert.All(log.GetProperty("deliveries").EnumerateArray().Where(d => d.GetProperty("state").GetString() == "Delivered" && d.GetProperty("event").GetString() != "test"),
+            d => Assert.Equal(PlatformProbes.Dynamo, d.GetProperty("probeId").GetString()));
+    }
+
+    private static async Task<string> StartWindowAsync(HttpClient http)
+    {
+        var created = await http.PostAsJsonAsync("api/maintenance", new { reason = "Table migration", duration = "01:00:00", components = new[] { "DynamoDB" } });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    /// <summary>A test message goes last on the channel: once it is in, everything queued before it was delivered.</summary>
+    private static async Task SendTestAndWaitAsync(HttpClient http, NotificationReceiver receiver, string channel = "ops")
+    {
+        var before = receiver.Received.Count;
+        Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsync($"api/notifications/channels/{channel}/test", null)).StatusCode);
+        await receiver.WaitForAsync(r => r.Skip(before).Any(m => m.Body.Contains("Test notification", StringComparison.Ordinal)));
+    }
+
+    private static List<string> Events(NotificationReceiver receiver) => [.. receiver.Received.Select(r => r.Headers[WebhookDelivery.EventHeader])];
+}
