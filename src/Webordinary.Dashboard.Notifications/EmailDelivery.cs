@@ -63,6 +63,11 @@ public sealed class EmailDelivery(SandboxInbox? inbox = null) : IChannelDelivery
             var error = $"SMTP {code}: {HttpDelivery.OneLine(exception.Message)}";
             return code is >= 400 and < 500 ? DeliveryResult.Failed(error, code) : DeliveryResult.Refused(error, code);
         }
+        catch (ServiceNotAuthenticatedException exception)
+        {
+            // 530: the server wants STARTTLS or a sign-in first (Security None, or no Username).
+            return DeliveryResult.Refused($"SMTP 530: {HttpDelivery.OneLine(exception.Message)}", 530);
+        }
         catch (AuthenticationException exception)
         {
             return DeliveryResult.Refused($"Sign-in refused: {HttpDelivery.OneLine(exception.Message)}");

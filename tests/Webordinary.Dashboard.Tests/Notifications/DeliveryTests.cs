@@ -123,7 +123,14 @@ public sealed class DeliveryTests
         try
         {
             Check();
-            return await done.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(30));
+            try
+            {
+                return await done.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(30));
+            }
+            catch (TimeoutException exception)
+            {
+                throw new TimeoutException($"Channel {channel} never got there; it is {center.StateOf(channel)}", exception);
+            }
         }
         finally
         {
