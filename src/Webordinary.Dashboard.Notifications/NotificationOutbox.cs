@@ -9,6 +9,9 @@ public enum DeliveryState
     /// <summary>Waiting to be sent, or to be tried again.</summary>
     Pending,
 
+    /// <summary>An attempt is under way (claimed by the channel's sender, so nothing cancels it meanwhile).</summary>
+    Sending,
+
     Delivered,
 
     /// <summary>A dead letter: the retries ran out, or the receiver refused it for good. Retry sends it again.</summary>
@@ -40,6 +43,22 @@ public sealed record OutboxEntry(
 {
     /// <summary>From the change that caused it to the receiver's acknowledgement.</summary>
     public TimeSpan? Latency => DeliveredAt - CreatedAt;
+
+    /// <summary>The message's one line ("dynamodb-session-table is down"), from its payload.</summary>
+    public string Title
+    {
+        get
+        {
+            try
+            {
+                return NotificationPayload.FromJson(Payload).Title;
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return "";
+            }
+        }
+    }
 }
 
 /// <summary>How a message is put into the outbox.</summary>
@@ -53,9 +72,6 @@ public enum OutboxWriteKind
 
     /// <summary>Only if the incident's opened message went to the channel (or is on its way): a resolution follows an announcement.</summary>
     QueueIfAnnounced,
-
-    /// <summary>Only if the incident's opened message was delivered to the channel.</summary>
-    QueueIfDelivered,
 
     /// <summary>Cancels the incident's opened message to the channel if it has not gone out.</summary>
     CancelUnsent,
@@ -116,12 +132,6 @@ public sealed class NotificationOutbox(SqliteDatabase database)
                     $"""
                     {insert} WHERE EXISTS (SELECT 1 FROM notification_outbox o WHERE o.incident_id = @IncidentId AND o.channel = @Channel
                                            AND o.event = @Opened AND o.state <> 'Cancelled')
-                    ON CONFLICT (key) DO NOTHING;
-                    """,
-                OutboxWriteKind.QueueIfDelivered =>
-                    $"""
-                    {insert} WHERE EXISTS (SELECT 1 FROM notification_outbox o WHERE o.incident_id = @IncidentId AND o.channel = @Channel
-                                           AND o.event = @Opened AND o.state = 'Delivered')
                     ON CONFLICT (key) DO NOTHING;
                     """,
                 _ =>
@@ -203,6 +213,15 @@ public sealed class NotificationOutbox(SqliteDatabase database)
         return rows.ToDictionary(r => r.Channel, r => new ChannelFigures(r.Channel, (int)r.Pending, (int)r.Dead, FromMs(r.LastDeliveredAt), FromMs(r.LastAttemptAt),
             last.GetValueOrDefault(r.Channel).LastError, last.TryGetValue(r.Channel, out var l) && l.LastStatus is { } status ? (int)status : null), StringComparer.OrdinalIgnoreCase);
     }
+
+    /// <summary>Claims a pending message for an attempt; false when it is not pending any more (cancelled meanwhile).</summary>
+    public async Task<bool> ClaimAsync(long id, CancellationToken cancellationToken) =>
+        await database.WriteAsync(connection => connection.ExecuteAsync(
+            "UPDATE notification_outbox SET state = 'Sending' WHERE id = @id AND state = 'Pending';", new { id }), cancellationToken) == 1;
+
+    /// <summary>Attempts a stop cut short (the dashboard went down mid-attempt) are pending again.</summary>
+    public Task<int> ReleaseClaimsAsync(CancellationToken cancellationToken) =>
+        database.WriteAsync(connection => connection.ExecuteAsync("UPDATE notification_outbox SET state = 'Pending' WHERE state = 'Sending';"), cancellationToken);
 
     /// <summary>What one attempt did.</summary>
     public Task RecordAttemptAsync(long id, DeliveryState state, int attempts, DateTimeOffset attemptedAt, DateTimeOffset dueAt, int? status, string? error,

@@ -16,7 +16,7 @@ namespace Webordinary.Dashboard.Notifications;
 /// <item>Resolved (and Ended by parking): one "resolved" to each channel the incident was announced to — never
 /// held back by a window, never sent where nothing was announced.</item>
 /// <item>Merged: the merged incident's unsent "opened" is cancelled (the incident it joined announces everything);
-/// one that was delivered gets its "resolved" saying where it went.</item>
+/// one that went out (or is going out at that moment) gets its "resolved" saying where it went.</item>
 /// </list>
 /// Probes are never notified one by one: only incidents, which are by root cause.
 /// </summary>
@@ -64,10 +64,11 @@ public sealed class NotificationRules(
                     break;
 
                 case IncidentChangeKind.Merged:
+                    // After the cancel, only an opened that went out (or is going out now) is left to close.
                     writes.Add(Write(OutboxWriteKind.CancelUnsent, NotificationEvent.Opened, channel, incident, now, withPayload: false));
                     if (channel.Wants(NotificationEvent.Resolved))
                     {
-                        writes.Add(Write(OutboxWriteKind.QueueIfDelivered, NotificationEvent.Resolved, channel, incident, now));
+                        writes.Add(Write(OutboxWriteKind.QueueIfAnnounced, NotificationEvent.Resolved, channel, incident, now));
                     }
 
                     break;

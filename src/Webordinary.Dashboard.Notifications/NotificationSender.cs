@@ -41,6 +41,7 @@ public sealed class NotificationSender(
         try
         {
             await database.MigrateAsync(stoppingToken);
+            await outbox.ReleaseClaimsAsync(stoppingToken);
             var forgotten = await outbox.ForgetChannelsAsync([.. channels.All.Select(c => c.Name)], time.GetUtcNow(), stoppingToken);
             if (forgotten > 0)
             {
@@ -94,7 +95,7 @@ public sealed class NotificationSender(
             try
             {
                 var now = time.GetUtcNow();
-                var (next, wakeAt) = Pick(await outbox.PendingAsync(channel.Name, 500, stopping), recorded, now);
+                var (next, wakeAt) = await PickAsync(await outbox.PendingAsync(channel.Name, 500, stopping), recorded, now);
                 if (next is null)
                 {
                     await signal.WaitAsync(wakeAt, time, stopping);
@@ -105,6 +106,12 @@ public sealed class NotificationSender(
                 {
                     center.Update(channel.Name, s => s with { NextAttemptAt = now + wait });
                     await signal.WaitAsync(now + wait, time, stopping);
+                    continue;
+                }
+
+                if (!await outbox.ClaimAsync(next.Id, stopping))
+                {
+                    // Cancelled meanwhile (its incident became part of another): nothing to send.
                     continue;
                 }
 
@@ -137,7 +144,7 @@ public sealed class NotificationSender(
     /// waiting for its incident to settle (nor behind one of its incident); if it is not due yet (a retry), the
     /// channel waits for it — its order is kept.
     /// </summary>
-    private (OutboxEntry? Next, DateTimeOffset? WakeAt) Pick(IReadOnlyList<OutboxEntry> pending, Dictionary<long, OutboxEntry> recorded, DateTimeOffset now)
+    private async Task<(OutboxEntry? Next, DateTimeOffset? WakeAt)> PickAsync(IReadOnlyList<OutboxEntry> pending, Dictionary<long, OutboxEntry> recorded, DateTimeOffset now)
     {
         DateTimeOffset? wakeAt = null;
         var waiting = new HashSet<string>(StringComparer.Ordinal);
@@ -176,7 +183,8 @@ public sealed class NotificationSender(
             }
 
             if (entry.Event == NotificationEvent.Opened && entry.HoldUntil is { } hold && hold > now && entry.Attempts == 0
-                && settling.IsSettling(entry.IncidentId!, entry.ProbeId!, NotificationPayload.FromJson(entry.Payload).Incident?.AffectedProbes ?? []))
+                && await settling.IsSettlingAsync(entry.IncidentId!, entry.ProbeId!, NotificationPayload.FromJson(entry.Payload).Incident?.AffectedProbes ?? [],
+                    closureQueued: pending.Any(p => p.IncidentId == entry.IncidentId && p.Event == NotificationEvent.Resolved)))
             {
                 waiting.Add(entry.IncidentId!);
                 wakeAt = Earlier(wakeAt, hold);
@@ -210,6 +218,7 @@ public sealed class NotificationSender(
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
+                // Not counted: pending again at the next start (the claim is released then).
                 center.Update(channel.Name, s => s with { Sending = false });
                 return null;
             }
@@ -345,15 +354,34 @@ public sealed class NotificationSender(
 /// yet (it is about to join) or has not run since the root cause began failing, or something the root cause needs is
 /// failing, running, or not checked since then (it may turn out to be the real root cause and take this incident over).
 /// </summary>
-public sealed class IncidentSettling(ProbeHealthTracker health, ProbeStatusFeed feed, ProbeCatalog catalog)
+public sealed class IncidentSettling(ProbeHealthTracker health, ProbeStatusFeed feed, ProbeCatalog catalog, IResultsStore runs)
 {
+    /// <summary>When each incident's first failing run ended: what the root cause's needs must have been checked after.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _seenAt = new(StringComparer.Ordinal);
+
     /// <param name="inMessage">The affected probes the queued message lists.</param>
-    public bool IsSettling(string incidentId, string rootCause, IReadOnlyCollection<string> inMessage)
+    /// <param name="closureQueued">The incident's "resolved" to the channel is in the outbox.</param>
+    public async Task<bool> IsSettlingAsync(string incidentId, string rootCause, IReadOnlyCollection<string> inMessage, bool closureQueued)
     {
         var incident = health.OpenIncidents.FirstOrDefault(i => i.Id == incidentId);
         if (incident is null)
         {
-            return false;
+            // Closed in the incident book, and the write saying how is on its way: resolved (its "resolved" follows, and
+            // the opened goes first) or merged into another (the opened will be cancelled). Until it lands, wait.
+            if (closureQueued)
+            {
+                _seenAt.TryRemove(incidentId, out _);
+            }
+
+            return !closureQueued;
+        }
+
+        // The first failure was seen when its run ended; what it needs is checked at once after that (a run that
+        // started before then says nothing about the moment of the failure).
+        if (!_seenAt.TryGetValue(incidentId, out var seen))
+        {
+            seen = (await runs.GetRunAsync(incident.FirstRunId, CancellationToken.None))?.EndedAt ?? incident.StartedAt;
+            _seenAt[incidentId] = seen;
         }
 
         // A probe joined and its message is being refreshed (the join's write is on its way).
@@ -372,7 +400,7 @@ public sealed class IncidentSettling(ProbeHealthTracker health, ProbeStatusFeed 
             }
 
             if (state.CurrentRun is not null || state.LastRun?.Outcome == ProbeOutcome.Fail
-                || (direct.Contains(ancestor, StringComparer.OrdinalIgnoreCase) && (state.LastRun is null || state.LastRun.StartedAt < incident.StartedAt)))
+                || (direct.Contains(ancestor, StringComparer.OrdinalIgnoreCase) && (state.LastRun is null || state.LastRun.StartedAt < seen)))
             {
                 return true;
             }
@@ -388,7 +416,7 @@ public sealed class IncidentSettling(ProbeHealthTracker health, ProbeStatusFeed 
             // Failing but not Down yet (about to join), or not checked since the root cause began failing (the root
             // cause's opening runs its dependents at once: their answers are a moment away).
             if (feed.Get(dependent) is { Enabled: true } state
-                && (state.LastRun is null || state.LastRun.Outcome == ProbeOutcome.Fail || state.LastRun.StartedAt < incident.StartedAt))
+                && (state.LastRun is null || state.LastRun.Outcome == ProbeOutcome.Fail || state.LastRun.StartedAt < seen))
             {
                 return true;
             }

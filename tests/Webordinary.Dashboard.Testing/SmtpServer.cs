@@ -176,18 +176,5 @@ public sealed class SmtpServer : IAsyncDisposable
         File.WriteAllText(keyFile, key.ExportPkcs8PrivateKeyPem());
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => ChildProcesses.StopAsync(_process);
 }

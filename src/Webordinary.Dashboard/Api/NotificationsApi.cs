@@ -48,7 +48,7 @@ public static class NotificationsApi
     }
 
     public static NotificationDeliveryDto ToDto(this OutboxEntry entry) => new(entry.Id, entry.Key, entry.Channel, entry.Event.Name(), entry.IncidentId, entry.ProbeId,
-        TitleOf(entry), entry.CreatedAt, entry.State.ToString(), entry.Attempts, entry.LastAttemptAt, entry.LastStatus, entry.LastError, entry.DeliveredAt,
+        entry.Title, entry.CreatedAt, entry.State.ToString(), entry.Attempts, entry.LastAttemptAt, entry.LastStatus, entry.LastError, entry.DeliveredAt,
         entry.Latency?.TotalMilliseconds, entry.State == DeliveryState.Pending ? entry.DueAt : null);
 
     /// <summary><c>?channel=</c> one channel's, <c>?state=Dead</c> the dead letters (or Pending, Delivered, Cancelled), <c>?limit=</c> 1–1000 (100).</summary>
@@ -121,17 +121,6 @@ public static class NotificationsApi
         };
     }
 
-    private static string TitleOf(OutboxEntry entry)
-    {
-        try
-        {
-            return NotificationPayload.FromJson(entry.Payload).Title;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return "";
-        }
-    }
 
     private static ProblemHttpResult UnknownChannel(string name) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown channel", detail: $"No notification channel is named '{Clip(name)}'.");

@@ -77,6 +77,18 @@ public sealed class NotificationRuleTests
             TimeSpan.FromSeconds(60));
         var faults = host.Get<FaultInjector>();
 
+        var opens = new List<string>();
+        health.Changed += c =>
+        {
+            if (c.Kind == IncidentChangeKind.Opened)
+            {
+                lock (opens)
+                {
+                    opens.Add($"{c.Incident.RootCause} from {c.Incident.StartedAt:HH:mm:ss.fff}: {c.Incident.Reason}");
+                }
+            }
+        };
+        opens.Add($"fault at {DateTimeOffset.UtcNow:HH:mm:ss.fff}");
         faults.Set(SandboxComponents.DynamoDb, new FaultSetting(FaultMode.Down));
         await recorder.WaitForAsync<RunCompletedEvent>(_ => health.OpenIncidents is [{ } only] && only.RootCause == PlatformProbes.Dynamo && only.Affected.Count == probes,
             TimeSpan.FromSeconds(60));
@@ -90,6 +102,11 @@ public sealed class NotificationRuleTests
         await SendTestAndWaitAsync(http, webhook, "ops");
         await SendTestAndWaitAsync(http, slack, "team");
 
+        var log = await http.GetFromJsonAsync<JsonElement>("api/notifications?limit=1000");
+        var sent = log.GetProperty("deliveries").EnumerateArray().Where(d => d.GetProperty("state").GetString() == "Delivered" && d.GetProperty("event").GetString() != "test")
+            .Select(d => $"{d.GetProperty("channel").GetString()} {d.GetProperty("event").GetString()} {d.GetProperty("probeId").GetString()}: {d.GetProperty("title").GetString()}").ToList();
+        // However the probes raced (a janitor Down before the table, merged into its incident), no other incident was told.
+        Assert.True(sent.Count == 4, string.Join(" | ", sent) + " || " + string.Join(" | ", opens));
         Assert.Equal(["opened", "resolved", "test"], Events(webhook));
         Assert.Equal(3, slack.Received.Count);
         var incident = JsonDocument.Parse(opened[0].Body).RootElement.GetProperty("incident");
@@ -99,8 +116,6 @@ public sealed class NotificationRuleTests
         Assert.All(affected, p => Assert.StartsWith("janitor-", p));
         Assert.Contains(":red_circle:", JsonDocument.Parse(slack.Received[0].Body).RootElement.GetProperty("text").GetString());
         Assert.Contains(":large_green_circle:", JsonDocument.Parse(slack.Received[1].Body).RootElement.GetProperty("text").GetString());
-        // However the probes raced (a janitor Down before the table, merged into its incident), no other incident was told.
-        var log = await http.GetFromJsonAsync<JsonElement>("api/notifications?limit=1000");
         Assert.All(log.GetProperty("deliveries").EnumerateArray().Where(d => d.GetProperty("state").GetString() == "Delivered" && d.GetProperty("event").GetString() != "test"),
             d => Assert.Equal(PlatformProbes.Dynamo, d.GetProperty("probeId").GetString()));
     }

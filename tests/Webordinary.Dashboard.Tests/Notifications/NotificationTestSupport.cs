@@ -39,9 +39,11 @@ internal static class NotificationTestSupport
     }
 
     /// <summary>The schema errors of a webhook body against notification-v1.schema.json (the file the README documents).</summary>
-    public static IReadOnlyList<string> SchemaErrors(string body)
+    public static IReadOnlyList<string> SchemaErrors(string body) => SchemaErrors(Schema.Value, body);
+
+    /// <summary>What in <paramref name="body"/> does not match <paramref name="schema"/> (formats checked too); empty when it does.</summary>
+    public static IReadOnlyList<string> SchemaErrors(JsonSchema schema, string body)
     {
-        var schema = Schema.Value;
         using var document = JsonDocument.Parse(body);
         var result = schema.Evaluate(document.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List, RequireFormatValidation = true });
         return result.IsValid

@@ -78,7 +78,7 @@ public sealed class SlackNotificationTests
         var throttled = 0;
         slack.Answer = request =>
         {
-            if (Errors(request.Body) is { Count: > 0 } errors)
+            if (SchemaErrors(Schema.Value, request.Body) is { Count: > 0 } errors)
             {
                 return (400, null, "invalid_blocks: " + string.Join("; ", errors));
             }
@@ -156,13 +156,6 @@ public sealed class SlackNotificationTests
         Assert.Equal(HttpStatusCode.NotFound, (await http.PostAsync("api/notifications/channels/nope/test", null)).StatusCode);
         var audit = await http.GetFromJsonAsync<JsonElement>("api/audit?action=NotificationRetry");
         Assert.Equal(["Refused", "Refused", "Done"], audit.EnumerateArray().Select(e => e.GetProperty("outcome").GetString()));
-    }
-
-    private static IReadOnlyList<string> Errors(string body)
-    {
-        using var document = JsonDocument.Parse(body);
-        var result = Schema.Value.Evaluate(document.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List, RequireFormatValidation = true });
-        return result.IsValid ? [] : [.. (result.Details ?? []).Where(d => d.Errors is { Count: > 0 }).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Value}"))];
     }
 
     private static JsonElement Json(ReceivedRequest request) => JsonDocument.Parse(request.Body).RootElement;

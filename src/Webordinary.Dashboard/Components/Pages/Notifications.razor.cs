@@ -96,17 +96,6 @@ public sealed partial class Notifications : IDisposable
         await ReadAsync();
     }
 
-    private static string TitleOf(OutboxEntry entry)
-    {
-        try
-        {
-            return NotificationPayload.FromJson(entry.Payload).Title;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return "";
-        }
-    }
 
     private static string Detail(OutboxEntry entry) => entry.State switch
     {
