@@ -23,6 +23,13 @@ if ! /usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-aiosmtpd >/dev/null
 fi
 
+# Debian's prometheus for the metrics test (and, with the blackbox exporter, the benchmark's peer rows).
+if ! command -v prometheus >/dev/null 2>&1 || ! command -v prometheus-blackbox-exporter >/dev/null 2>&1; then
+  echo "Installing Debian prometheus and prometheus-blackbox-exporter..."
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus prometheus-blackbox-exporter >/dev/null
+fi
+
 # moto (a real AWS emulator) for the Aws-mode tests; machines of this kind ship it.
 if ! command -v moto_server >/dev/null 2>&1; then
   echo "Installing moto[server] for the Aws-mode tests..."

@@ -71,6 +71,7 @@ public sealed class AwsTransport
                 if (failed is null)
                 {
                     quota.ReleaseOnSuccess(acquired);
+                    AwsCallMetrics.Called(service, operation, "Success");
                     return body!;
                 }
 
@@ -78,6 +79,7 @@ public sealed class AwsTransport
             }
             catch (OperationCanceledException exception) when (callTimeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
+                AwsCallMetrics.Called(service, operation, "CallTimeout");
                 throw new PlatformCallException(service.Name.ToLowerInvariant(), operation, "CallTimeout",
                     $"No answer within {_options.CallTimeout.TotalSeconds:0.#} s (Aws:CallTimeout), retries included.", null, null, exception);
             }
@@ -90,7 +92,7 @@ public sealed class AwsTransport
             var kind = AwsRetryPolicy.Classify(failure);
             if (attempt >= Retry.MaxAttempts || kind == AwsRetryKind.None)
             {
-                throw failure;
+                throw Given(service, failure);
             }
 
             if (kind == AwsRetryKind.ClockSkew)
@@ -98,20 +100,30 @@ public sealed class AwsTransport
                 // Worth another attempt only when this reply taught us a different clock: signed again at once with it.
                 if ((SkewOf(endpoint) - skew).Duration() < SkewThreshold)
                 {
-                    throw failure;
+                    throw Given(service, failure);
                 }
 
+                AwsCallMetrics.Retried(service, operation, kind.ToString());
                 continue;
             }
 
             acquired = quota.TryAcquire(kind);
             if (acquired == 0)
             {
-                throw failure;
+                throw Given(service, failure);
             }
+
+            AwsCallMetrics.Retried(service, operation, kind.ToString());
 
             await Task.Delay(Retry.Backoff(retries++), _time, linked.Token).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The call gave up with <paramref name="failure"/>: counted with its error code.</summary>
+    private static PlatformCallException Given(AwsService service, PlatformCallException failure)
+    {
+        AwsCallMetrics.Called(service, failure.Operation, failure.ErrorCode);
+        return failure;
     }
 
     /// <returns>The body on success (no failure), else the failure the reply describes.</returns>

@@ -15,7 +15,23 @@ public sealed class CloudWatchClient(AwsTransport transport) : ICloudWatchClient
         {
             var prefix = $"MetricData.member.{i + 1}";
             parameters.Add(new($"{prefix}.MetricName", data[i].Name));
-            parameters.Add(new($"{prefix}.Value", data[i].Value.ToString("R", CultureInfo.InvariantCulture)));
+            if (data[i].Statistics is { } statistics)
+            {
+                parameters.Add(new($"{prefix}.StatisticValues.SampleCount", Number(statistics.SampleCount)));
+                parameters.Add(new($"{prefix}.StatisticValues.Sum", Number(statistics.Sum)));
+                parameters.Add(new($"{prefix}.StatisticValues.Minimum", Number(statistics.Minimum)));
+                parameters.Add(new($"{prefix}.StatisticValues.Maximum", Number(statistics.Maximum)));
+            }
+            else
+            {
+                parameters.Add(new($"{prefix}.Value", Number(data[i].Value)));
+            }
+
+            if (data[i].Timestamp is { } timestamp)
+            {
+                parameters.Add(new($"{prefix}.Timestamp", timestamp.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)));
+            }
+
             parameters.Add(new($"{prefix}.Unit", data[i].Unit));
             parameters.AddRange(Dimensions($"{prefix}.Dimensions", data[i].Dimensions));
         }
@@ -45,6 +61,8 @@ public sealed class CloudWatchClient(AwsTransport transport) : ICloudWatchClient
                 QueryXml.Value(p, "Unit")))
             .OrderBy(p => p.Timestamp)];
     }
+
+    private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     private static IEnumerable<KeyValuePair<string, string>> Dimensions(string prefix, IReadOnlyDictionary<string, string> dimensions) =>
         dimensions.SelectMany((d, j) => new KeyValuePair<string, string>[]

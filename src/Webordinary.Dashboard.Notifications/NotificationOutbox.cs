@@ -145,12 +145,7 @@ public sealed class NotificationOutbox(SqliteDatabase database)
     }
 
     /// <summary>Writes on their own (a reminder, a Degraded message, a test), durably: kept in memory while the file cannot take them.</summary>
-    public Task WriteAsync(IReadOnlyList<OutboxWrite> writes, CancellationToken cancellationToken) => database.WriteDurablyAsync(async connection =>
-    {
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await WriteAsync(connection, (SqliteTransaction)transaction, writes);
-        await transaction.CommitAsync(cancellationToken);
-    }, cancellationToken);
+    public Task WriteAsync(IReadOnlyList<OutboxWrite> writes, CancellationToken cancellationToken) => database.WriteDurablyAsync((connection, transaction) => WriteAsync(connection, transaction, writes), cancellationToken);
 
     /// <summary>The channel's messages waiting to go, in the order they were made.</summary>
     public async Task<IReadOnlyList<OutboxEntry>> PendingAsync(string channel, int limit, CancellationToken cancellationToken)
@@ -226,7 +221,7 @@ public sealed class NotificationOutbox(SqliteDatabase database)
     /// <summary>What one attempt did.</summary>
     public Task RecordAttemptAsync(long id, DeliveryState state, int attempts, DateTimeOffset attemptedAt, DateTimeOffset dueAt, int? status, string? error,
         CancellationToken cancellationToken) =>
-        database.WriteDurablyAsync(connection => connection.ExecuteAsync(
+        database.WriteDurablyAsync((connection, transaction) => connection.ExecuteAsync(
             """
             UPDATE notification_outbox SET state = @state, attempts = @attempts, last_attempt_at = @attemptedAt, due_at = @dueAt, last_status = @status,
                 last_error = @error, delivered_at = CASE WHEN @state = 'Delivered' THEN @attemptedAt ELSE delivered_at END
@@ -240,7 +235,7 @@ public sealed class NotificationOutbox(SqliteDatabase database)
                 dueAt = dueAt.ToUnixTimeMilliseconds(),
                 status,
                 error,
-            }), cancellationToken);
+            }, transaction), cancellationToken);
 
     /// <summary>A dead letter goes again: pending, due now, its attempts counted afresh.</summary>
     public async Task<bool> RetryAsync(long id, DateTimeOffset now, CancellationToken cancellationToken) =>

@@ -1,6 +1,15 @@
 namespace Webordinary.Dashboard.Platform;
 
-public sealed record MetricDatum(string Name, double Value, string Unit, IReadOnlyDictionary<string, string> Dimensions);
+/// <param name="Timestamp">When the value was measured (CloudWatch: the time of the request when null).</param>
+/// <param name="Statistics">Many values at once as a statistic set; <paramref name="Value"/> is then not sent.</param>
+public sealed record MetricDatum(string Name, double Value, string Unit, IReadOnlyDictionary<string, string> Dimensions,
+    DateTimeOffset? Timestamp = null, MetricStatistics? Statistics = null);
+
+/// <summary>Values of one metric aggregated before they are sent (CloudWatch's <c>StatisticValues</c>).</summary>
+public sealed record MetricStatistics(double SampleCount, double Sum, double Minimum, double Maximum)
+{
+    public static MetricStatistics Of(IReadOnlyCollection<double> values) => new(values.Count, values.Sum(), values.Min(), values.Max());
+}
 
 public sealed record MetricDatapoint(DateTimeOffset Timestamp, double Value, string? Unit);
 

@@ -48,7 +48,8 @@ public static class ProbesHostingExtensions
             .Add<PersistenceProbe>(PersistenceProbe.KindName, PlatformComponent.Hermes, HermesHealthProbe.KindName, DynamoDbTableProbe.KindName)
             .Add<ConcurrentSessionsProbe>(ConcurrentSessionsProbe.KindName, PlatformComponent.Hermes, HermesHealthProbe.KindName, DynamoDbTableProbe.KindName)
             .Add<RoutingProbe>(RoutingProbe.KindName, PlatformComponent.Hermes, HermesHealthProbe.KindName, DynamoDbTableProbe.KindName)
-            .Add<SessionJanitorProbe>(SessionJanitorProbe.KindName, PlatformComponent.DynamoDb, DynamoDbTableProbe.KindName));
+            .Add<SessionJanitorProbe>(SessionJanitorProbe.KindName, PlatformComponent.DynamoDb, DynamoDbTableProbe.KindName)
+            .Add<HttpProbe>(HttpProbe.KindName, component: null));
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp =>
@@ -70,7 +71,8 @@ public static class ProbesHostingExtensions
         services.AddSingleton<ParkedServiceCheck>();
         services.AddSingleton<SessionRows>();
         services.AddSingleton<SessionFlow>();
-        services.AddHttpClient(HermesHealthProbe.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        // A probe records each request as a step of its run: the factory's log scope and lines per request add nothing.
+        services.AddHttpClient(HermesHealthProbe.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
 
         // Set up before Quartz starts, so the store is migrated before the first job fires.
         services.AddHostedService<ProbeScheduleSetup>();

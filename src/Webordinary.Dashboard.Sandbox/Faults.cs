@@ -56,6 +56,43 @@ public sealed class FaultInjector
 
     private readonly ConcurrentDictionary<string, FaultSetting> _faults = new(StringComparer.Ordinal);
 
+    public FaultInjector()
+    {
+    }
+
+    /// <summary>With the faults of <c>Sandbox:Faults</c> in place (validated at start by <see cref="ValidateConfigured"/>).</summary>
+    public FaultInjector(Microsoft.Extensions.Options.IOptions<SandboxOptions> options)
+    {
+        foreach (var (component, fault) in options.Value.Faults)
+        {
+            if (ParseMode(fault.Mode) is { } mode && Validate(component, new FaultSetting(mode, fault.LatencyMs, fault.ErrorRate)) is null)
+            {
+                _faults[component] = new FaultSetting(mode, fault.LatencyMs, fault.ErrorRate);
+            }
+        }
+    }
+
+    /// <summary>One known mode word, any case: not a number, not a flags list like "none,down".</summary>
+    public static FaultMode? ParseMode(string? mode) =>
+        Enum.GetValues<FaultMode>().Cast<FaultMode?>().FirstOrDefault(m => string.Equals(m.ToString(), mode, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Each configured fault's problem, naming its key.</summary>
+    public static IEnumerable<string> ValidateConfigured(SandboxOptions options)
+    {
+        foreach (var (component, fault) in options.Faults)
+        {
+            var key = $"{SandboxOptions.SectionName}:Faults:{component}";
+            if (ParseMode(fault.Mode) is not { } mode)
+            {
+                yield return $"{key}:Mode must be one of {string.Join(", ", Enum.GetNames<FaultMode>().Select(n => n.ToLowerInvariant()))} (got '{fault.Mode}').";
+            }
+            else if (Validate(component, new FaultSetting(mode, fault.LatencyMs, fault.ErrorRate)) is { } error)
+            {
+                yield return $"{key}: {error}";
+            }
+        }
+    }
+
     public event Action? Changed;
 
     /// <summary>A component's fault was taken away (set to none, or all cleared): what it broke can be checked again.</summary>

@@ -18,6 +18,7 @@ public static class SandboxHostingExtensions
             .Validate(o => o.DrainDelay >= TimeSpan.Zero, "Sandbox:DrainDelay must not be negative.")
             .Validate(o => o.InitialDesiredCount is >= 0 and <= 10, "Sandbox:InitialDesiredCount must be between 0 and 10.")
             .ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SandboxOptions>, ConfiguredFaultsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<FaultInjector>();
         services.AddSingleton<SandboxPlatform>();
@@ -36,5 +37,14 @@ public static class SandboxHostingExtensions
         services.PostConfigure<AwsOptions>(aws => aws.FileSystemId = string.IsNullOrWhiteSpace(aws.FileSystemId) ? SandboxPlatform.DefaultFileSystemId : aws.FileSystemId);
         services.AddSingleton<IAlbEndpoint, SandboxAlbEndpoint>();
         return builder;
+    }
+
+    /// <summary>Each of <c>Sandbox:Faults</c> must be a fault the sandbox can apply.</summary>
+    private sealed class ConfiguredFaultsValidator : Microsoft.Extensions.Options.IValidateOptions<SandboxOptions>
+    {
+        public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, SandboxOptions options) =>
+            FaultInjector.ValidateConfigured(options).ToList() is { Count: > 0 } errors
+                ? Microsoft.Extensions.Options.ValidateOptionsResult.Fail(errors)
+                : Microsoft.Extensions.Options.ValidateOptionsResult.Success;
     }
 }

@@ -20,6 +20,22 @@ public sealed class SandboxOptions
     /// <summary>Start with the initial tasks already running and healthy, so a fresh start shows a healthy platform.</summary>
     public bool StartWarm { get; set; } = true;
 
+    /// <summary>
+    /// Faults in place from the start, by component (<c>Sandbox:Faults:dynamodb:Mode = down</c>): a demo of an outage,
+    /// or a command-line run that must fail. Changed at run time from the sandbox page or the API.
+    /// </summary>
+    public Dictionary<string, SandboxFault> Faults { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Clearing a fault re-runs at once the probes it left failing (those that check the component or need one that does).</summary>
     public bool RecheckOnClear { get; set; } = true;
+}
+
+/// <summary><c>Sandbox:Faults:{component}</c>: a fault's mode (<c>none</c>, <c>down</c>, <c>slow</c>, <c>errors</c>, <c>throttle</c>, <c>openrule</c>) and its settings.</summary>
+public sealed class SandboxFault
+{
+    public string? Mode { get; set; }
+
+    public int LatencyMs { get; set; }
+
+    public double ErrorRate { get; set; }
 }

@@ -349,7 +349,7 @@ public sealed class SandboxPlatform
         lock (_gate)
         {
             var now = _time.GetUtcNow();
-            _metrics.AddRange(data.Select(d => (now, metricNamespace, d)));
+            _metrics.AddRange(data.Select(d => (d.Timestamp ?? now, metricNamespace, d)));
             if (_metrics.Count > 10_000)
             {
                 _metrics.RemoveRange(0, _metrics.Count - 10_000);
@@ -376,13 +376,15 @@ public sealed class SandboxPlatform
             var points = _metrics.Where(m => m.Namespace == metricNamespace && m.Datum.Name == metricName && m.At >= start && m.At < end
                     && dimensions.All(d => m.Datum.Dimensions.TryGetValue(d.Key, out var value) && value == d.Value))
                 .GroupBy(m => start + period * Math.Floor((m.At - start) / period));
+            // A datum with a statistic set counts as its many values, as CloudWatch counts it.
+            static MetricStatistics Set(MetricDatum d) => d.Statistics ?? new MetricStatistics(1, d.Value, d.Value, d.Value);
             return [.. points.OrderBy(g => g.Key).Select(g => new MetricDatapoint(g.Key, statistic switch
             {
-                "Sum" => g.Sum(m => m.Datum.Value),
-                "Average" => g.Average(m => m.Datum.Value),
-                "Minimum" => g.Min(m => m.Datum.Value),
-                "Maximum" => g.Max(m => m.Datum.Value),
-                _ => g.Count(),
+                "Sum" => g.Sum(m => Set(m.Datum).Sum),
+                "Average" => g.Sum(m => Set(m.Datum).Sum) / g.Sum(m => Set(m.Datum).SampleCount),
+                "Minimum" => g.Min(m => Set(m.Datum).Minimum),
+                "Maximum" => g.Max(m => Set(m.Datum).Maximum),
+                _ => g.Sum(m => Set(m.Datum).SampleCount),
             }, g.First().Datum.Unit))];
         }
     }

@@ -1,3 +1,4 @@
+using Webordinary.Dashboard.Cli;
 using Webordinary.Dashboard.Hosting;
 
 ProcessSettings.Apply();
@@ -6,6 +7,12 @@ ProcessSettings.Apply();
 if (args is ["healthcheck", ..])
 {
     return await ContainerHealthCheck.RunAsync(args);
+}
+
+// `probe run …` / `probe list`: the probes once, for a CI gate (Cli/ProbeCli).
+if (ProbeCli.Handles(args))
+{
+    return await ProbeCli.RunAsync(args, Console.Out, Console.Error);
 }
 
 var builder = WebApplication.CreateBuilder(args);

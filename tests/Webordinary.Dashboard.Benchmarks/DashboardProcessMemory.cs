@@ -22,15 +22,7 @@ public static class DashboardProcessMemory
         var port = DashboardHost.FreePort();
         var url = $"http://127.0.0.1:{port}";
         var contentRoot = Directory.CreateTempSubdirectory("dashboard-memory-").FullName;
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Webordinary.Dashboard.dll")])
-        {
-            WorkingDirectory = contentRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["ASPNETCORE_URLS"] = url;
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        var start = StartInfo(contentRoot, url);
         foreach (var (key, value) in DashboardHost.BaseSettings())
         {
             start.Environment[key.Replace(":", "__")] = value;
@@ -154,5 +146,20 @@ public static class DashboardProcessMemory
         }
 
         throw new TimeoutException("The dashboard did not answer /alive within 60 s.");
+    }
+
+    /// <summary>The published dashboard as an operator starts it: Production, warnings only, configured by environment variables.</summary>
+    public static ProcessStartInfo StartInfo(string contentRoot, string url)
+    {
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Webordinary.Dashboard.dll")])
+        {
+            WorkingDirectory = contentRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["ASPNETCORE_URLS"] = url;
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        return start;
     }
 }

@@ -85,7 +85,7 @@ internal static class Arguments
 
 internal static class Benchmarks
 {
-    public static readonly string[] Names = [PushBenchmark.Name, PushBenchmark.WireName, BrowserBenchmark.Name, SchedulerBenchmark.Name, DetectBenchmark.Name, NotifyBenchmark.Name, MemoryBenchmark.Name, HistoryBenchmark.Name];
+    public static readonly string[] Names = [PushBenchmark.Name, PushBenchmark.WireName, BrowserBenchmark.Name, SchedulerBenchmark.Name, DetectBenchmark.Name, NotifyBenchmark.Name, MemoryBenchmark.Name, PeerBenchmark.Name, HistoryBenchmark.Name];
 
     private static readonly Dictionary<string, string> Targets = new()
     {
@@ -97,6 +97,7 @@ internal static class Benchmarks
         [NotifyBenchmark.Name] = "p99 <= detect + 1 s; a slow receiver delays nothing else",
         [MemoryBenchmark.Name] = "RSS <= 200 MB",
         [HistoryBenchmark.Name] = "<= 1 GB, uptime query <= 50 ms, pages <= 300 ms",
+        [PeerBenchmark.Name] = "<= 0.5× Prometheus + blackbox CPU, <= 1.0× their RSS",
     };
 
     /// <summary>The units in table order; the scheduler runs one child per size.</summary>
@@ -175,6 +176,7 @@ internal static class Benchmarks
                 DetectBenchmark.Name => await DetectBenchmark.RunAsync(context),
                 NotifyBenchmark.Name => await NotifyBenchmark.RunAsync(context),
                 MemoryBenchmark.Name => await MemoryBenchmark.RunAsync(context),
+                PeerBenchmark.Name => await PeerBenchmark.RunAsync(context),
                 HistoryBenchmark.Name => await HistoryBenchmark.RunAsync(context, unit.Sizes.Count > 0 ? unit.Sizes.Single() : null),
                 _ => throw new ArgumentException($"Unknown benchmark '{unit.Name}'."),
             };

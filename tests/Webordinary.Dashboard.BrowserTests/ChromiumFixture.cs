@@ -19,6 +19,10 @@ public sealed class ChromiumFixture : IAsyncLifetime
     private const string CspViolationMark = "CSP violation:";
 
     private readonly ConcurrentQueue<string> _cspViolations = new();
+    private readonly ConcurrentQueue<string> _console = new();
+
+    /// <summary>The last console messages of every page of this fixture's contexts, for a failure's message.</summary>
+    public string RecentConsole => string.Join(Environment.NewLine, _console);
     private IPlaywright? _playwright;
 
     public IBrowser Browser { get; private set; } = null!;
@@ -62,6 +66,12 @@ public sealed class ChromiumFixture : IAsyncLifetime
         var origin = new Uri(baseUrl).GetLeftPart(UriPartial.Authority);
         context.Console += (_, message) =>
         {
+            _console.Enqueue($"{message.Type} {message.Page?.Url}: {message.Text}");
+            while (_console.Count > 200)
+            {
+                _console.TryDequeue(out string? _);
+            }
+
             if (message.Page?.Url.StartsWith(origin, StringComparison.Ordinal) == true
                 && (message.Text.StartsWith(CspViolationMark, StringComparison.Ordinal) || message.Text.Contains("Content Security Policy", StringComparison.Ordinal)))
             {

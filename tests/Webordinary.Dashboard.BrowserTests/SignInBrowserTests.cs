@@ -154,7 +154,14 @@ public sealed class SignInBrowserTests(ChromiumFixture chromium) : IClassFixture
         await page.Locator("button[type='submit']").ClickAsync();
         await page.Locator("button[type='submit']:has-text('Continue')").ClickAsync();
         await page.WaitForURLAsync(new Uri(_host.BaseAddress, path.TrimStart('/')).ToString());
-        await Expect(page.Locator(DashboardHost.InteractiveSelector)).ToBeAttachedAsync();
+        try
+        {
+            await Expect(page.Locator(DashboardHost.InteractiveSelector)).ToBeAttachedAsync();
+        }
+        catch (PlaywrightException exception)
+        {
+            throw new InvalidOperationException($"{login}'s page did not become interactive. Browser console:{Environment.NewLine}{chromium.RecentConsole}", exception);
+        }
         return page;
     }
 

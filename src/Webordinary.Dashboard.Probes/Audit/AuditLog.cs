@@ -83,11 +83,11 @@ public sealed class AuditLog(SqliteDatabase database, TimeProvider time)
     public async Task AddAsync(AuditEntry entry, CancellationToken cancellationToken)
     {
         // An action is never lost: when the file cannot take the entry it waits in memory with the runs (SqliteDatabase).
-        await database.WriteDurablyAsync(connection => connection.ExecuteAsync(
+        await database.WriteDurablyAsync((connection, transaction) => connection.ExecuteAsync(
             """
             INSERT INTO audit_log (id, at, actor_id, actor_name, actor_via, action, target, outcome, message, from_count, to_count, reason, completed_at, rollout_ms)
             VALUES (@Id, @At, @ActorId, @ActorName, @ActorVia, @Action, @Target, @Outcome, @Message, @FromCount, @ToCount, @Reason, @CompletedAt, @RolloutMs);
-            """, Row.From(entry)), cancellationToken);
+            """, Row.From(entry), transaction), cancellationToken);
         Changed?.Invoke();
     }
 
@@ -97,9 +97,9 @@ public sealed class AuditLog(SqliteDatabase database, TimeProvider time)
 
     public async Task CompleteScaleAsync(string id, ScaleOutcome outcome, string? message, DateTimeOffset completedAt, double? rolloutMs, CancellationToken cancellationToken)
     {
-        await database.WriteDurablyAsync(connection => connection.ExecuteAsync(
+        await database.WriteDurablyAsync((connection, transaction) => connection.ExecuteAsync(
             "UPDATE audit_log SET outcome = @outcome, message = COALESCE(@message, message), completed_at = @completedAt, rollout_ms = @rolloutMs WHERE id = @id;",
-            new { id, outcome = outcome.ToString(), message, completedAt = completedAt.ToUnixTimeMilliseconds(), rolloutMs }), cancellationToken);
+            new { id, outcome = outcome.ToString(), message, completedAt = completedAt.ToUnixTimeMilliseconds(), rolloutMs }, transaction), cancellationToken);
         Changed?.Invoke();
     }
 

@@ -97,6 +97,19 @@ internal sealed class DashboardOptionsValidator(ProbeKindRegistry kinds, IConfig
                 errors.Add($"{key}:FailuresToDown and {key}:PassesToUp must be between 1 and 20.");
             }
 
+            if (string.Equals(probe.Kind, Connectivity.HttpProbe.KindName, StringComparison.OrdinalIgnoreCase))
+            {
+                if (!Connectivity.HttpProbe.IsValidUrl(configuration[$"{key}:Url"]))
+                {
+                    errors.Add($"{key}:Url must be an absolute http(s) URL for an {Connectivity.HttpProbe.KindName} probe (got '{configuration[$"{key}:Url"]}').");
+                }
+
+                if (configuration[$"{key}:ExpectedStatus"] is { } expected && !(int.TryParse(expected, out var status) && status is >= 100 and <= 599))
+                {
+                    errors.Add($"{key}:ExpectedStatus must be an HTTP status code, 100 to 599 (got '{expected}').");
+                }
+            }
+
             if (probe.SlowThreshold is { } slow && (slow <= TimeSpan.Zero || slow >= probe.Timeout))
             {
                 errors.Add($"{key}:SlowThreshold must be positive and below {key}:Timeout (got {slow}).");

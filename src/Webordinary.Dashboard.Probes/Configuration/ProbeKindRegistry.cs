@@ -6,7 +6,8 @@ namespace Webordinary.Dashboard.Probes.Configuration;
 /// What a probe kind is: its class, the component it checks, and the kinds it needs working to pass (its default
 /// <c>DependsOn</c>). This is where the platform's default topology is written down.
 /// </summary>
-public sealed record ProbeKind(string Name, Type Type, PlatformComponent Component, IReadOnlyList<string> DependsOnKinds);
+/// <param name="Component">Null for a kind that checks nothing of the platform's own (an HTTP endpoint anywhere).</param>
+public sealed record ProbeKind(string Name, Type Type, PlatformComponent? Component, IReadOnlyList<string> DependsOnKinds);
 
 /// <summary>The probe kinds that configuration may name, each mapped to its probe class, component and default dependencies.</summary>
 public sealed class ProbeKindRegistry
@@ -15,7 +16,7 @@ public sealed class ProbeKindRegistry
 
     public IEnumerable<string> Names => _kinds.Keys.Order(StringComparer.Ordinal);
 
-    public ProbeKindRegistry Add<TProbe>(string kind, PlatformComponent component, params string[] dependsOnKinds) where TProbe : IProbe
+    public ProbeKindRegistry Add<TProbe>(string kind, PlatformComponent? component, params string[] dependsOnKinds) where TProbe : IProbe
     {
         _kinds[kind] = new ProbeKind(kind, typeof(TProbe), component, dependsOnKinds);
         return this;

@@ -74,9 +74,9 @@ public sealed class ProbeTopology
                     errors.Add($"{key}:Component '{named}' is not a component. Known: {PlatformComponents.Known}.");
                 }
             }
-            else if (kind is not null)
+            else if (kind?.Component is { } byKind)
             {
-                components[id] = kind.Component;
+                components[id] = byKind;
             }
 
             if (settings.DependsOn is { } configured)

@@ -13,17 +13,13 @@ public sealed class IncidentStore(SqliteDatabase database)
     /// the same transaction; kept in memory and written later if the store cannot take it now.
     /// </summary>
     public Task UpsertAsync(Incident incident, CancellationToken cancellationToken, Func<SqliteConnection, SqliteTransaction, Task>? alongside = null) =>
-        database.WriteDurablyAsync(async connection =>
+        database.WriteDurablyAsync(async (connection, transaction) =>
         {
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var sqlite = (SqliteTransaction)transaction;
-            await UpsertAsync(connection, sqlite, incident);
+            await UpsertAsync(connection, transaction, incident);
             if (alongside is not null)
             {
-                await alongside(connection, sqlite);
+                await alongside(connection, transaction);
             }
-
-            await transaction.CommitAsync(cancellationToken);
         }, cancellationToken);
 
     private static Task UpsertAsync(SqliteConnection connection, SqliteTransaction transaction, Incident incident) => connection.ExecuteAsync(

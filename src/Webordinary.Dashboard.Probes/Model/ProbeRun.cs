@@ -43,6 +43,9 @@ public enum RunTrigger
     /// dependency of a probe that just failed, or a dependent of a probe that just recovered.
     /// </summary>
     Recheck,
+
+    /// <summary>Run once from the command line (<c>probe run</c>), e.g. a CI gate.</summary>
+    Cli,
 }
 
 /// <summary>Why a step failed, with what an operator needs to follow it up.</summary>

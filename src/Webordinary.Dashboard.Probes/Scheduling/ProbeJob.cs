@@ -8,7 +8,8 @@ namespace Webordinary.Dashboard.Probes.Scheduling;
 
 /// <summary>Runs one probe. One durable job per probe (key = probe id), never two runs of one probe at once.</summary>
 [DisallowConcurrentExecution]
-public sealed class ProbeJob(ProbeCatalog catalog, ProbeRunner runner, IProbeTriggers triggers, IHostApplicationLifetime lifetime, ILogger<ProbeJob> logger) : IJob
+public sealed class ProbeJob(
+    ProbeCatalog catalog, ProbeRunner runner, IProbeTriggers triggers, IHostApplicationLifetime lifetime, Telemetry.ProbeMetrics metrics, ILogger<ProbeJob> logger) : IJob
 {
     public const string Group = "probes";
     public const string RunIdKey = "runId";
@@ -28,6 +29,11 @@ public sealed class ProbeJob(ProbeCatalog catalog, ProbeRunner runner, IProbeTri
         var data = context.MergedJobDataMap;
         var runId = data.GetString(RunIdKey) is { Length: > 0 } requested ? requested : ProbeRun.NewId();
         var trigger = Enum.TryParse<RunTrigger>(data.GetString(TriggerKey), out var parsed) ? parsed : RunTrigger.Schedule;
+        if (trigger == RunTrigger.Schedule && context.ScheduledFireTimeUtc is { } due)
+        {
+            metrics.RecordSchedulerLag(probeId, DateTimeOffset.UtcNow - due);
+        }
+
         // Stopping the app cancels a run at once (its cleanup steps still run) so shutdown does not wait it out.
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
         try

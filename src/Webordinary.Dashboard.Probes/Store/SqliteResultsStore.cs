@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -22,8 +23,21 @@ public sealed class SqliteResultsStore(SqliteDatabase database, TimeProvider tim
         }
     }
 
-    public Task InsertRunAsync(ProbeRun run, CancellationToken cancellationToken) =>
-        database.WriteDurablyAsync(connection => connection.ExecuteAsync(InsertRunSql, RunRow.From(run)), cancellationToken);
+    /// <summary>
+    /// Probe keys and step names known to be stored: their INSERT OR IGNORE is left out of later writes (two statements
+    /// fewer to prepare per run, with hundreds of probes storing runs). Known once a write with them has been taken —
+    /// committed, or queued in order ahead of anything that needs it.
+    /// </summary>
+    private readonly ConcurrentDictionary<(string ProbeId, string Kind), bool> _knownProbes = new();
+    private readonly ConcurrentDictionary<string, bool> _knownSteps = new(StringComparer.Ordinal);
+
+    public async Task InsertRunAsync(ProbeRun run, CancellationToken cancellationToken)
+    {
+        var key = (run.ProbeId, run.ProbeKind);
+        var sql = _knownProbes.ContainsKey(key) ? InsertRunRowSql : InsertRunSql;
+        await database.WriteDurablyAsync((connection, transaction) => connection.ExecuteAsync(sql, RunRow.From(run), transaction), cancellationToken);
+        _knownProbes[key] = true;
+    }
 
     /// <summary>
     /// Finished runs with their steps in one transaction, the rows exactly as the runner's writes leave them: for
@@ -41,18 +55,28 @@ public sealed class SqliteResultsStore(SqliteDatabase database, TimeProvider tim
         return 0;
     }, cancellationToken);
 
-    public Task InsertStepAsync(string runId, StepResult step, CancellationToken cancellationToken) =>
-        database.WriteDurablyAsync(connection => connection.ExecuteAsync(InsertStepSql, StepRow.From(runId, step)), cancellationToken);
-
-    public Task CompleteRunAsync(ProbeRun run, CancellationToken cancellationToken) => database.WriteDurablyAsync(async connection =>
+    public async Task InsertStepAsync(string runId, StepResult step, CancellationToken cancellationToken)
     {
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(
+        var sql = _knownSteps.ContainsKey(step.Name) ? InsertStepRowSql : InsertStepSql;
+        await database.WriteDurablyAsync((connection, transaction) => connection.ExecuteAsync(sql, StepRow.From(runId, step), transaction), cancellationToken);
+        _knownSteps[step.Name] = true;
+    }
+
+    public async Task CompleteRunAsync(ProbeRun run, CancellationToken cancellationToken)
+    {
+        var sql = run.Steps.All(step => _knownSteps.ContainsKey(step.Name)) ? InsertStepRowSql : InsertStepSql;
+        await database.WriteDurablyAsync(async (connection, transaction) =>
+        {
+            await connection.ExecuteAsync(
             "UPDATE runs SET ended_at = @EndedAt, duration_ms = @DurationMs, outcome = @Outcome, message = @Message, metrics = @Metrics, maintenance_window = @MaintenanceWindow WHERE id = @Id;",
             RunRow.From(run), transaction);
-        await connection.ExecuteAsync(InsertStepSql, run.Steps.Select(s => StepRow.From(run.Id, s)), transaction);
-        await transaction.CommitAsync(cancellationToken);
-    }, cancellationToken);
+            await connection.ExecuteAsync(sql, run.Steps.Select(s => StepRow.From(run.Id, s)), transaction);
+        }, cancellationToken);
+        foreach (var step in run.Steps)
+        {
+            _knownSteps[step.Name] = true;
+        }
+    }
 
     public async Task<ProbeRun?> GetRunAsync(string runId, CancellationToken cancellationToken)
     {

@@ -17,10 +17,10 @@ public static class ApiKeysApi
 {
     public static IEndpointRouteBuilder MapApiKeysApi(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/api/keys").WithTags("API keys");
-        api.MapGet("", ListKeys);
-        api.MapPost("", CreateAsync);
-        api.MapDelete("/{name}", RevokeAsync);
+        var api = endpoints.MapGroup("/api/keys").WithTags("API keys").WithApiProblems();
+        api.MapGet("", ListKeys).WithSummary("Every API key with its role, source, creation, last use and revocation (Admin).");
+        api.MapPost("", CreateAsync).WithSummary("Make a key; the key is in the answer, this once (Admin).").WithBodyProblems();
+        api.MapDelete("/{name}", RevokeAsync).WithSummary("Revoke a key: refused at once, its hub connections closed (Admin).");
         return endpoints;
     }
 

@@ -15,7 +15,10 @@ public static class ExportApi
 {
     public static IEndpointRouteBuilder MapExportApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/probes/{id}/export", ExportAsync).WithTags("Probes");
+        endpoints.MapGet("/api/probes/{id}/export", ExportAsync).WithTags("Probes").WithApiProblems()
+            .WithSummary("A probe's runs or rollups for a time range, as a CSV or JSON download.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv", additionalContentTypes: ["application/json"])
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return endpoints;
     }
 

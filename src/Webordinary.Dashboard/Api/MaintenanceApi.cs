@@ -21,10 +21,12 @@ public static class MaintenanceApi
 
     public static IEndpointRouteBuilder MapMaintenanceApi(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/api/maintenance").WithTags("Maintenance");
-        api.MapGet("/", (MaintenanceWindows windows) => TypedResults.Ok(windows.List().Select(ToDto)));
-        api.MapPost("/", CreateAsync).WithMetadata(new BodySizeLimit(MaxBodyBytes));
-        api.MapDelete("/{id}", EndAsync);
+        var api = endpoints.MapGroup("/api/maintenance").WithTags("Maintenance").WithApiProblems();
+        api.MapGet("/", (MaintenanceWindows windows) => TypedResults.Ok(windows.List().Select(ToDto)))
+            .WithSummary("Maintenance windows open now or coming, scheduled and ad hoc.");
+        api.MapPost("/", CreateAsync).WithMetadata(new BodySizeLimit(MaxBodyBytes)).WithBodyProblems()
+            .WithSummary("Start an ad hoc window: a reason, a duration or start and end, the probes or components it covers (Operator).");
+        api.MapDelete("/{id}", EndAsync).WithSummary("End an ad hoc window now (Operator).");
         return endpoints;
     }
 

@@ -16,17 +16,22 @@ public static class ProbesApi
 
     public static IEndpointRouteBuilder MapProbesApi(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/api").WithTags("Probes");
-        api.MapGet("/probes", (ProbeStatusFeed feed) => TypedResults.Ok(feed.GetSnapshot().Select(s => s.ToDto())));
-        api.MapGet("/probes/{id}", GetProbe);
-        api.MapGet("/probes/{id}/runs", GetRunsAsync);
-        api.MapPost("/probes/run-all", RunAllAsync);
-        api.MapPost("/probes/{id}/run", RunNowAsync);
-        api.MapGet("/runs/{runId}", GetRunAsync);
-        api.MapGet("/probes/{id}/uptime", GetUptimeAsync);
-        api.MapGet("/incidents", GetIncidentsAsync);
+        var api = endpoints.MapGroup("/api").WithTags("Probes").WithApiProblems();
+        api.MapGet("/probes", (ProbeStatusFeed feed) => TypedResults.Ok(feed.GetSnapshot().Select(s => s.ToDto())))
+            .WithSummary("Every probe with its status, damped health, last and current run and trend.");
+        api.MapGet("/probes/{id}", GetProbe).WithSummary("One probe.");
+        api.MapGet("/probes/{id}/runs", GetRunsAsync).WithSummary("A probe's runs, newest first, with their steps (limit 1–200, before an ISO 8601 time).");
+        api.MapPost("/probes/run-all", RunAllAsync).WithSummary("Run every enabled probe not cooling down (Operator).")
+            .Produces<RunAllResultDto>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        api.MapPost("/probes/{id}/run", RunNowAsync).WithSummary("Run one probe now (Operator).")
+            .Produces<RunAcceptedDto>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        api.MapGet("/runs/{runId}", GetRunAsync).WithSummary("One run with its steps and metrics.");
+        api.MapGet("/probes/{id}/uptime", GetUptimeAsync).WithSummary("A probe's uptime over 24 h, 7 d, 30 d and 365 d.");
+        api.MapGet("/incidents", GetIncidentsAsync).WithSummary("Incidents newest first, by root cause with the probes affected.");
         api.MapGet("/uptime", async (HistoryStore history, CancellationToken cancellationToken) =>
-            TypedResults.Ok(new UptimeDto(null, [.. (await history.GetUptimeAsync(null, cancellationToken)).Select(ToDto)])));
+            TypedResults.Ok(new UptimeDto(null, [.. (await history.GetUptimeAsync(null, cancellationToken)).Select(ToDto)])))
+            .WithSummary("The whole platform's uptime windows.");
         return endpoints;
     }
 

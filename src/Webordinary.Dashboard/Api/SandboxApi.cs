@@ -9,9 +9,10 @@ public static class SandboxApi
 {
     public static IEndpointRouteBuilder MapSandboxApi(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/api/sandbox").WithTags("Sandbox");
-        api.MapGet("/faults", (FaultInjector faults) => TypedResults.Ok(faults.Current.ToDictionary(p => p.Key, p => ToDto(p.Value))));
-        api.MapPut("/faults/{component}", SetFaultAsync);
+        var api = endpoints.MapGroup("/api/sandbox").WithTags("Sandbox").WithApiProblems();
+        api.MapGet("/faults", (FaultInjector faults) => TypedResults.Ok(faults.Current.ToDictionary(p => p.Key, p => ToDto(p.Value))))
+            .WithSummary("The sandbox's faults by component (sandbox mode only).");
+        api.MapPut("/faults/{component}", SetFaultAsync).WithBodyProblems().WithSummary("Set or clear a component's fault (Admin; sandbox mode only).");
         return endpoints;
     }
 
@@ -27,7 +28,7 @@ public static class SandboxApi
                 detail: $"No sandbox component '{component}'. Known: {string.Join(", ", SandboxComponents.All)}.");
         }
 
-        if (ParseMode(request.Mode) is not { } mode)
+        if (FaultInjector.ParseMode(request.Mode) is not { } mode)
         {
             return ProbesApi.BadRequest($"mode must be exactly one of {string.Join(", ", ModeNames)} (got '{request.Mode}').");
         }
@@ -42,10 +43,6 @@ public static class SandboxApi
     }
 
     private static readonly string[] ModeNames = [.. Enum.GetNames<FaultMode>().Select(n => n.ToLowerInvariant())];
-
-    /// <summary>One known word, nothing else: not a number, not a flags list like "none,down".</summary>
-    public static FaultMode? ParseMode(string? mode) =>
-        Enum.GetValues<FaultMode>().Cast<FaultMode?>().FirstOrDefault(m => string.Equals(m.ToString(), mode, StringComparison.OrdinalIgnoreCase));
 }
 
 /// <summary>A fault for one sandbox component; <c>latencyMs</c> for slow, <c>errorRate</c> (0–1) for errors.</summary>

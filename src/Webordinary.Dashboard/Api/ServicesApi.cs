@@ -13,17 +13,23 @@ public static class ServicesApi
 {
     public static IEndpointRouteBuilder MapServicesApi(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/api").WithTags("Services");
+        var api = endpoints.MapGroup("/api").WithTags("Services").WithApiProblems();
         api.MapGet("/services", (ServiceStatusFeed services, ProbeCatalog catalog, ProbeStatusFeed probes, TimeProvider time) =>
-            TypedResults.Ok(services.Current.ToDto(ServiceViews.Dependents(catalog, probes), time.GetUtcNow())));
-        api.MapPost("/services/{service}/scale", ScaleAsync);
-        api.MapGet("/audit", AuditAsync).WithTags("Audit");
+            TypedResults.Ok(services.Current.ToDto(ServiceViews.Dependents(catalog, probes), time.GetUtcNow())))
+            .WithSummary("Every service of the cluster: counts, rollout, targets, tasks, events, the probes that need it.");
+        api.MapPost("/services/{service}/scale", ScaleAsync).WithBodyProblems().WithSummary("Set an allow-listed service's desired count (Admin).")
+            .Produces<ScaleAcceptedDto>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status502BadGateway);
+        api.MapGet("/audit", AuditAsync).WithTags("Audit").WithSummary("The audit log of every action, newest first; filter by actor, action, service.");
         api.MapGet("/schedules", async (ScaleSchedules schedules, CancellationToken cancellationToken) =>
-            TypedResults.Ok((await schedules.ListAsync(cancellationToken)).Select(s => s.ToDto())));
+            TypedResults.Ok((await schedules.ListAsync(cancellationToken)).Select(s => s.ToDto())))
+            .WithSummary("The scale schedules with their next run and whether they are paused.");
         api.MapPost("/schedules/{name}/pause", (string name, ScaleSchedules schedules, PlatformActions actions, HttpContext http, CancellationToken cancellationToken) =>
-            SetPausedAsync(name, true, schedules, actions, http, cancellationToken));
+            SetPausedAsync(name, true, schedules, actions, http, cancellationToken))
+            .WithSummary("Pause a scale schedule (Operator).").Produces<ScheduleDto>().ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/schedules/{name}/resume", (string name, ScaleSchedules schedules, PlatformActions actions, HttpContext http, CancellationToken cancellationToken) =>
-            SetPausedAsync(name, false, schedules, actions, http, cancellationToken));
+            SetPausedAsync(name, false, schedules, actions, http, cancellationToken))
+            .WithSummary("Resume a scale schedule (Operator).").Produces<ScheduleDto>().ProducesProblem(StatusCodes.Status404NotFound);
         return endpoints;
     }
 

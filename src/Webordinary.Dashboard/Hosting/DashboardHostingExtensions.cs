@@ -55,6 +55,8 @@ public static class DashboardHostingExtensions
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddProblemDetails();
         services.AddDashboardOpenApi();
+        builder.AddDashboardMetrics();
+        services.AddSingleton<StatusHubConnections>();
         services.AddHostedService<StatusHubBridge>();
         services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag])
@@ -120,6 +122,7 @@ public static class DashboardHostingExtensions
         app.MapExportApi();
         app.MapApiKeysApi();
         app.MapDashboardOpenApi();
+        app.MapDashboardMetrics();
         app.MapMaintenanceApi();
         app.MapNotificationsApi();
         if (IsSandbox(app.Configuration))

@@ -27,12 +27,24 @@ public interface IStatusHubClient
 /// </summary>
 /// Connecting needs a role (Viewer or more: the session cookie, the ALB's header, or an API key as the bearer token);
 /// <see cref="RunNow"/> and <see cref="RunAll"/> need Operator and are audited like the REST calls.
-public sealed class StatusHub(ProbeStatusFeed feed, TimeProvider time, ProbeActions actions) : Hub<IStatusHubClient>
+public sealed class StatusHub(ProbeStatusFeed feed, TimeProvider time, ProbeActions actions, StatusHubConnections connections) : Hub<IStatusHubClient>
 {
     public const string Path = "/hubs/status";
 
     /// <summary>The group of connections that asked for <c>StepCompleted</c>.</summary>
     public const string StepsGroup = "steps";
+
+    public override Task OnConnectedAsync()
+    {
+        connections.Connected();
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        connections.Disconnected();
+        return Task.CompletedTask;
+    }
 
     public StatusSnapshotDto GetSnapshot() => new(time.GetUtcNow(), [.. feed.GetSnapshot().Select(s => s.ToDto())]);
 
@@ -70,4 +82,16 @@ public sealed class StatusHub(ProbeStatusFeed feed, TimeProvider time, ProbeActi
             [.. results.Where(r => r.Status == RunRequestStatus.Accepted).Select(r => new RunAcceptedDto(r.ProbeId, r.RunId!))],
             [.. results.Where(r => r.Status != RunRequestStatus.Accepted).Select(r => new RunSkippedDto(r.ProbeId, r.Status.ToString(), r.RetryAfter?.TotalSeconds))]);
     }
+}
+
+/// <summary>How many clients the hub has: with none, the bridge does not turn feed events into messages nobody gets.</summary>
+public sealed class StatusHubConnections
+{
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
+
+    internal void Connected() => Interlocked.Increment(ref _count);
+
+    internal void Disconnected() => Interlocked.Decrement(ref _count);
 }

@@ -7,16 +7,35 @@ namespace Webordinary.Dashboard.Hubs;
 
 /// <summary>
 /// Forwards the live feed to the hub's clients. The feed's handlers must not block a probe, so events are queued
-/// and sent in order by one pump.
+/// and sent in order by one pump. Subscribed at start, before the scheduler's first run; while no client is connected
+/// events are dropped at once (a client starts from <see cref="StatusHub.GetSnapshot"/>).
 /// </summary>
-internal sealed class StatusHubBridge(ProbeStatusFeed feed, IHubContext<StatusHub, IStatusHubClient> hub, ILogger<StatusHubBridge> logger)
+internal sealed class StatusHubBridge(ProbeStatusFeed feed, IHubContext<StatusHub, IStatusHubClient> hub, StatusHubConnections connections, ILogger<StatusHubBridge> logger)
     : BackgroundService
 {
     private readonly Channel<ProbeFeedEvent> _queue = Channel.CreateUnbounded<ProbeFeedEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private IDisposable? _subscription;
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        _subscription = feed.Subscribe(e =>
+        {
+            if (connections.Count > 0)
+            {
+                _queue.Writer.TryWrite(e);
+            }
+        });
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _subscription?.Dispose();
+        await base.StopAsync(cancellationToken);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var subscription = feed.Subscribe(e => _queue.Writer.TryWrite(e));
         await foreach (var feedEvent in _queue.Reader.ReadAllAsync(stoppingToken))
         {
             try

@@ -29,6 +29,27 @@ public sealed class OpenApiTests(SecurityHostForOpenApi fixture) : IClassFixture
             Assert.True(item.TryGetProperty(method.ToLowerInvariant(), out _), $"{method} {path} is not in the document");
         }
 
+        // Every operation says what it does and which problems it answers with, as ProblemDetails.
+        foreach (var path in paths.EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                var name = $"{operation.Name.ToUpperInvariant()} {path.Name}";
+                Assert.True(operation.Value.TryGetProperty("summary", out _), $"{name} has no summary");
+                var responses = operation.Value.GetProperty("responses");
+                foreach (var status in new[] { "400", "401", "403" })
+                {
+                    Assert.True(responses.TryGetProperty(status, out var problem), $"{name} does not document {status}");
+                    Assert.True(problem.GetProperty("content").TryGetProperty("application/problem+json", out _), $"{name}'s {status} is not ProblemDetails");
+                }
+
+                if (operation.Value.TryGetProperty("requestBody", out _))
+                {
+                    Assert.True(responses.TryGetProperty("415", out _), $"{name} takes a body but does not document 415");
+                }
+            }
+        }
+
         Assert.Equal("Webordinary Dashboard API", document.GetProperty("info").GetProperty("title").GetString());
         Assert.Equal("bearer", document.GetProperty("components").GetProperty("securitySchemes").GetProperty("apiKey").GetProperty("scheme").GetString());
     }

@@ -14,6 +14,7 @@ public sealed class ConfigurationValidationTests
     [InlineData("Dashboard:Probes:bad:Interval", "00:00:30", "set exactly one of Dashboard:Probes:bad:Interval")]
     [InlineData("Dashboard:Probes:bad:Timeout", "soon", "Dashboard:Probes:bad:Timeout")]
     [InlineData("Dashboard:Probes:bad:Enabled", "maybe", "Dashboard:Probes:bad:Enabled")]
+    [InlineData("Dashboard:Probes:bad:Kind", "Http", "Dashboard:Probes:bad:Url must be an absolute http(s) URL")]
     [InlineData("Platform:Mode", "Mainframe", "Platform:Mode")]
     [InlineData("Sandbox:InitialDesiredCount", "-1", "Sandbox:InitialDesiredCount")]
     [InlineData("Aws:AlbUrl", "not a url", "Aws:AlbUrl")]
