@@ -32,10 +32,16 @@ public static class NotificationsApi
 
     public static IEndpointRouteBuilder MapNotificationsApi(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/api/notifications").WithTags("Notifications");
-        api.MapGet("", ListAsync);
-        api.MapPost("/channels/{name}/test", SendTestAsync);
-        api.MapPost("/deliveries/{id}/retry", RetryAsync);
+        var api = endpoints.MapGroup("/api/notifications").WithTags("Notifications").WithApiProblems();
+        api.MapGet("", ListAsync)
+            .WithSummary("The channels with their state, and the delivery log newest first (filter by channel and state; state=Dead the dead letters).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/channels/{name}/test", SendTestAsync)
+            .WithSummary("Queue a test message to a channel, through its retries and rate limit (Operator).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/deliveries/{id}/retry", RetryAsync)
+            .WithSummary("Send a dead letter again, its attempts counted afresh (Operator).")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return endpoints;
     }
 
@@ -120,7 +126,6 @@ public static class NotificationsApi
             _ => TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown message", detail: $"No message has id {number}."),
         };
     }
-
 
     private static ProblemHttpResult UnknownChannel(string name) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown channel", detail: $"No notification channel is named '{Clip(name)}'.");
