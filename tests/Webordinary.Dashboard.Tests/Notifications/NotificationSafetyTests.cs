@@ -97,6 +97,45 @@ public sealed class NotificationSafetyTests
     }
 
     [Theory]
+    [InlineData("channels/ops/test", "http://evil.example", "cross-site")]
+    [InlineData("channels/ops/test", "null", null)]
+    [InlineData("deliveries/1/retry", null, "same-site")]
+    public async Task Send_test_and_retry_from_another_site_are_403_and_queue_nothing(string action, string? origin, string? fetchSite)
+    {
+        await using var receiver = await NotificationReceiver.StartAsync();
+        receiver.Answer = _ => (400, null, "refused");
+        var settings = TableAndFlows(flows: false);
+        AddWebhook(settings, "ops", receiver.Url());
+        // Without sign-in the local user is an Admin: only the request's origin stands between the page and the action.
+        await using var host = await DashboardHost.StartAsync(settings);
+        var center = host.Get<NotificationCenter>();
+        using var http = host.CreateClient();
+        // A dead letter (id 1) for the retry to aim at.
+        Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsync("api/notifications/channels/ops/test", null)).StatusCode);
+        await DeliveryTests.WaitForStateAsync(center, "ops", s => s.Dead == 1);
+        var before = await center.ListAsync(new DeliveryQuery(), CancellationToken.None);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/notifications/{action}");
+        if (origin is not null)
+        {
+            request.Headers.Add("Origin", origin);
+        }
+
+        if (fetchSite is not null)
+        {
+            request.Headers.Add("Sec-Fetch-Site", fetchSite);
+        }
+
+        var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("Cross-site", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
+        var after = Assert.Single(await center.ListAsync(new DeliveryQuery(), CancellationToken.None));
+        Assert.Equal((before[0].Id, DeliveryState.Dead, 1), (after.Id, after.State, after.Attempts));
+        var audit = (await http.GetFromJsonAsync<JsonElement>("api/audit")).EnumerateArray().Select(e => e.GetProperty("action").GetString()).ToList();
+        Assert.Equal(["NotificationTest"], audit.Where(a => a!.StartsWith("Notification", StringComparison.Ordinal)));
+    }
+
+    [Theory]
     [InlineData("Kind", "Pager", "Notifications:Channels:bad:Kind 'Pager' is not a channel kind")]
     [InlineData("Url", "", "Notifications:Channels:bad:Url is required")]
     [InlineData("Url", "ftp://hooks.example.com/T0/secret-in-a-bad-url", "Notifications:Channels:bad:Url must be an absolute http(s) URL")]
