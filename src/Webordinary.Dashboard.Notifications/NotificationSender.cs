@@ -6,6 +6,7 @@ using Webordinary.Dashboard.Probes.Health;
 using Webordinary.Dashboard.Probes.Model;
 using Webordinary.Dashboard.Probes.Scheduling;
 using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Probes.Telemetry;
 
 namespace Webordinary.Dashboard.Notifications;
 
@@ -27,6 +28,7 @@ public sealed class NotificationSender(
     IEnumerable<IChannelDelivery> deliveries,
     ProbeStatusFeed feed,
     SqliteDatabase database,
+    ProbeMetrics metrics,
     IOptions<NotificationOptions> options,
     TimeProvider time,
     ILogger<NotificationSender> logger) : BackgroundService
@@ -250,6 +252,9 @@ public sealed class NotificationSender(
             DeliveredAt = result.Delivered ? attemptedAt : entry.DeliveredAt,
         };
         Log(channel, recorded, attemptedAt - startedAt);
+        metrics.RecordNotification(channel.Name, channel.Kind.ToString(),
+            state switch { DeliveryState.Delivered => "Delivered", DeliveryState.Dead => "DeadLetter", _ => "Failed" },
+            state == DeliveryState.Delivered ? recorded.Latency : null);
         center.Attempted(channel.Name, recorded);
         await center.RefreshAsync(CancellationToken.None);
         return recorded;

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Webordinary.Dashboard.Notifications;
 using Webordinary.Dashboard.Platform;
 using Webordinary.Dashboard.Probes.Connectivity;
 using Webordinary.Dashboard.Probes.Feed;
@@ -15,6 +16,7 @@ using Webordinary.Dashboard.Probes.Telemetry;
 using Webordinary.Dashboard.Sandbox;
 using Webordinary.Dashboard.Security;
 using Webordinary.Dashboard.Testing;
+using Webordinary.Dashboard.Tests.Notifications;
 
 namespace Webordinary.Dashboard.Tests.Telemetry;
 
@@ -52,6 +54,35 @@ public sealed class MetricsTests(Aws.MotoFixture moto) : IClassFixture<Aws.MotoF
         Assert.Matches("""webordinary_probe_step_duration_seconds_bucket\{[^}]*step="Describe table"[^}]*le="\+Inf"\}""", scrape);
         Assert.Matches("""webordinary_probe_health\{[^}]*probe="hermes"\} 1""", scrape);
         Assert.Contains("webordinary_incidents_open", scrape);
+    }
+
+    [Fact]
+    public async Task Scrape_counts_notification_attempts_by_channel_and_outcome_and_the_delivery_latency()
+    {
+        await using var flaky = await NotificationReceiver.StartAsync();
+        await using var refusing = await NotificationReceiver.StartAsync();
+        flaky.Answer = request => flaky.Received.Count == 0 ? (500, null, "boom") : (200, null, "ok");
+        refusing.Answer = _ => (400, null, "invalid_payload");
+        var settings = NotificationTestSupport.TableAndFlows(flows: false);
+        settings["Notifications:FirstRetryDelay"] = "00:00:00.100";
+        NotificationTestSupport.AddWebhook(settings, "flaky", flaky.Url());
+        NotificationTestSupport.AddWebhook(settings, "refusing", refusing.Url());
+        await using var host = await DashboardHost.StartAsync(settings);
+        var center = host.Get<NotificationCenter>();
+        using var http = host.CreateClient();
+
+        Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsync("api/notifications/channels/flaky/test", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsync("api/notifications/channels/refusing/test", null)).StatusCode);
+        await DeliveryTests.WaitForStateAsync(center, "flaky", s => s.LastDeliveredAt is not null);
+        await DeliveryTests.WaitForStateAsync(center, "refusing", s => s.Dead == 1);
+        var scrape = await http.GetStringAsync("metrics");
+
+        Assert.Matches("""webordinary_notifications_total\{[^}]*channel="flaky"[^}]*kind="Webhook"[^}]*outcome="Failed"[^}]*\} 1\b""", scrape);
+        Assert.Matches("""webordinary_notifications_total\{[^}]*channel="flaky"[^}]*outcome="Delivered"[^}]*\} 1\b""", scrape);
+        Assert.Matches("""webordinary_notifications_total\{[^}]*channel="refusing"[^}]*outcome="DeadLetter"[^}]*\} 1\b""", scrape);
+        Assert.DoesNotMatch("""webordinary_notifications_total\{[^}]*channel="refusing"[^}]*outcome="(Delivered|Failed)""", scrape);
+        Assert.Matches("""webordinary_notification_latency_seconds_count\{[^}]*channel="flaky"[^}]*\} 1\b""", scrape);
+        Assert.DoesNotMatch("""webordinary_notification_latency_seconds_count\{[^}]*channel="refusing""", scrape);
     }
 
     [Fact]
