@@ -185,8 +185,7 @@ public sealed class NotificationSender(
             }
 
             if (entry.Event == NotificationEvent.Opened && entry.HoldUntil is { } hold && hold > now && entry.Attempts == 0
-                && await settling.IsSettlingAsync(entry.IncidentId!, entry.ProbeId!, NotificationPayload.FromJson(entry.Payload).Incident?.AffectedProbes ?? [],
-                    closureQueued: pending.Any(p => p.IncidentId == entry.IncidentId && p.Event == NotificationEvent.Resolved)))
+                && await settling.IsSettlingAsync(entry.IncidentId!, entry.ProbeId!, NotificationPayload.FromJson(entry.Payload).Incident?.AffectedProbes ?? []))
             {
                 waiting.Add(entry.IncidentId!);
                 wakeAt = Earlier(wakeAt, hold);
@@ -359,26 +358,27 @@ public sealed class NotificationSender(
 /// yet (it is about to join) or has not run since the root cause began failing, or something the root cause needs is
 /// failing, running, or not checked since then (it may turn out to be the real root cause and take this incident over).
 /// </summary>
-public sealed class IncidentSettling(ProbeHealthTracker health, ProbeStatusFeed feed, ProbeCatalog catalog, IResultsStore runs)
+public sealed class IncidentSettling(ProbeHealthTracker health, ProbeStatusFeed feed, ProbeCatalog catalog, IResultsStore runs, IncidentStore incidents)
 {
     /// <summary>When each incident's first failing run ended: what the root cause's needs must have been checked after.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _seenAt = new(StringComparer.Ordinal);
 
     /// <param name="inMessage">The affected probes the queued message lists.</param>
-    /// <param name="closureQueued">The incident's "resolved" to the channel is in the outbox.</param>
-    public async Task<bool> IsSettlingAsync(string incidentId, string rootCause, IReadOnlyCollection<string> inMessage, bool closureQueued)
+    public async Task<bool> IsSettlingAsync(string incidentId, string rootCause, IReadOnlyCollection<string> inMessage)
     {
         var incident = health.OpenIncidents.FirstOrDefault(i => i.Id == incidentId);
         if (incident is null)
         {
-            // Closed in the incident book, and the write saying how is on its way: resolved (its "resolved" follows, and
-            // the opened goes first) or merged into another (the opened will be cancelled). Until it lands, wait.
-            if (closureQueued)
+            // Closed in the incident book; the write saying how may still be on its way. Merged into another: that write
+            // cancels the opened in its transaction. Resolved or ended: the opened goes now, before its "resolved" (to a
+            // channel that takes resolutions; one that takes only openings is told of the outage all the same).
+            var stored = await incidents.IsClosedAsync(incidentId, CancellationToken.None);
+            if (stored)
             {
                 _seenAt.TryRemove(incidentId, out _);
             }
 
-            return !closureQueued;
+            return !stored;
         }
 
         // The first failure was seen when its run ended; what it needs is checked at once after that (a run that

@@ -40,6 +40,14 @@ public sealed class IncidentStore(SqliteDatabase database)
             incident.MergedInto,
         }, transaction);
 
+    /// <summary>Whether the incident's end (resolved, ended or merged into another) is stored.</summary>
+    public async Task<bool> IsClosedAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM incidents WHERE id = @id AND (ended_at IS NOT NULL OR merged_into IS NOT NULL);", new { id }) > 0;
+    }
+
     /// <summary>
     /// Newest first; optionally one probe's (as root cause or affected); optionally only the open ones. Incidents merged
     /// into another are left out unless <paramref name="includeMerged"/>.
