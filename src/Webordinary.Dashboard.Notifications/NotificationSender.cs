@@ -427,6 +427,10 @@ public sealed class IncidentSettling(ProbeHealthTracker health, ProbeStatusFeed 
             }
         }
 
-        return false;
+        // The health read above is newer than the incident read at the start: a probe seen Down there may have joined
+        // since (its write, which refreshes the message, is on its way), or what the root cause needs may have taken the
+        // incident over. Read the incident again.
+        var now = health.OpenIncidents.FirstOrDefault(i => i.Id == incidentId);
+        return now is null || now.Affected.Any(p => !inMessage.Contains(p, StringComparer.OrdinalIgnoreCase));
     }
 }
