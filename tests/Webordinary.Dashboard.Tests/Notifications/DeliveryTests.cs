@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Webordinary.Dashboard.Notifications;
+using Webordinary.Dashboard.Probes.Model;
 using Webordinary.Dashboard.Sandbox;
 using Webordinary.Dashboard.Testing;
 using static Webordinary.Dashboard.Tests.Notifications.NotificationTestSupport;
@@ -105,6 +106,72 @@ public sealed class DeliveryTests
         Assert.Equal(["opened", "test"], all.Select(r => r.Headers[WebhookDelivery.EventHeader]));
         var log = await http.GetFromJsonAsync<JsonElement>("api/notifications");
         Assert.Equal(2, log.GetProperty("deliveries").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_channel_over_its_rate_limit_holds_the_next_message_until_its_turn_on_the_clock()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero));
+        await using var receiver = await NotificationReceiver.StartAsync();
+        var settings = TableAndFlows(flows: false);
+        AddWebhook(settings, "ops", receiver.Url());
+        settings["Notifications:Channels:ops:RateLimit"] = "2";
+        await using var host = await DashboardHost.StartAsync(settings, configureServices: s => s.AddSingleton<TimeProvider>(time));
+        var center = host.Get<NotificationCenter>();
+
+        for (var i = 0; i < 3; i++)
+        {
+            await center.SendTestAsync("ops", "test", CancellationToken.None);
+        }
+
+        // Two a minute: the first two at once, the third when the bucket has refilled one, 30 s later.
+        var held = await WaitForStateAsync(center, "ops", s => receiver.Received.Count == 2 && s.NextAttemptAt is not null && !s.Sending);
+        Assert.Equal(time.GetUtcNow() + TimeSpan.FromSeconds(30), held.NextAttemptAt);
+        Assert.Equal(1, held.Pending);
+        time.Advance(TimeSpan.FromSeconds(30));
+        await WaitForStateAsync(center, "ops", s => s.Pending == 0 && !s.Sending && s.LastDeliveredAt == held.NextAttemptAt);
+
+        var deliveries = await center.ListAsync(new DeliveryQuery(), CancellationToken.None);
+        Assert.Equal(3, receiver.Received.Count);
+        Assert.All(deliveries, d => Assert.Equal((DeliveryState.Delivered, 1), (d.State, d.Attempts)));
+        Assert.Equal(TimeSpan.FromSeconds(30), deliveries.Max(d => d.DeliveredAt) - deliveries.Min(d => d.DeliveredAt));
+    }
+
+    [Fact]
+    public async Task A_channel_whose_receiver_hangs_delays_neither_the_probes_nor_another_channel()
+    {
+        await using var hanging = await NotificationReceiver.StartAsync();
+        await using var healthy = await NotificationReceiver.StartAsync();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        hanging.BeforeAnswer = async cancellationToken =>
+        {
+            entered.TrySetResult();
+            await release.Task.WaitAsync(cancellationToken);
+        };
+        var settings = TableAndFlows(flows: false);
+        settings["Notifications:AttemptTimeout"] = "00:02:00";
+        AddWebhook(settings, "hanging", hanging.Url());
+        AddWebhook(settings, "healthy", healthy.Url());
+        await using var host = await DashboardHost.StartAsync(settings);
+        host.Get<FaultInjector>().Set(SandboxComponents.DynamoDb, new FaultSetting(FaultMode.Down));
+
+        await host.RunProbeAsync(PlatformProbes.Dynamo);
+        await host.RunProbeAsync(PlatformProbes.Dynamo);
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var opened = (await healthy.WaitForCountAsync(1)).Single();
+        // The hanging receiver still holds its request: the probes run and record as ever, and the healthy channel goes on.
+        host.Get<FaultInjector>().Set(SandboxComponents.DynamoDb, FaultSetting.None);
+        var recovered = await host.RunProbeAsync(PlatformProbes.Dynamo);
+        var resolved = (await healthy.WaitForCountAsync(2))[1];
+
+        Assert.False(release.Task.IsCompleted);
+        Assert.Empty(hanging.Received);
+        Assert.Equal(ProbeOutcome.Pass, recovered.Outcome);
+        Assert.Equal(("opened", "resolved"), (opened.Headers[WebhookDelivery.EventHeader], resolved.Headers[WebhookDelivery.EventHeader]));
+        release.SetResult();
+        var late = await hanging.WaitForCountAsync(2);
+        Assert.Equal(["opened", "resolved"], late.Select(r => r.Headers[WebhookDelivery.EventHeader]));
     }
 
     /// <summary>The channel's state once it matches (told by the center's Changed: a signal).</summary>
