@@ -4,6 +4,8 @@ using System.Text.Json;
 using Webordinary.Dashboard.Notifications;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Health;
+using Webordinary.Dashboard.Probes.Model;
+using Webordinary.Dashboard.Probes.Scaling;
 using Webordinary.Dashboard.Sandbox;
 using Webordinary.Dashboard.Testing;
 using static Webordinary.Dashboard.Tests.Notifications.NotificationTestSupport;
@@ -118,6 +120,109 @@ public sealed class NotificationRuleTests
         Assert.Contains(":large_green_circle:", JsonDocument.Parse(slack.Received[1].Body).RootElement.GetProperty("text").GetString());
         Assert.All(log.GetProperty("deliveries").EnumerateArray().Where(d => d.GetProperty("state").GetString() == "Delivered" && d.GetProperty("event").GetString() != "test"),
             d => Assert.Equal(PlatformProbes.Dynamo, d.GetProperty("probeId").GetString()));
+    }
+
+    [Fact]
+    public async Task Each_channel_gets_only_the_probes_components_tags_and_events_it_takes_with_links_under_the_public_url()
+    {
+        await using var receiver = await NotificationReceiver.StartAsync();
+        var settings = TableAndFlows();
+        settings["Dashboard:PublicUrl"] = "https://status.example.com/ops";
+        settings[$"Dashboard:Probes:{PlatformProbes.Routing}:Tags:0"] = "customer-facing";
+        var channels = new Dictionary<string, (string Key, string Value)?>
+        {
+            ["everything"] = null,
+            ["table"] = ("Probes:0", PlatformProbes.Dynamo),
+            ["customers"] = ("Tags:0", "customer-facing"),
+            ["billing"] = ("Tags:0", "billing"),
+            ["hermes"] = ("Components:0", "Hermes"),
+            ["ecs"] = ("Components:0", "ECS"),
+            ["openings"] = ("Events:0", "Opened"),
+        };
+        foreach (var (name, filter) in channels)
+        {
+            AddWebhook(settings, name, receiver.Url(name));
+            if (filter is { } only)
+            {
+                settings[$"Notifications:Channels:{name}:{only.Key}"] = only.Value;
+            }
+        }
+
+        await using var host = await DashboardHost.StartAsync(settings);
+        var faults = host.Get<FaultInjector>();
+        faults.Set(SandboxComponents.DynamoDb, new FaultSetting(FaultMode.Down));
+        foreach (var probe in new[] { PlatformProbes.Dynamo, PlatformProbes.Dynamo, PlatformProbes.Routing, PlatformProbes.Routing, PlatformProbes.Concurrent, PlatformProbes.Concurrent })
+        {
+            await host.RunProbeAsync(probe);
+        }
+
+        faults.Set(SandboxComponents.DynamoDb, FaultSetting.None);
+        await host.RunProbeAsync(PlatformProbes.Dynamo);
+        using var http = host.CreateClient();
+        foreach (var name in channels.Keys)
+        {
+            await SendTestAndWaitAsync(http, receiver, name);
+        }
+
+        var received = receiver.Received.GroupBy(r => r.Path.TrimStart('/'))
+            .ToDictionary(g => g.Key, g => g.Select(r => r.Headers[WebhookDelivery.EventHeader]).ToList());
+        Assert.Equal(["opened", "resolved", "test"], received["everything"]);
+        Assert.Equal(["opened", "resolved", "test"], received["table"]);
+        // The tagged flow and the Hermes component's flows are affected probes of the table's incident: they take it.
+        Assert.Equal(["opened", "resolved", "test"], received["customers"]);
+        Assert.Equal(["opened", "resolved", "test"], received["hermes"]);
+        Assert.Equal(["test"], received["billing"]);
+        Assert.Equal(["test"], received["ecs"]);
+        Assert.Equal(["opened", "test"], received["openings"]);
+        var opened = JsonDocument.Parse(receiver.Received.First(r => r.Path == "/customers").Body).RootElement;
+        Assert.Equal(PlatformProbes.Dynamo, opened.GetProperty("incident").GetProperty("rootCause").GetString());
+        Assert.Contains(PlatformProbes.Routing, opened.GetProperty("incident").GetProperty("affectedProbes").EnumerateArray().Select(p => p.GetString()));
+        Assert.Equal($"https://status.example.com/ops/probes/{PlatformProbes.Dynamo}", opened.GetProperty("incident").GetProperty("url").GetString());
+        Assert.Equal("https://status.example.com/ops/", opened.GetProperty("dashboardUrl").GetString());
+    }
+
+    [Fact]
+    public async Task Parking_hermes_resolves_its_announced_incident_and_parked_or_maintenance_runs_announce_nothing()
+    {
+        const string service = "webordinary-hermes-service";
+        await using var receiver = await NotificationReceiver.StartAsync();
+        var settings = DashboardHost.BaseSettings();
+        settings["Notifications:SandboxInbox"] = "false";
+        settings["Sandbox:InitialDesiredCount"] = "1";
+        PlatformProbes.Add(settings, interval: "00:00:01", persistenceInterval: "01:00:00",
+            only: string.Join(',', PlatformProbes.Ecs, PlatformProbes.Alb, PlatformProbes.Hermes));
+        AddWebhook(settings, "ops", receiver.Url());
+        await using var host = await DashboardHost.StartAsync(settings);
+        using var recorder = new FeedRecorder(host.Get<ProbeStatusFeed>());
+        var health = host.Get<ProbeHealthTracker>();
+        var services = host.Get<ServiceStatusFeed>();
+        using var http = host.CreateClient();
+        await recorder.WaitForAsync<RunCompletedEvent>(e => e.Run.ProbeId == PlatformProbes.Hermes && e.Run.Outcome == ProbeOutcome.Pass);
+        host.Get<FaultInjector>().Set(SandboxComponents.Hermes, new FaultSetting(FaultMode.Down));
+        var opened = (await receiver.WaitForCountAsync(1)).Single();
+
+        // Parked: the incident ends, and the channel that was told hears it is over, and why.
+        Assert.Equal(202, (int)(await http.PostAsJsonAsync($"api/services/{service}/scale", new { desiredCount = 0 })).StatusCode);
+        var resolved = (await receiver.WaitForCountAsync(2))[1];
+        Assert.Empty(health.OpenIncidents);
+        var parkedAt = DateTimeOffset.UtcNow;
+        await recorder.WaitForCompletionAsync(PlatformProbes.Hermes, match: e => e.Run.StartedAt > parkedAt && e.Run.Outcome == ProbeOutcome.Parked);
+        // Starting again: Maintenance runs while the task comes up, then passes; none of it is announced.
+        host.Get<FaultInjector>().Set(SandboxComponents.Hermes, FaultSetting.None);
+        Assert.Equal(202, (int)(await http.PostAsJsonAsync($"api/services/{service}/scale", new { desiredCount = 1 })).StatusCode);
+        await services.WaitForAsync(s => s.Hermes() is { HealthyTargets: 1, Rollout: null, IsSteady: true }, TimeSpan.FromSeconds(30));
+        var upAt = DateTimeOffset.UtcNow;
+        await recorder.WaitForCompletionAsync(PlatformProbes.Hermes, match: e => e.Run.StartedAt > upAt && e.Run.Outcome == ProbeOutcome.Pass);
+        await SendTestAndWaitAsync(http, receiver);
+
+        Assert.Equal(["opened", "resolved", "test"], Events(receiver));
+        var ended = JsonDocument.Parse(resolved.Body).RootElement.GetProperty("incident");
+        Assert.Equal(JsonDocument.Parse(opened.Body).RootElement.GetProperty("incident").GetProperty("id").GetString(), ended.GetProperty("id").GetString());
+        Assert.Equal(IncidentBook.ParkedEndReason, ended.GetProperty("endReason").GetString());
+        Assert.NotEqual(JsonValueKind.Null, ended.GetProperty("endedAt").ValueKind);
+        var runs = recorder.Events.OfType<RunCompletedEvent>().Select(e => e.Run.Outcome).ToList();
+        Assert.Contains(ProbeOutcome.Parked, runs);
+        Assert.Contains(ProbeOutcome.Maintenance, runs);
     }
 
     private static async Task<string> StartWindowAsync(HttpClient http)
