@@ -114,16 +114,7 @@ public sealed class NotificationSafetyTests
         Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsync("api/notifications/channels/ops/test", null)).StatusCode);
         await DeliveryTests.WaitForStateAsync(center, "ops", s => s.Dead == 1);
         var before = await center.ListAsync(new DeliveryQuery(), CancellationToken.None);
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/notifications/{action}");
-        if (origin is not null)
-        {
-            request.Headers.Add("Origin", origin);
-        }
-
-        if (fetchSite is not null)
-        {
-            request.Headers.Add("Sec-Fetch-Site", fetchSite);
-        }
+        using var request = Security.CrossSiteRequestTests.AsBrowserSends("POST", $"api/notifications/{action}", null, origin, fetchSite);
 
         var response = await http.SendAsync(request);
 
