@@ -16,6 +16,13 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+# Debian's aiosmtpd, the real SMTP server of the email notification tests (run with Debian's /usr/bin/python3).
+if ! /usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1; then
+  echo "Installing Debian python3-aiosmtpd for the email tests..."
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-aiosmtpd >/dev/null
+fi
+
 # Debian's prometheus for the metrics test (and, with the blackbox exporter, the benchmark's peer rows).
 if ! command -v prometheus >/dev/null 2>&1 || ! command -v prometheus-blackbox-exporter >/dev/null 2>&1; then
   echo "Installing Debian prometheus and prometheus-blackbox-exporter..."

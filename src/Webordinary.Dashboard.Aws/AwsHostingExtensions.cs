@@ -43,6 +43,7 @@ public static class AwsHostingExtensions
         services.AddSingleton<IEfsClient, EfsClient>();
         services.AddSingleton<IDynamoDbClient, DynamoDbClient>();
         services.AddSingleton<IEc2Client, Ec2Client>();
+        services.AddSingleton<ISnsClient, SnsClient>();
         services.AddSingleton<IAlbEndpoint>(sp => new ConfiguredAlbEndpoint(sp.GetRequiredService<IOptions<AwsOptions>>().Value.AlbUrl!));
         services.AddHostedService<AwsCredentialsCheck>();
         return builder;

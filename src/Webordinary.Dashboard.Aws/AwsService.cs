@@ -30,8 +30,9 @@ public sealed record AwsService(string Name, string SigningName, string Endpoint
         DualStackPrefixPartitions: ["aws", "aws-cn", "aws-us-gov"]);
     public static readonly AwsService DynamoDb = new("DynamoDb", "dynamodb", "dynamodb", "DynamoDB", GovCloudFips: GovCloudFips.PlainHost);
     public static readonly AwsService Ec2 = new("Ec2", "ec2", "ec2", "EC2", GovCloudFips: GovCloudFips.PlainHost);
+    public static readonly AwsService Sns = new("Sns", "sns", "sns", "SNS");
 
-    public static readonly IReadOnlyList<AwsService> All = [Ecs, Elb, CloudWatch, Efs, DynamoDb, Ec2];
+    public static readonly IReadOnlyList<AwsService> All = [Ecs, Elb, CloudWatch, Efs, DynamoDb, Ec2, Sns];
 
     /// <summary><c>AWS_ENDPOINT_URL_ECS</c>, <c>AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2</c>, …</summary>
     public string EndpointVariable => "AWS_ENDPOINT_URL_" + ServiceId.ToUpperInvariant().Replace(' ', '_');

@@ -29,6 +29,8 @@ public static class SandboxHostingExtensions
         services.AddSingleton<IEfsClient, SandboxEfsClient>();
         services.AddSingleton<SandboxSecurityGroups>();
         services.AddSingleton<IEc2Client, SandboxEc2Client>();
+        services.AddSingleton<SandboxSns>();
+        services.AddSingleton<ISnsClient>(sp => sp.GetRequiredService<SandboxSns>());
         services.AddSingleton<IPlatformStatus, SandboxPlatformStatus>();
         services.AddSingleton<ISessionTaskReplacer, SandboxTaskReplacer>();
         // The sandbox simulates a workspace file system; it takes the configured id, or one of its own.

@@ -85,7 +85,7 @@ internal static class Arguments
 
 internal static class Benchmarks
 {
-    public static readonly string[] Names = [PushBenchmark.Name, PushBenchmark.WireName, BrowserBenchmark.Name, SchedulerBenchmark.Name, DetectBenchmark.Name, MemoryBenchmark.Name, PeerBenchmark.Name, HistoryBenchmark.Name];
+    public static readonly string[] Names = [PushBenchmark.Name, PushBenchmark.WireName, BrowserBenchmark.Name, SchedulerBenchmark.Name, DetectBenchmark.Name, NotifyBenchmark.Name, MemoryBenchmark.Name, PeerBenchmark.Name, HistoryBenchmark.Name];
 
     private static readonly Dictionary<string, string> Targets = new()
     {
@@ -94,6 +94,7 @@ internal static class Benchmarks
         [BrowserBenchmark.Name] = "p95 <= 250 ms",
         [SchedulerBenchmark.Name] = "no missed fire, CPU <= 50% of a core at P = 500",
         [DetectBenchmark.Name] = "<= interval + 2 s",
+        [NotifyBenchmark.Name] = "p99 <= detect + 1 s; a slow receiver delays nothing else",
         [MemoryBenchmark.Name] = "RSS <= 200 MB",
         [HistoryBenchmark.Name] = "<= 1 GB, uptime query <= 50 ms, pages <= 300 ms",
         [PeerBenchmark.Name] = "<= 0.5× Prometheus + blackbox CPU, <= 1.0× their RSS",
@@ -173,6 +174,7 @@ internal static class Benchmarks
                 BrowserBenchmark.Name => await BrowserBenchmark.RunAsync(context),
                 SchedulerBenchmark.Name => await SchedulerBenchmark.RunAsync(context, unit.Sizes.Single()),
                 DetectBenchmark.Name => await DetectBenchmark.RunAsync(context),
+                NotifyBenchmark.Name => await NotifyBenchmark.RunAsync(context),
                 MemoryBenchmark.Name => await MemoryBenchmark.RunAsync(context),
                 PeerBenchmark.Name => await PeerBenchmark.RunAsync(context),
                 HistoryBenchmark.Name => await HistoryBenchmark.RunAsync(context, unit.Sizes.Count > 0 ? unit.Sizes.Single() : null),
@@ -197,6 +199,7 @@ internal static class Benchmarks
     {
         SchedulerBenchmark.Name => TimeSpan.FromMinutes(quick ? 4 : 6),
         HistoryBenchmark.Name => TimeSpan.FromMinutes(quick ? 60 : 600),
+        NotifyBenchmark.Name => TimeSpan.FromMinutes(quick ? 4 : 10),
         _ => TimeSpan.FromMinutes(5),
     };
 }

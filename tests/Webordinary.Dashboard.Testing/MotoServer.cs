@@ -183,18 +183,5 @@ public sealed class MotoServer : IAsyncDisposable
         throw new InvalidOperationException("Webordinary.Dashboard.sln not found above the test directory.");
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => ChildProcesses.StopAsync(_process);
 }

@@ -34,6 +34,8 @@ public enum AuditAction
     ApiKeyRevoke,
     MaintenanceStart,
     MaintenanceEnd,
+    NotificationTest,
+    NotificationRetry,
 }
 
 /// <summary>What a scale entry adds: the change and how its rollout went.</summary>

@@ -66,6 +66,9 @@ public sealed class ProbeSettings
     /// <summary>The component the probe checks (ECS, ALB, Hermes, DynamoDB, CloudWatch, EFS); unset: its kind's.</summary>
     public string? Component { get; set; }
 
+    /// <summary>Free labels (e.g. <c>team-edit</c>, <c>customer-facing</c>) that notification channels can select probes by.</summary>
+    public string[]? Tags { get; set; }
+
     /// <summary>How soon after a failure the probe is run again: <see cref="RecoveryInterval"/>, at least the timeout, at most the interval.</summary>
     public TimeSpan RecheckDelay => Interval is { } interval && interval < Max(RecoveryInterval, Timeout) ? interval : Max(RecoveryInterval, Timeout);
 

@@ -124,6 +124,19 @@ internal sealed class DashboardOptionsValidator(ProbeKindRegistry kinds, IConfig
             {
                 errors.Add($"{key}:DependsOn lists {probe.DependsOn.Length} probes; at most 50.");
             }
+
+            if (probe.Tags is { Length: > 20 })
+            {
+                errors.Add($"{key}:Tags lists {probe.Tags.Length} tags; at most 20.");
+            }
+
+            foreach (var (tag, index) in (probe.Tags ?? []).Select((t, i) => (t, i)))
+            {
+                if (!ProbeIdFormat.IsValid(tag))
+                {
+                    errors.Add($"{key}:Tags:{index} '{tag}' may contain only letters, digits, '-' and '_' (1 to 64).");
+                }
+            }
         }
 
         ProbeTopology.Resolve(options.Probes, kinds, out var topologyErrors);

@@ -5,7 +5,11 @@ namespace Webordinary.Dashboard.Probes.Health;
 
 /// <summary>What one completed run did: the probe's damped status, what it is caused by, and the incidents it changed.</summary>
 /// <param name="CausedBy">The root cause the probe is Down because of, when it is not its own.</param>
-/// <param name="RecheckNow">Probes to run again at once (they were Down because of this one, which recovered).</param>
+/// <param name="RecheckNow">
+/// Probes to run again at once: those Down because of this one, which recovered; when this one's incident opened,
+/// those that need it (so the incident knows at once what it took down, and its one notification lists them); or this
+/// one, when its run met a root cause that recovered while it ran.
+/// </param>
 public sealed record HealthChange(ProbeHealth Health, bool ConfirmNow, string? CausedBy, IReadOnlyList<IncidentChange> Incidents, IReadOnlyList<string> RecheckNow)
 {
     public static HealthChange None(ProbeHealth health) => new(health, false, null, [], []);
@@ -84,6 +88,13 @@ public sealed class IncidentBook(ProbeTopology topology)
             // Causes that are over (their root recovered) no longer explain this failure — unless the run started before
             // the root recovered: then it met the root still down, and the next run decides.
             status.Causes.RemoveWhere(root => !IsActiveRoot(root) && !(_cameUpAt.TryGetValue(root, out var up) && up >= run.StartedAt));
+            if (status.Causes.Any(root => !IsActiveRoot(root)))
+            {
+                // That next run goes at once: the recovered root asked for it while this one was under way, and this
+                // run's own recheck (the recovery interval later) would otherwise take its place.
+                recheck.Add(probeId);
+            }
+
             var roots = topology.Ancestors(probeId).Where(a => HealthOf(a) == ProbeHealth.Down && IsActiveRoot(a)).ToList();
             if (roots.Count > 0)
             {
@@ -109,6 +120,7 @@ public sealed class IncidentBook(ProbeTopology topology)
                     var first = step.WentDown && step.FirstFailure is { } streak && !status.Silenced ? streak : run;
                     status.Silenced = false;
                     Open(probeId, status, first, changes);
+                    recheck.AddRange(topology.Dependents(probeId).Where(d => HealthOf(d) != ProbeHealth.Down));
                 }
             }
         }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dapper;
+using Microsoft.Data.Sqlite;
 using Webordinary.Dashboard.Probes.Store;
 
 namespace Webordinary.Dashboard.Probes.Health;
@@ -7,8 +8,21 @@ namespace Webordinary.Dashboard.Probes.Health;
 /// <summary>Incidents in the dashboard's SQLite database.</summary>
 public sealed class IncidentStore(SqliteDatabase database)
 {
-    /// <summary>Writes the incident as it is now; kept in memory and written later if the store cannot take it now.</summary>
-    public Task UpsertAsync(Incident incident, CancellationToken cancellationToken) => database.WriteDurablyAsync((connection, transaction) => connection.ExecuteAsync(
+    /// <summary>
+    /// Writes the incident as it is now, and <paramref name="alongside"/> (what the change causes: its notifications) in
+    /// the same transaction; kept in memory and written later if the store cannot take it now.
+    /// </summary>
+    public Task UpsertAsync(Incident incident, CancellationToken cancellationToken, Func<SqliteConnection, SqliteTransaction, Task>? alongside = null) =>
+        database.WriteDurablyAsync(async (connection, transaction) =>
+        {
+            await UpsertAsync(connection, transaction, incident);
+            if (alongside is not null)
+            {
+                await alongside(connection, transaction);
+            }
+        }, cancellationToken);
+
+    private static Task UpsertAsync(SqliteConnection connection, SqliteTransaction transaction, Incident incident) => connection.ExecuteAsync(
         """
         INSERT OR REPLACE INTO incidents (id, probe_id, started_at, ended_at, first_run_id, failed_step, reason, affected_probes, end_reason, merged_into)
         VALUES (@Id, @ProbeId, @StartedAt, @EndedAt, @FirstRunId, @FailedStep, @Reason, @AffectedProbes, @EndReason, @MergedInto);
@@ -24,7 +38,15 @@ public sealed class IncidentStore(SqliteDatabase database)
             AffectedProbes = incident.Affected.Count == 0 ? null : JsonSerializer.Serialize(incident.Affected),
             incident.EndReason,
             incident.MergedInto,
-        }, transaction), cancellationToken);
+        }, transaction);
+
+    /// <summary>Whether the incident's end (resolved, ended or merged into another) is stored.</summary>
+    public async Task<bool> IsClosedAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM incidents WHERE id = @id AND (ended_at IS NOT NULL OR merged_into IS NOT NULL);", new { id }) > 0;
+    }
 
     /// <summary>
     /// Newest first; optionally one probe's (as root cause or affected); optionally only the open ones. Incidents merged

@@ -8,9 +8,10 @@ namespace Webordinary.Dashboard.Probes.Health;
 /// <summary>
 /// The <see cref="IncidentBook"/> of the configured probes, fed each completed run by the runner (before the run is
 /// announced), with every incident change stored as it happens and then told to <see cref="Changed"/>'s subscribers
-/// (in order, one change at a time: what notifications follow).
+/// (in order, one change at a time). What a change causes (its notifications) is written with it, in its transaction
+/// (<see cref="IIncidentOutbox"/>).
 /// </summary>
-public sealed class ProbeHealthTracker(IncidentStore incidents, ProbeCatalog catalog, ILogger<ProbeHealthTracker> logger)
+public sealed class ProbeHealthTracker(IncidentStore incidents, ProbeCatalog catalog, ILogger<ProbeHealthTracker> logger, IIncidentOutbox? outbox = null)
 {
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _writes = new(1, 1);
@@ -88,7 +89,8 @@ public sealed class ProbeHealthTracker(IncidentStore incidents, ProbeCatalog cat
             foreach (var incidentChange in change.Incidents)
             {
                 Log(incidentChange);
-                await incidents.UpsertAsync(incidentChange.Incident, CancellationToken.None);
+                await incidents.UpsertAsync(incidentChange.Incident, CancellationToken.None, outbox?.Prepare(incidentChange));
+                outbox?.Stored(incidentChange);
                 try
                 {
                     Changed?.Invoke(incidentChange);

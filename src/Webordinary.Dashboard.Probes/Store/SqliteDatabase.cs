@@ -235,6 +235,32 @@ public sealed class SqliteDatabase(string databasePath, ILogger<SqliteDatabase> 
             ended_by TEXT NULL
         );
         """,
+        // Notifications: every message is first a row of the outbox, written in the transaction of the incident change
+        // that causes it; its key (incident, event, channel) is unique, so nothing is queued twice, and the row keeps
+        // how its delivery went (the delivery log).
+        """
+        CREATE TABLE notification_outbox (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            channel TEXT NOT NULL,
+            event TEXT NOT NULL,
+            incident_id TEXT NULL,
+            probe_id TEXT NULL,
+            created_at INTEGER NOT NULL,
+            due_at INTEGER NOT NULL,
+            hold_until INTEGER NULL,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_attempt_at INTEGER NULL,
+            last_status INTEGER NULL,
+            last_error TEXT NULL,
+            delivered_at INTEGER NULL,
+            payload TEXT NOT NULL
+        );
+        CREATE INDEX ix_notification_outbox_pending ON notification_outbox (channel, id) WHERE state = 'Pending';
+        CREATE INDEX ix_notification_outbox_incident ON notification_outbox (incident_id, channel, event);
+        CREATE INDEX ix_notification_outbox_created ON notification_outbox (created_at DESC);
+        """,
     ];
 
     /// <summary>The migration scripts in order (tests build older schemas from them).</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
 using Webordinary.Dashboard.Probes.Feed;
@@ -7,9 +8,10 @@ namespace Webordinary.Dashboard.Probes.Telemetry;
 
 /// <summary>
 /// The probes as metrics (meter <see cref="MeterName"/>), recorded from the live feed: runs by outcome, run and step
-/// durations, each probe's damped health, incidents, and how late the scheduler fires. Tags use the API's words:
-/// <c>probe</c>, <c>kind</c>, <c>outcome</c> (<c>Pass</c>, <c>Fail</c>, …), <c>step</c>, <c>trigger</c>. Exported by
-/// OpenTelemetry (Prometheus <c>/metrics</c>, OTLP) as the configuration says.
+/// durations, each probe's damped health, incidents, and how late the scheduler fires; and the notifications the
+/// incidents cause, by channel and outcome. Tags use the API's words: <c>probe</c>, <c>kind</c>, <c>outcome</c>
+/// (<c>Pass</c>, <c>Fail</c>, …), <c>step</c>, <c>trigger</c>, <c>channel</c>. Exported by OpenTelemetry (Prometheus
+/// <c>/metrics</c>, OTLP) as the configuration says.
 /// </summary>
 public sealed class ProbeMetrics : IHostedService, IDisposable
 {
@@ -24,6 +26,8 @@ public sealed class ProbeMetrics : IHostedService, IDisposable
     private readonly Histogram<double> _stepDuration;
     private readonly Histogram<double> _schedulerLag;
     private readonly Counter<long> _incidents;
+    private readonly Counter<long> _notifications;
+    private readonly Histogram<double> _notificationLatency;
     private readonly ProbeStatusFeed _feed;
     private readonly ProbeHealthTracker _health;
     private IDisposable? _subscription;
@@ -40,6 +44,11 @@ public sealed class ProbeMetrics : IHostedService, IDisposable
         _schedulerLag = _meter.CreateHistogram("webordinary.scheduler.lag", "s", "How late a scheduled probe run started after its fire time.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10] });
         _incidents = _meter.CreateCounter<long>("webordinary.incidents", "{incident}", "Incident changes: opened, joined, merged, resolved, ended.");
+        _notifications = _meter.CreateCounter<long>("webordinary.notifications", "{attempt}",
+            "Notification delivery attempts by channel and outcome: Delivered, Failed (tried again later) or DeadLetter (given up).");
+        _notificationLatency = _meter.CreateHistogram("webordinary.notification.latency", "s",
+            "From the incident change that caused a notification to the receiver's acknowledgement.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
         _meter.CreateObservableGauge("webordinary.probe.health", ObserveHealth, "{up}", "A probe's damped health: 1 up, 0 down (probes not yet run are left out).");
         _meter.CreateObservableGauge("webordinary.incidents.open", () => _health.OpenIncidents.Count, "{incident}", "Open incidents (one per root cause).");
     }
@@ -60,6 +69,22 @@ public sealed class ProbeMetrics : IHostedService, IDisposable
     /// <summary>A scheduled run started <paramref name="lag"/> after the time it was due.</summary>
     public void RecordSchedulerLag(string probeId, TimeSpan lag) =>
         _schedulerLag.Record(Math.Max(0, lag.TotalSeconds), new KeyValuePair<string, object?>("probe", probeId));
+
+    /// <summary>
+    /// One delivery attempt to <paramref name="channel"/> (of <paramref name="kind"/>: Webhook, Slack, Email, Sns):
+    /// <paramref name="outcome"/> is Delivered, Failed or DeadLetter; <paramref name="latency"/> when delivered.
+    /// </summary>
+    public void RecordNotification(string channel, string kind, string outcome, TimeSpan? latency)
+    {
+        var tags = new TagList { { "channel", channel }, { "kind", kind } };
+        if (latency is { } took)
+        {
+            _notificationLatency.Record(Math.Max(0, took.TotalSeconds), tags);
+        }
+
+        tags.Add("outcome", outcome);
+        _notifications.Add(1, tags);
+    }
 
     private void Record(ProbeFeedEvent feedEvent)
     {

@@ -8,6 +8,7 @@ using Webordinary.Dashboard.Api;
 using Webordinary.Dashboard.Aws;
 using Webordinary.Dashboard.Components;
 using Webordinary.Dashboard.Hubs;
+using Webordinary.Dashboard.Notifications;
 using Webordinary.Dashboard.Platform;
 using Webordinary.Dashboard.Probes;
 using Webordinary.Dashboard.Probes.History;
@@ -32,6 +33,7 @@ public static class DashboardHostingExtensions
         builder.AddProbes();
         builder.AddScaling();
         builder.AddHistory();
+        builder.AddNotifications(IsSandbox(builder.Configuration));
 
         var services = builder.Services;
         services.AddRazorComponents().AddInteractiveServerComponents();
@@ -66,6 +68,7 @@ public static class DashboardHostingExtensions
         services.AddSingleton<PlatformActions>();
         services.AddSingleton<ApiKeyActions>();
         services.AddSingleton<MaintenanceActions>();
+        services.AddSingleton<NotificationActions>();
         builder.RestrictToLoopbackUnlessAllowed();
         builder.AddBrowserSecurity();
         return builder;
@@ -121,6 +124,7 @@ public static class DashboardHostingExtensions
         app.MapDashboardOpenApi();
         app.MapDashboardMetrics();
         app.MapMaintenanceApi();
+        app.MapNotificationsApi();
         if (IsSandbox(app.Configuration))
         {
             app.MapSandboxApi();

@@ -65,6 +65,19 @@ public sealed class IncidentBookTests
     }
 
     [Fact]
+    public void An_opening_root_cause_runs_at_once_the_probes_that_need_it_and_are_not_down_yet()
+    {
+        FailTwice("flow-a");
+        Apply("db", ProbeOutcome.Fail);
+
+        var opened = Apply("db", ProbeOutcome.Fail);
+
+        Assert.Equal([IncidentChangeKind.Opened, IncidentChangeKind.Merged], opened.Incidents.Select(c => c.Kind));
+        // flow-a is Down already (taken over); flow-b is asked now, so the incident knows what it took down.
+        Assert.Equal(["flow-b"], opened.RecheckNow);
+    }
+
+    [Fact]
     public void A_flow_still_failing_after_its_table_recovers_opens_its_own_incident_then()
     {
         FailTwice("db");
@@ -146,12 +159,32 @@ public sealed class IncidentBookTests
         Assert.Empty(Apply("hermes", ProbeOutcome.Maintenance, serviceParked: true).Incidents);
     }
 
+    [Fact]
+    public void A_run_that_met_its_root_cause_down_before_it_recovered_asks_to_run_again_at_once()
+    {
+        FailTwice("hermes");
+        FailTwice("flow-a");
+        var flowStarted = T0.AddSeconds(10 * _clock++);
+
+        // hermes recovers while a flow-a run is under way: flow-a is asked for again, but that run still fails.
+        var recovered = Apply("hermes", ProbeOutcome.Pass);
+        var failed = Apply("flow-a", ProbeOutcome.Fail, startedAt: flowStarted);
+
+        Assert.Equal(["flow-a"], recovered.RecheckNow);
+        Assert.Equal(ProbeHealth.Down, failed.Health);
+        Assert.Equal(["flow-a"], failed.RecheckNow);
+        // A failure that started after the recovery is flow-a's own problem: its incident opens, no extra run is asked for.
+        var own = Apply("flow-a", ProbeOutcome.Fail);
+        Assert.Equal(IncidentChangeKind.Opened, Assert.Single(own.Incidents).Kind);
+        Assert.DoesNotContain("flow-a", own.RecheckNow);
+    }
+
     private List<IncidentChange> FailTwice(string probe, string? window = null) =>
         [.. Apply(probe, ProbeOutcome.Fail, window).Incidents, .. Apply(probe, ProbeOutcome.Fail, window).Incidents];
 
-    private HealthChange Apply(string probe, ProbeOutcome outcome, string? window = null, bool serviceParked = false)
+    private HealthChange Apply(string probe, ProbeOutcome outcome, string? window = null, bool serviceParked = false, DateTimeOffset? startedAt = null)
     {
-        var start = T0.AddSeconds(10 * _clock++);
+        var start = startedAt ?? T0.AddSeconds(10 * _clock++);
         StepResult[] steps = outcome == ProbeOutcome.Fail ? [new StepResult(0, "Check", StepOutcome.Fail, start, 5, null, new StepFailure("Aws", "down"))] : [];
         var run = new ProbeRun(ProbeRun.NewId(), probe, "K", RunTrigger.Schedule, start, start.AddSeconds(1), 1000, outcome,
             outcome == ProbeOutcome.Fail ? "Check: down" : "ok", steps, null, window);

@@ -33,7 +33,20 @@ public sealed class CrossSiteRequestTests(SecurityHost fixture) : IClassFixture<
     public async Task Cross_site_request_is_403_problem_and_changes_nothing(string method, string path, string? body, string? origin, string? fetchSite)
     {
         using var http = fixture.Host.CreateClient();
-        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        using var request = AsBrowserSends(method, path, body, origin, fetchSite);
+
+        var response = await http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Cross-site", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
+        await fixture.AssertNothingChangedAsync();
+    }
+
+    /// <summary>A request as a browser sends it for a page: a text/plain body if any, its Origin and Sec-Fetch-Site when given.</summary>
+    internal static HttpRequestMessage AsBrowserSends(string method, string path, string? body, string? origin, string? fetchSite)
+    {
+        var request = new HttpRequestMessage(new HttpMethod(method), path);
         if (body is not null)
         {
             request.Content = new StringContent(body, Encoding.UTF8, "text/plain");
@@ -49,12 +62,7 @@ public sealed class CrossSiteRequestTests(SecurityHost fixture) : IClassFixture<
             request.Headers.Add("Sec-Fetch-Site", fetchSite);
         }
 
-        var response = await http.SendAsync(request);
-
-        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("Cross-site", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
-        await fixture.AssertNothingChangedAsync();
+        return request;
     }
 
     [Theory]

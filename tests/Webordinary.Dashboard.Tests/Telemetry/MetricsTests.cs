@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Webordinary.Dashboard.Notifications;
 using Webordinary.Dashboard.Platform;
 using Webordinary.Dashboard.Probes.Connectivity;
 using Webordinary.Dashboard.Probes.Feed;
@@ -15,6 +16,7 @@ using Webordinary.Dashboard.Probes.Telemetry;
 using Webordinary.Dashboard.Sandbox;
 using Webordinary.Dashboard.Security;
 using Webordinary.Dashboard.Testing;
+using Webordinary.Dashboard.Tests.Notifications;
 
 namespace Webordinary.Dashboard.Tests.Telemetry;
 
@@ -23,11 +25,16 @@ public sealed class MetricsTests(Aws.MotoFixture moto) : IClassFixture<Aws.MotoF
 {
     private const string ScraperKey = "wdk_prometheus-scraper-key-for-the-metrics-tests";
 
+    // Each host exports only its own meters (A_host_exports_its_own_runs…); probe ids of their own keep these tests'
+    // series recognisable besides.
+    private const string Table = "metrics-table";
+    private const string Hermes = "metrics-hermes";
+
     private static async Task<DashboardHost> SandboxHostAsync()
     {
         var settings = DashboardHost.BaseSettings();
-        DashboardHost.AddProbe(settings, "table", DynamoDbTableProbe.KindName);
-        DashboardHost.AddProbe(settings, "hermes", HermesHealthProbe.KindName);
+        DashboardHost.AddProbe(settings, Table, DynamoDbTableProbe.KindName);
+        DashboardHost.AddProbe(settings, Hermes, HermesHealthProbe.KindName);
         settings["Auth:ApiKeys:prometheus:Sha256"] = ApiKeyStore.Hash(ScraperKey);
         settings["Auth:ApiKeys:prometheus:Role"] = "Viewer";
         return await DashboardHost.StartAsync(settings);
@@ -37,20 +44,20 @@ public sealed class MetricsTests(Aws.MotoFixture moto) : IClassFixture<Aws.MotoF
     public async Task Scrape_shows_runs_by_outcome_durations_steps_and_health_with_the_apis_labels()
     {
         await using var host = await SandboxHostAsync();
-        await host.RunProbeAsync("table");
-        await host.RunProbeAsync("hermes");
+        await host.RunProbeAsync(Table);
+        await host.RunProbeAsync(Hermes);
         host.Get<FaultInjector>().Set(SandboxComponents.DynamoDb, new FaultSetting(FaultMode.Down));
-        await host.RunProbeAsync("table");
+        await host.RunProbeAsync(Table);
         using var http = host.CreateClient();
 
         var scrape = await http.GetStringAsync("metrics");
 
         Assert.Contains("webordinary_probe_runs_total{", scrape);
-        Assert.Matches("""webordinary_probe_runs_total\{[^}]*kind="DynamoDbTable"[^}]*outcome="Pass"[^}]*probe="table"[^}]*\} 1""", scrape);
-        Assert.Matches("""webordinary_probe_runs_total\{[^}]*outcome="Fail"[^}]*probe="table"[^}]*\} 1""", scrape);
-        Assert.Matches("""webordinary_probe_run_duration_seconds_count\{[^}]*outcome="Pass"[^}]*probe="hermes"[^}]*\} 1""", scrape);
+        Assert.Matches("""webordinary_probe_runs_total\{[^}]*kind="DynamoDbTable"[^}]*outcome="Pass"[^}]*probe="metrics-table"[^}]*\} 1""", scrape);
+        Assert.Matches("""webordinary_probe_runs_total\{[^}]*outcome="Fail"[^}]*probe="metrics-table"[^}]*\} 1""", scrape);
+        Assert.Matches("""webordinary_probe_run_duration_seconds_count\{[^}]*outcome="Pass"[^}]*probe="metrics-hermes"[^}]*\} 1""", scrape);
         Assert.Matches("""webordinary_probe_step_duration_seconds_bucket\{[^}]*step="Describe table"[^}]*le="\+Inf"\}""", scrape);
-        Assert.Matches("""webordinary_probe_health\{[^}]*probe="hermes"\} 1""", scrape);
+        Assert.Matches("""webordinary_probe_health\{[^}]*probe="metrics-hermes"\} 1""", scrape);
         Assert.Contains("webordinary_incidents_open", scrape);
     }
 
@@ -59,18 +66,47 @@ public sealed class MetricsTests(Aws.MotoFixture moto) : IClassFixture<Aws.MotoF
     {
         await using var first = await SandboxHostAsync();
         await using var second = await SandboxHostAsync();
-        await first.RunProbeAsync("table");
-        await second.RunProbeAsync("hermes");
+        await first.RunProbeAsync(Table);
+        await second.RunProbeAsync(Hermes);
         using var firstHttp = first.CreateClient();
         using var secondHttp = second.CreateClient();
 
         var firstScrape = await firstHttp.GetStringAsync("metrics");
         var secondScrape = await secondHttp.GetStringAsync("metrics");
 
-        Assert.Matches("""webordinary_probe_runs_total\{[^}]*probe="table"[^}]*\} 1""", firstScrape);
-        Assert.DoesNotMatch("""webordinary_probe_runs_total\{[^}]*probe="hermes""", firstScrape);
-        Assert.Matches("""webordinary_probe_runs_total\{[^}]*probe="hermes"[^}]*\} 1""", secondScrape);
-        Assert.DoesNotMatch("""webordinary_probe_runs_total\{[^}]*probe="table""", secondScrape);
+        Assert.Matches("""webordinary_probe_runs_total\{[^}]*probe="metrics-table"[^}]*\} 1""", firstScrape);
+        Assert.DoesNotMatch("""webordinary_probe_runs_total\{[^}]*probe="metrics-hermes""", firstScrape);
+        Assert.Matches("""webordinary_probe_runs_total\{[^}]*probe="metrics-hermes"[^}]*\} 1""", secondScrape);
+        Assert.DoesNotMatch("""webordinary_probe_runs_total\{[^}]*probe="metrics-table""", secondScrape);
+    }
+
+    [Fact]
+    public async Task Scrape_counts_notification_attempts_by_channel_and_outcome_and_the_delivery_latency()
+    {
+        await using var flaky = await NotificationReceiver.StartAsync();
+        await using var refusing = await NotificationReceiver.StartAsync();
+        flaky.Answer = request => flaky.Received.Count == 0 ? (500, null, "boom") : (200, null, "ok");
+        refusing.Answer = _ => (400, null, "invalid_payload");
+        var settings = NotificationTestSupport.TableAndFlows(flows: false);
+        settings["Notifications:FirstRetryDelay"] = "00:00:00.100";
+        NotificationTestSupport.AddWebhook(settings, "flaky", flaky.Url());
+        NotificationTestSupport.AddWebhook(settings, "refusing", refusing.Url());
+        await using var host = await DashboardHost.StartAsync(settings);
+        var center = host.Get<NotificationCenter>();
+        using var http = host.CreateClient();
+
+        Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsync("api/notifications/channels/flaky/test", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsync("api/notifications/channels/refusing/test", null)).StatusCode);
+        await DeliveryTests.WaitForStateAsync(center, "flaky", s => s.LastDeliveredAt is not null);
+        await DeliveryTests.WaitForStateAsync(center, "refusing", s => s.Dead == 1);
+        var scrape = await http.GetStringAsync("metrics");
+
+        Assert.Matches("""webordinary_notifications_total\{[^}]*channel="flaky"[^}]*kind="Webhook"[^}]*outcome="Failed"[^}]*\} 1\b""", scrape);
+        Assert.Matches("""webordinary_notifications_total\{[^}]*channel="flaky"[^}]*outcome="Delivered"[^}]*\} 1\b""", scrape);
+        Assert.Matches("""webordinary_notifications_total\{[^}]*channel="refusing"[^}]*outcome="DeadLetter"[^}]*\} 1\b""", scrape);
+        Assert.DoesNotMatch("""webordinary_notifications_total\{[^}]*channel="refusing"[^}]*outcome="(Delivered|Failed)""", scrape);
+        Assert.Matches("""webordinary_notification_latency_seconds_count\{[^}]*channel="flaky"[^}]*\} 1\b""", scrape);
+        Assert.DoesNotMatch("""webordinary_notification_latency_seconds_count\{[^}]*channel="refusing""", scrape);
     }
 
     [Fact]
@@ -94,7 +130,7 @@ public sealed class MetricsTests(Aws.MotoFixture moto) : IClassFixture<Aws.MotoF
     public async Task The_real_prometheus_scrapes_the_dashboard_with_an_api_key()
     {
         await using var host = await SandboxHostAsync();
-        await host.RunProbeAsync("hermes");
+        await host.RunProbeAsync(Hermes);
         var directory = Directory.CreateTempSubdirectory("prometheus-test-").FullName;
         var port = DashboardHost.FreePort();
         var config = Path.Combine(directory, "prometheus.yml");
@@ -132,7 +168,7 @@ public sealed class MetricsTests(Aws.MotoFixture moto) : IClassFixture<Aws.MotoF
                     var target = targets.GetProperty("data").GetProperty("activeTargets").EnumerateArray().FirstOrDefault();
                     if (target.ValueKind == JsonValueKind.Object && target.GetProperty("health").GetString() == "up")
                     {
-                        var query = await api.GetFromJsonAsync<JsonElement>("api/v1/query?query=webordinary_probe_runs_total%7Bprobe%3D%22hermes%22%7D");
+                        var query = await api.GetFromJsonAsync<JsonElement>("api/v1/query?query=" + Uri.EscapeDataString($"webordinary_probe_runs_total{{probe=\"{Hermes}\"}}"));
                         if (query.GetProperty("data").GetProperty("result").GetArrayLength() > 0)
                         {
                             result = query.GetProperty("data").GetProperty("result")[0];
@@ -152,7 +188,7 @@ public sealed class MetricsTests(Aws.MotoFixture moto) : IClassFixture<Aws.MotoF
             }
 
             Assert.True(result.HasValue, "prometheus never had the dashboard up with webordinary_probe_runs_total");
-            Assert.Equal("hermes", result.Value.GetProperty("metric").GetProperty("probe").GetString());
+            Assert.Equal(Hermes, result.Value.GetProperty("metric").GetProperty("probe").GetString());
             Assert.Equal("Pass", result.Value.GetProperty("metric").GetProperty("outcome").GetString());
         }
         finally
