@@ -48,6 +48,9 @@ public sealed class NotificationCenter(NotificationChannels channels, Notificati
     TimeProvider time)
 {
     private readonly Lock _gate = new();
+
+    // Refreshes one at a time: figures read before another refresh's are never applied after them.
+    private readonly SemaphoreSlim _refreshing = new(1, 1);
     private readonly Dictionary<string, ChannelState> _states = channels.All.ToDictionary(c => c.Name, c => new ChannelState(c), StringComparer.OrdinalIgnoreCase);
 
     /// <summary>A channel's state changed or a message was queued or tried: open pages read again.</summary>
@@ -117,6 +120,21 @@ public sealed class NotificationCenter(NotificationChannels channels, Notificati
     /// <summary>Reads the channels' figures (pending, dead letters, last delivery) from the log.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
+        await _refreshing.WaitAsync(cancellationToken);
+        try
+        {
+            await RefreshInOrderAsync(cancellationToken);
+        }
+        finally
+        {
+            _refreshing.Release();
+        }
+
+        Changed?.Invoke();
+    }
+
+    private async Task RefreshInOrderAsync(CancellationToken cancellationToken)
+    {
         var figures = await outbox.FiguresAsync(cancellationToken);
         lock (_gate)
         {
@@ -146,8 +164,6 @@ public sealed class NotificationCenter(NotificationChannels channels, Notificati
                 _states[channel.Name] = state;
             }
         }
-
-        Changed?.Invoke();
     }
 
     internal void Update(string channel, Func<ChannelState, ChannelState> change)
