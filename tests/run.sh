@@ -59,13 +59,25 @@ dotnet test Webordinary.Dashboard.sln -c Debug --no-build --nologo \
 python3 - "$results" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 passed = failed = skipped = 0
+failures = []
 for path in glob.glob(f"{sys.argv[1]}/**/*.trx", recursive=True):
-    counters = ET.parse(path).getroot().find(".//{*}ResultSummary/{*}Counters")
+    root = ET.parse(path).getroot()
+    for result in root.iter("{*}UnitTestResult"):
+        if result.get("outcome") not in ("Passed", "NotExecuted"):
+            message = result.find(".//{*}Output/{*}ErrorInfo/{*}Message")
+            text = (message.text or "").strip() if message is not None else ""
+            failures.append((result.get("testName"), result.get("outcome"), text[:600]))
+    counters = root.find(".//{*}ResultSummary/{*}Counters")
     if counters is None:
         continue
     passed += int(counters.get("passed", 0))
     failed += int(counters.get("failed", 0)) + int(counters.get("error", 0)) + int(counters.get("timeout", 0)) + int(counters.get("aborted", 0))
     skipped += int(counters.get("notExecuted", 0))
+# The failures again at the end, so a log's tail names them.
+for name, outcome, text in failures:
+    print(f"{outcome}: {name}")
+    if text:
+        print("    " + text.replace("\n", "\n    "))
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 PY
 exit $status
