@@ -1,0 +1,94 @@
+// Loaded first in <head>, before the body is parsed: nothing here may wait for the DOM.
+(() => {
+  const root = document.documentElement;
+  const year = 60 * 60 * 24 * 365;
+  const dark = "dark", light = "light";
+
+  function cookie(name) {
+    const match = document.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
+    return match ? match[1] : null;
+  }
+
+  function setCookie(name, value) {
+    document.cookie = `${name}=${value}; path=/; max-age=${year}; SameSite=Lax`;
+  }
+
+  // Theme (ThemeChoice.cs): the server renders the user's choice, else the OS preference this script wrote last time
+  // (or Chromium's client hint). Keep that cookie current; when the server guessed wrong (a first visit, or the OS
+  // switched since), reload once before anything is painted instead of flashing the wrong theme.
+  const system = matchMedia("(prefers-color-scheme: dark)");
+  const systemTheme = () => (system.matches ? dark : light);
+  setCookie("wd-os-theme", systemTheme());
+  system.addEventListener("change", () => setCookie("wd-os-theme", systemTheme()));
+  const reloadMark = "wd-theme-reload";
+  if (!cookie("wd-theme") && root.dataset.theme && root.dataset.theme !== systemTheme()
+      && cookie("wd-os-theme") === systemTheme() && sessionStorage.getItem(reloadMark) !== location.href) {
+    sessionStorage.setItem(reloadMark, location.href);
+    root.style.visibility = "hidden";
+    location.reload();
+    return;
+  }
+  sessionStorage.removeItem(reloadMark);
+
+  window.dashboardPage = {
+    /** The theme toggle: remembered for a year, read by the next page's prerender. */
+    rememberTheme(theme) {
+      setCookie("wd-theme", theme === dark ? dark : light);
+      root.dataset.theme = theme === dark ? dark : light;
+    },
+  };
+
+  // The skip link focuses the page's content itself: Blazor's navigation would only scroll to it.
+  document.addEventListener("click", e => {
+    if (!(e.target instanceof Element) || !e.target.closest("a.skip-link")) return;
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    const main = document.getElementById("main-content");
+    main?.focus();
+    main?.scrollIntoView();
+  }, true);
+
+  // Focus back to what opened a dialog (Scale, Maintenance…) when it closes; MudBlazor leaves it on <body>.
+  const dialogSelector = ".mud-dialog-container";
+  let lastFocused = null;
+  let opener = null;
+  document.addEventListener("focusin", e => {
+    if (e.target instanceof Element && !e.target.closest(dialogSelector) && !e.target.closest(".mud-popover")) lastFocused = e.target;
+  });
+  const isDialog = node => node.nodeType === 1 && (node.matches(dialogSelector) || node.querySelector(dialogSelector) !== null);
+  function restoreFocus() {
+    if (document.querySelector(dialogSelector)) return;
+    const target = opener;
+    opener = null;
+    if (document.activeElement && document.activeElement !== document.body) return;
+    if (target && target.isConnected && !target.disabled) target.focus();
+    else document.getElementById("main-content")?.focus();
+  }
+
+  // A table wider than its paper scrolls inside it (a phone): the keyboard must reach it to scroll it too.
+  let tablesQueued = false;
+  function markScrollingTables() {
+    tablesQueued = false;
+    for (const container of document.querySelectorAll(".mud-table-container")) {
+      if (container.scrollWidth > container.clientWidth + 1) container.setAttribute("tabindex", "0");
+      else if (container.getAttribute("tabindex") === "0") container.removeAttribute("tabindex");
+    }
+  }
+  function queueTables() {
+    if (tablesQueued) return;
+    tablesQueued = true;
+    requestAnimationFrame(markScrollingTables);
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    markScrollingTables();
+    addEventListener("resize", queueTables);
+    new MutationObserver(records => {
+      queueTables();
+      for (const record of records) {
+        for (const node of record.addedNodes) if (isDialog(node) && !opener) opener = lastFocused;
+        for (const node of record.removedNodes) if (isDialog(node)) requestAnimationFrame(restoreFocus);
+      }
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+})();
