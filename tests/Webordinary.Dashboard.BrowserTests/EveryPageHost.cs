@@ -12,6 +12,9 @@ public sealed class EveryPageHost : IAsyncLifetime
 {
     public const string FailingProbe = "dynamodb-session-table";
 
+    /// <summary>Never run by the host: Unknown until a test runs it (no cooldown in the way).</summary>
+    public const string UnrunProbe = "cloudwatch-heartbeat";
+
     /// <summary>Every page of the dashboard, and an unknown address (the 404 page).</summary>
     public static readonly string[] Pages =
         ["/", $"/probes/{FailingProbe}", "/incidents", "/services", "/notifications", "/audit", "/keys", "/sandbox", "/sandbox/inbox", "/no-such-page"];
@@ -27,6 +30,7 @@ public sealed class EveryPageHost : IAsyncLifetime
         DashboardHost.AddProbe(settings, "ecs-hermes-service", EcsServiceProbe.KindName);
         DashboardHost.AddProbe(settings, "hermes-health", HermesHealthProbe.KindName);
         DashboardHost.AddProbe(settings, FailingProbe, DynamoDbTableProbe.KindName);
+        DashboardHost.AddProbe(settings, UnrunProbe, CloudWatchHeartbeatProbe.KindName);
         Host = await DashboardHost.StartAsync(settings);
         await Host.RunProbeAsync("ecs-hermes-service");
         await Host.RunProbeAsync("hermes-health");

@@ -56,13 +56,17 @@
     if (e.target instanceof Element && !e.target.closest(dialogSelector) && !e.target.closest(".mud-popover")) lastFocused = e.target;
   });
   const isDialog = node => node.nodeType === 1 && (node.matches(dialogSelector) || node.querySelector(dialogSelector) !== null);
+  // MudBlazor's focus trap gives the focus back to what was focused when it started, which is not always the opener
+  // (a Tab pressed as the dialog opened): the opener wins; when it is gone or disabled (a rollout started), the content.
   function restoreFocus() {
     if (document.querySelector(dialogSelector)) return;
     const target = opener;
     opener = null;
-    if (document.activeElement && document.activeElement !== document.body) return;
-    if (target && target.isConnected && !target.disabled) target.focus();
-    else document.getElementById("main-content")?.focus();
+    if (target && target.isConnected && !target.disabled) {
+      if (document.activeElement !== target) target.focus();
+    } else if (!document.activeElement || document.activeElement === document.body) {
+      document.getElementById("main-content")?.focus();
+    }
   }
 
   // A table wider than its paper scrolls inside it (a phone): the keyboard must reach it to scroll it too.
