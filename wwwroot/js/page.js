@@ -1,34 +1,18 @@
-// Loaded first in <head>, before the body is parsed: nothing here may wait for the DOM.
+// The page's small helpers, loaded after the content (App.razor): the theme toggle's cookie, the skip link, focus after
+// dialogs, scrolling tables the keyboard can reach.
 (() => {
   const root = document.documentElement;
   const year = 60 * 60 * 24 * 365;
   const dark = "dark", light = "light";
 
-  function cookie(name) {
-    const match = document.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
-    return match ? match[1] : null;
-  }
-
   function setCookie(name, value) {
     document.cookie = `${name}=${value}; path=/; max-age=${year}; SameSite=Lax`;
   }
 
-  // Theme (ThemeChoice.cs): the server renders the user's choice, else the OS preference this script wrote last time
-  // (or Chromium's client hint). Keep that cookie current; when the server guessed wrong (a first visit, or the OS
-  // switched since), reload once before anything is painted instead of flashing the wrong theme.
+  // The operating system's preference is kept current by the inline script in App.razor (ThemeChoice.Script); an
+  // OS switch while the page is open counts from the next page.
   const system = matchMedia("(prefers-color-scheme: dark)");
-  const systemTheme = () => (system.matches ? dark : light);
-  setCookie("wd-os-theme", systemTheme());
-  system.addEventListener("change", () => setCookie("wd-os-theme", systemTheme()));
-  const reloadMark = "wd-theme-reload";
-  if (!cookie("wd-theme") && root.dataset.theme && root.dataset.theme !== systemTheme()
-      && cookie("wd-os-theme") === systemTheme() && sessionStorage.getItem(reloadMark) !== location.href) {
-    sessionStorage.setItem(reloadMark, location.href);
-    root.style.visibility = "hidden";
-    location.reload();
-    return;
-  }
-  sessionStorage.removeItem(reloadMark);
+  system.addEventListener("change", () => setCookie("wd-os-theme", system.matches ? dark : light));
 
   window.dashboardPage = {
     /** The theme toggle: remembered for a year, read by the next page's prerender. */

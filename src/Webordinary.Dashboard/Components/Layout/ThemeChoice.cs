@@ -29,6 +29,30 @@ public static class ThemeChoice
         _ => null,
     };
 
+    /// <summary>
+    /// The first thing in the page's head, inline (with the page's CSP nonce) so that it blocks nothing: writes the
+    /// OS preference to <see cref="SystemCookie"/> for the next request and, when the server guessed wrong (a first
+    /// visit, or the OS switched since) and the user chose nothing, hides the page and reloads it once before anything
+    /// is painted, instead of flashing the wrong theme. Once per address a session, in case cookies are refused.
+    /// </summary>
+    public const string Script = """
+        (() => {
+          const root = document.documentElement;
+          const system = matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+          document.cookie = "wd-os-theme=" + system + "; path=/; max-age=31536000; SameSite=Lax";
+          const chosen = /(?:^|; )wd-theme=/.test(document.cookie);
+          const stored = document.cookie.includes("wd-os-theme=" + system);
+          const mark = "wd-theme-reload";
+          if (!chosen && stored && root.dataset.theme !== system && sessionStorage.getItem(mark) !== location.href) {
+            sessionStorage.setItem(mark, location.href);
+            root.style.visibility = "hidden";
+            location.reload();
+          } else {
+            sessionStorage.removeItem(mark);
+          }
+        })();
+        """;
+
     /// <summary>Asks Chromium for the hint on the first request already (Critical-CH makes it retry with it).</summary>
     public static void AskForHint(HttpResponse response)
     {
