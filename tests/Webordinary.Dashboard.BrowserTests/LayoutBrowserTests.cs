@@ -94,6 +94,29 @@ public sealed class LayoutBrowserTests(ChromiumFixture chromium, EveryPageHost d
     }
 
     [Fact]
+    public async Task Until_the_circuit_has_taken_the_page_over_its_controls_show_disabled()
+    {
+        await using var context = await chromium.NewContextAsync(dashboard.Host.BaseAddress.ToString());
+        // Without Blazor's script the page stays as prerendered: a click would do nothing.
+        await context.RouteAsync("**/_framework/blazor.web*.js", route => route.AbortAsync());
+        var page = await context.NewPageAsync();
+
+        await page.GotoAsync("/");
+
+        var runNow = page.GetByTestId("run-now").First;
+        await Expect(runNow).ToBeVisibleAsync();
+        Assert.Equal("none", await runNow.EvaluateAsync<string>("e => getComputedStyle(e).pointerEvents"));
+        Assert.Equal("0.55", await runNow.EvaluateAsync<string>("e => getComputedStyle(e).opacity"));
+        Assert.Equal("none", await page.GetByTestId("run-all").EvaluateAsync<string>("e => getComputedStyle(e).pointerEvents"));
+
+        // Once interactive (another page, with Blazor), the same buttons are plain.
+        var live = await (await chromium.NewContextAsync(dashboard.Host.BaseAddress.ToString())).NewPageAsync();
+        await live.GotoInteractiveAsync("/");
+        Assert.Equal("1", await live.GetByTestId("run-now").First.EvaluateAsync<string>("e => getComputedStyle(e).opacity"));
+        await live.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task Operating_system_in_dark_mode_gets_dark_html_without_a_light_frame()
     {
         await using var context = await chromium.NewContextAsync(dashboard.Host.BaseAddress.ToString(), new BrowserNewContextOptions { ColorScheme = ColorScheme.Dark });
@@ -141,6 +164,7 @@ public sealed class LayoutBrowserTests(ChromiumFixture chromium, EveryPageHost d
         var page = await context.NewPageAsync();
         await page.GotoInteractiveAsync("/incidents");
         await Expect(page.Locator(".mud-layout[data-theme='light']")).ToBeAttachedAsync();
+        await Expect(page.Locator("nav[aria-label='Main'] a[aria-current='page']")).ToHaveTextAsync("Incidents");
 
         await page.GetByTestId("theme-toggle").ClickAsync();
 
