@@ -45,6 +45,15 @@ public sealed class KeyboardBrowserTests(ChromiumFixture chromium, EveryPageHost
         await page.Keyboard.PressAsync("Enter");
         await Expect(row).ToHaveAttributeAsync("data-status", "Pass");
 
+        // Maintenance…: Escape closes it and the focus is back on its button.
+        var maintenance = page.GetByTestId("start-maintenance");
+        await TabToAsync(page, maintenance, 80, "Shift+Tab");
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator(".mud-dialog-container :focus")).ToHaveCountAsync(1);
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(page.Locator(".mud-dialog")).ToHaveCountAsync(0);
+        await Expect(maintenance).ToBeFocusedAsync();
+
         // A run's steps open with Enter and close with Space.
         await page.GotoInteractiveAsync($"/probes/{EveryPageHost.FailingProbe}");
         var run = page.Locator($"tr.run-row[data-run-id='{dashboard.FailedRunId}']");
