@@ -31,7 +31,7 @@ public sealed class SecurityPolicyBrowserTests(ChromiumFixture chromium) : IClas
         await Expect(page.Locator(".mud-dialog")).ToBeVisibleAsync();
         await page.Keyboard.PressAsync("Escape");
         await page.GotoInteractiveAsync("/");
-        await page.Locator("button[aria-label='Toggle dark mode']").ClickAsync();
+        await page.GetByTestId("theme-toggle").ClickAsync();
         await page.Locator("tr.probe-row[data-probe-id='ecs'] button[data-testid='run-now']").ClickAsync();
         await Expect(page.Locator(".mud-snackbar")).ToBeVisibleAsync();
 

@@ -1,9 +1,14 @@
-// Lost connection: show a banner and keep trying. When the server is back but no longer knows this circuit
+// Lost connection: everything on the page is as old as the connection (statuses greyed and marked stale, "lost 12 s
+// ago", actions disabled, see app.css), a banner says so, and it keeps trying. When the server is back but no longer knows this circuit
 // (the dashboard restarted), reload so the page starts over from the current state instead of a dead one.
 (() => {
   const retryMs = 1000;
   let banner;
   let retrying = false;
+  let lostAt = null;
+  let lostTicker = null;
+  let attempts = 0;
+  const offlineMark = "data-disabled-offline";
 
   function showBanner(text) {
     if (!banner) {
@@ -16,6 +21,45 @@
     banner.hidden = false;
   }
 
+  function lostText() {
+    const seconds = Math.max(0, Math.round((Date.now() - lostAt) / 1000));
+    return `Connection to the dashboard lost ${seconds} s ago — ${attempts > 0 ? `retrying (attempt ${attempts})` : "reconnecting"}…`;
+  }
+
+  // The circuit renders nothing while it is down, so the attributes set here are the only changes to undo.
+  function markStale() {
+    if (lostAt !== null) return;
+    lostAt = Date.now();
+    attempts = 0;
+    document.documentElement.dataset.connection = "lost";
+    for (const status of document.querySelectorAll(".status-chip")) {
+      status.setAttribute("data-stale", "true");
+      status.setAttribute("title", "Connection lost: this status may be out of date");
+    }
+    for (const control of document.querySelectorAll("main button:not([disabled]), main input:not([disabled])")) {
+      control.disabled = true;
+      control.setAttribute(offlineMark, "");
+    }
+    showBanner(lostText());
+    lostTicker = setInterval(() => showBanner(lostText()), 1000);
+  }
+
+  function markLive() {
+    if (lostAt === null) return;
+    lostAt = null;
+    clearInterval(lostTicker);
+    delete document.documentElement.dataset.connection;
+    for (const status of document.querySelectorAll(".status-chip[data-stale]")) {
+      status.removeAttribute("data-stale");
+      status.removeAttribute("title");
+    }
+    for (const control of document.querySelectorAll(`[${offlineMark}]`)) {
+      control.disabled = false;
+      control.removeAttribute(offlineMark);
+    }
+    if (banner) banner.hidden = true;
+  }
+
   async function retry() {
     if (retrying) return;
     retrying = true;
@@ -24,12 +68,14 @@
       try {
         const reconnected = await Blazor.reconnect();
         if (!reconnected) {
+          clearInterval(lostTicker);
           showBanner("Dashboard restarted — reloading…");
           location.reload();
         }
         break;
       } catch {
-        showBanner(`Connection to the dashboard lost — retrying (attempt ${attempt})…`);
+        attempts = attempt;
+        showBanner(lostText());
       }
     }
     retrying = false;
@@ -43,12 +89,10 @@
       circuit: {
         reconnectionHandler: {
           onConnectionDown: () => {
-            showBanner("Connection to the dashboard lost — reconnecting…");
+            markStale();
             retry();
           },
-          onConnectionUp: () => {
-            if (banner) banner.hidden = true;
-          },
+          onConnectionUp: () => markLive(),
         },
       },
     });

@@ -38,6 +38,8 @@ public static class DashboardHostingExtensions
         var services = builder.Services;
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
+        // The layout reads the theme cookie while prerendering.
+        services.AddHttpContextAccessor();
         services.AddScoped<Components.Controls.UiClock>();
         services.AddScoped<Components.Controls.CurrentUser>();
         services.AddSingleton<Components.IPlatformSignals, Components.PlatformSignals>();

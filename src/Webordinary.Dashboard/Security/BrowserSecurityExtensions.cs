@@ -39,6 +39,7 @@ public static class BrowserSecurityExtensions
         app.UseMiddleware<HostGuard>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseBrowserNotFoundPage();
         app.UseMiddleware<HeadAsGet>();
         app.UseMiddleware<CrossOriginGuard>();
         app.UseMiddleware<ApiBodyLimit>();

@@ -5,7 +5,7 @@ namespace Webordinary.Dashboard.Security;
 
 /// <summary>
 /// Headers on every answer, pages and API alike. The Content-Security-Policy allows scripts only from the dashboard
-/// itself (plus the page's one inline script, the import map, by a per-request nonce), no eval, no plugins, no
+/// itself (plus the page's two inline scripts, the import map and the theme's first look, by a per-request nonce), no eval, no plugins, no
 /// framing, and connections only back to the dashboard (its circuit's WebSocket included). Styles keep
 /// 'unsafe-inline': MudBlazor writes style attributes and its theme's &lt;style&gt; element from the circuit, which
 /// neither nonces nor hashes can cover; styles cannot run code.

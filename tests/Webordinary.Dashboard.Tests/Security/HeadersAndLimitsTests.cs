@@ -35,7 +35,7 @@ public sealed class HeadersAndLimitsTests(SecurityHost fixture) : IClassFixture<
     }
 
     [Fact]
-    public async Task The_pages_one_inline_script_carries_the_nonce_of_its_own_answer()
+    public async Task The_pages_inline_scripts_carry_the_nonce_of_their_own_answer()
     {
         var response = await _http.GetAsync("/");
         var html = await response.Content.ReadAsStringAsync();
@@ -44,6 +44,10 @@ public sealed class HeadersAndLimitsTests(SecurityHost fixture) : IClassFixture<
         var second = Header(await _http.GetAsync("/"), "Content-Security-Policy").Split("'nonce-")[1].Split('\'')[0];
         var inPage = System.Text.RegularExpressions.Regex.Match(html, "<script type=\"importmap\" nonce=\"([^\"]+)\"").Groups[1].Value;
         Assert.Equal(nonce, WebUtility.HtmlDecode(inPage));
+        // The theme's first look (ThemeChoice.Script), and no other.
+        var inline = System.Text.RegularExpressions.Regex.Matches(html, "<script (?:type=\"importmap\" )?nonce=\"([^\"]+)\"");
+        Assert.Equal(2, inline.Count);
+        Assert.All(inline, script => Assert.Equal(nonce, WebUtility.HtmlDecode(script.Groups[1].Value)));
         Assert.NotEqual(nonce, second);
         Assert.DoesNotContain("<script>", html);
     }

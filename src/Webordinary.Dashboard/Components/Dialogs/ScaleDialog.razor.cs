@@ -38,7 +38,15 @@ public sealed partial class ScaleDialog
     [Inject]
     public required ISnackbar Snackbar { get; init; }
 
-    private bool CanSubmit => !_busy && _desired >= 0 && _desired <= MaxDesiredCount && _desired != CurrentDesiredCount
+    /// <summary>Why the typed count cannot be used (out of the service's range), or null.</summary>
+    private string? RangeError => _desired switch
+    {
+        < 0 => "A desired count cannot be negative.",
+        var n when n > MaxDesiredCount => $"{n} is more than this service's maximum of {MaxDesiredCount} (Scaling:Services:{ServiceName}:MaxDesiredCount).",
+        _ => null,
+    };
+
+    private bool CanSubmit => !_busy && RangeError is null && _desired != CurrentDesiredCount
         && (_desired != 0 || _confirmation == ServiceName);
 
     protected override void OnInitialized() => _desired = CurrentDesiredCount == 0 ? Math.Min(1, MaxDesiredCount) : CurrentDesiredCount;

@@ -65,6 +65,7 @@ public sealed partial class Services : IDisposable
         _servicesSubscription = ServiceFeed.Subscribe(snapshot => InvokeAsync(async () =>
         {
             _snapshot = snapshot;
+            _now = Time.GetUtcNow();
             _schedules = await Schedules.ListAsync(CancellationToken.None);
             StateHasChanged();
         }));
@@ -85,6 +86,12 @@ public sealed partial class Services : IDisposable
             StateHasChanged();
         }), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
+
+    /// <summary>
+    /// How long a rollout has run, as of the page's last tick: never below zero (a rollout that started after the tick
+    /// showed "−428 ms").
+    /// </summary>
+    private double ElapsedMs(DateTimeOffset since) => Math.Max(0, (_now - since).TotalMilliseconds);
 
     private IReadOnlyList<ProbeState> Dependents(string service) => ServiceViews.Dependents(Catalog, ProbeFeed)(service);
 
