@@ -38,12 +38,15 @@ public sealed partial class Notifications : IDisposable
     [Inject]
     public required IServiceProvider Services { get; init; }
 
-    private SandboxInbox? Inbox => Services.GetService(typeof(SandboxInbox)) as SandboxInbox;
+    private SandboxInbox? Inbox { get; set; }
 
     protected override async Task OnInitializedAsync()
     {
-        _denied = await User.DenialAsync(NotificationActions.NotifyRole);
+        // Subscribed before the first await: a circuit closed while it waits is disposed before it goes on, and a
+        // handler added after Dispose would never be removed.
         Center.Changed += QueueRefresh;
+        Inbox = Services.GetService<SandboxInbox>();
+        _denied = await User.DenialAsync(NotificationActions.NotifyRole);
         await ReadAsync();
     }
 

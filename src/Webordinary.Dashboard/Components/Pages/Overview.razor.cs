@@ -106,13 +106,15 @@ public sealed partial class Overview : IDisposable
 
     protected override async Task OnInitializedAsync()
     {
-        // Subscribe before reading the snapshot so nothing falls between the two. The prerendered HTML waits for the
-        // platform uptime; the circuit's own initialisation right after finds it in PlatformUptime.
-        _runDenied = await User.DenialAsync(ProbeActions.RunRole);
-        _maintenanceDenied = await User.DenialAsync(MaintenanceActions.MaintenanceRole);
+        // Subscribe before reading the snapshot so nothing falls between the two, and before the first await: a
+        // circuit closed while this waits is disposed before it goes on, and a handler added after Dispose would stay
+        // on the feed for good. The prerendered HTML waits for the platform uptime; the circuit's own initialisation
+        // right after finds it in PlatformUptime.
         _subscription = Feed.Subscribe(_ => QueueRefresh());
         Signals.Changed += QueueRefresh;
         ReadState();
+        _runDenied = await User.DenialAsync(ProbeActions.RunRole);
+        _maintenanceDenied = await User.DenialAsync(MaintenanceActions.MaintenanceRole);
         _platformUptime = await PlatformUptime.GetAsync(CancellationToken.None);
     }
 
