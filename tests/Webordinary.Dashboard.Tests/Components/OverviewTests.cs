@@ -209,7 +209,7 @@ public sealed class OverviewTests
             Assert.Contains("/data/dashboard.db", store);
             Assert.Contains("12 write(s) are kept in memory", store);
             var window = cut.Find("[data-testid='maintenance-banner']").TextContent;
-            Assert.Contains($"In maintenance until {until.ToLocalTime():HH:mm} (Table migration)", window);
+            Assert.Contains($"In maintenance until {until.UtcDateTime:HH:mm} UTC (Table migration)", window);
             Assert.Contains("DynamoDB", window);
         });
     }

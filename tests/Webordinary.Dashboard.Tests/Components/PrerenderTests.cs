@@ -49,4 +49,25 @@ public sealed class PrerenderTests(ApiHost fixture) : IClassFixture<ApiHost>
 
         Assert.Contains($"class=\"run-row\" data-run-id=\"{run.Id}\" data-outcome=\"{run.Outcome}\"", html);
     }
+
+    [Theory]
+    [InlineData("Pacific/Auckland", "Pacific/Auckland")]
+    [InlineData("Asia/Kolkata", "Asia/Kolkata")]
+    [InlineData("Mars/Olympus_Mons", "UTC")]
+    [InlineData("../../etc/passwd", "UTC")]
+    public async Task Probe_page_is_prerendered_in_the_zone_of_the_browser_cookie_and_in_UTC_without_a_known_one(string cookie, string shownZone)
+    {
+        var run = await fixture.Host.RunProbeAsync("hermes");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/probes/hermes");
+        request.Headers.Add("Cookie", $"webordinary-tz={cookie}");
+
+        var html = await (await _client.SendAsync(request)).Content.ReadAsStringAsync();
+
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(shownZone);
+        var offset = zone.GetUtcOffset(run.StartedAt);
+        var label = offset == TimeSpan.Zero ? "UTC" : $"UTC+{offset.Hours}{(offset.Minutes == 0 ? "" : $":{offset.Minutes:00}")}";
+        var shown = TimeZoneInfo.ConvertTime(run.StartedAt, zone).ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains($"datetime=\"{run.StartedAt.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}\"", html);
+        Assert.Contains($">{shown} {label}</time>", System.Net.WebUtility.HtmlDecode(html));
+    }
 }

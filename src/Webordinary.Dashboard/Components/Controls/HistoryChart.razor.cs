@@ -78,7 +78,11 @@ public sealed partial class HistoryChart
     [Parameter]
     public double? YMax { get; set; }
 
-    /// <summary>The time labels' format (local time), e.g. "dd HH:00".</summary>
+    /// <summary>The zone of the time labels: the browser's (the page names it in the chart's caption).</summary>
+    [Parameter]
+    public TimeZoneInfo Zone { get; set; } = TimeZoneInfo.Utc;
+
+    /// <summary>The time labels' format (in <see cref="Zone"/>), e.g. "dd HH:00".</summary>
     [Parameter]
     public string TimeFormat { get; set; } = "dd HH:00";
 
@@ -108,9 +112,9 @@ public sealed partial class HistoryChart
     protected override void OnParametersSet()
     {
         // The drawing depends only on the data: made again when the page hands over new lists, not on every hover.
-        if (!ReferenceEquals(_drawnFor, Series))
+        if (!Equals(_drawnFor, (Series, Zone)))
         {
-            _drawnFor = Series;
+            _drawnFor = (Series, Zone);
             _top = YMax ?? NiceCeiling(Series.SelectMany(s => s.Values).Where(v => v is not null).Select(v => v!.Value).DefaultIfEmpty(0).Max());
             _drawing = new MarkupString(Draw());
             _hovered = null;
@@ -151,7 +155,7 @@ public sealed partial class HistoryChart
             var at = from + (to - from) * i / (XLabels - 1);
             var anchor = i == 0 ? "start" : i == XLabels - 1 ? "end" : "middle";
             svg.Append(CultureInfo.InvariantCulture,
-                $"<text class=\"history-axis\" x=\"{N(X(at))}\" y=\"{N(Height - 6)}\" text-anchor=\"{anchor}\">{at.ToLocalTime().ToString(TimeFormat, CultureInfo.InvariantCulture)}</text>");
+                $"<text class=\"history-axis\" x=\"{N(X(at))}\" y=\"{N(Height - 6)}\" text-anchor=\"{anchor}\">{TimeZoneInfo.ConvertTime(at, Zone).ToString(TimeFormat, CultureInfo.InvariantCulture)}</text>");
         }
 
         for (var s = 0; s < Series.Count; s++)

@@ -99,10 +99,13 @@ public sealed partial class Notifications : IDisposable
         await ReadAsync();
     }
 
+    /// <summary>From <see cref="Routes"/>: the browser's zone for the next attempt's time.</summary>
+    [CascadingParameter]
+    public BrowserTimeProvider? BrowserTime { get; set; }
 
-    private static string Detail(OutboxEntry entry) => entry.State switch
+    private string Detail(OutboxEntry entry) => entry.State switch
     {
-        DeliveryState.Pending when entry.Attempts > 0 => $"{entry.LastError} — next attempt {entry.DueAt.ToLocalTime():HH:mm:ss}",
+        DeliveryState.Pending when entry.Attempts > 0 => $"{entry.LastError} — next attempt {(BrowserTime ?? BrowserTimeProvider.Utc).Format(entry.DueAt, "HH:mm:ss")}",
         DeliveryState.Pending => "waiting to be sent",
         DeliveryState.Delivered => entry.LastStatus is { } status ? $"answered {status}" : "",
         _ => entry.LastError ?? "",
