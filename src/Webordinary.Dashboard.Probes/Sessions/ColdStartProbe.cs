@@ -24,6 +24,15 @@ public sealed class ColdStartProbe(ProbeDefinition definition, SessionFlow flow,
     public const string TargetHealthyMetric = "targetHealthyMs";
     public const string FirstResponseMetric = "firstResponseMs";
 
+    /// <summary>The split's metrics in the order they happen, with the names people read (legends, a run's figures).</summary>
+    public static IReadOnlyList<(string Metric, string Label)> Split { get; } =
+    [
+        (RowWrittenMetric, "Row written"),
+        (TaskRunningMetric, "Task running"),
+        (TargetHealthyMetric, "Target healthy"),
+        (FirstResponseMetric, "First 200"),
+    ];
+
     public string Id => definition.Id;
 
     public string Kind => KindName;

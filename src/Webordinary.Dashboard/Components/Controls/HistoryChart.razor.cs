@@ -105,7 +105,8 @@ public sealed partial class HistoryChart
         {
             var from = From ?? (Times.Count > 0 ? Times[0] : DateTimeOffset.UnixEpoch);
             var to = To ?? (Times.Count > 0 ? Times[^1] + (Kind == HistoryChartKind.Bar ? BucketLength ?? TimeSpan.Zero : TimeSpan.Zero) : from);
-            return (from, to > from ? to : from + TimeSpan.FromHours(1));
+            // A lone point with no axis given: the hour up to it, never one past it (the future has no data).
+            return to > from ? (from, to) : (to - TimeSpan.FromHours(1), to);
         }
     }
 
@@ -131,7 +132,12 @@ public sealed partial class HistoryChart
     private double Y(double value) => PlotBottom - (PlotBottom - PlotTop) * Math.Clamp(value / _top, 0, 1);
 
     /// <summary>A point's x: the middle of its bucket for bars, the time itself for lines.</summary>
-    private double PointX(int index) => Kind == HistoryChartKind.Bar && BucketLength is { } length ? X(Times[index] + length / 2) : X(Times[index]);
+    /// <summary>The open bucket (the axis ends at now) is drawn whole at the right edge, not half past it.</summary>
+    private double PointX(int index) => Kind == HistoryChartKind.Bar && BucketLength is { } length
+        ? Math.Min(X(Times[index] + length / 2), PlotRight - BarWidth / 2)
+        : X(Times[index]);
+
+    private double BarWidth => BucketLength is { } length ? Math.Max(0.5, (X(Axis.From + length) - PlotLeft) * 0.8) : 2;
 
     private string Draw()
     {
@@ -200,7 +206,7 @@ public sealed partial class HistoryChart
     private string BarsPath(IReadOnlyList<double?> values, Func<double, bool> include)
     {
         var path = new StringBuilder(values.Count * 24);
-        var width = BucketLength is { } length ? Math.Max(0.5, (X(Axis.From + length) - PlotLeft) * 0.8) : 2;
+        var width = BarWidth;
         for (var i = 0; i < values.Count; i++)
         {
             if (values[i] is { } value && include(value))
