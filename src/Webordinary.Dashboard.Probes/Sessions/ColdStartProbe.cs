@@ -178,6 +178,7 @@ public sealed class ColdStartProbe(ProbeDefinition definition, SessionFlow flow,
                         firstResponse = clock.Elapsed.TotalMilliseconds;
                         step.Detail = $"ready: task running +{taskRunning:0} ms, target healthy +{targetHealthy:0} ms, first 200 +{firstResponse:0} ms" +
                             (task is null ? "" : $" (task {task})");
+                        SessionFlow.Found(context, $"session ready in {SessionFlow.Seconds(firstResponse.Value)}" + (task is null ? "" : $", served by task {SessionFlow.ShortTask(task)}"));
                         break;
                     }
                 }
