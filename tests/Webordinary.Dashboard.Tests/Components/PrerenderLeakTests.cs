@@ -29,8 +29,9 @@ public sealed class PrerenderLeakTests(ITestOutputHelper output)
     private const int Prerenders = 1000;
 
     /// <summary>
-    /// Well under what a leak of a render tree a GET costs (~15 KB for the smallest page); far above what one full
-    /// collection to the next varies by (caches filled once by the warm-up; measured: under 1 MB).
+    /// The bound was 30 MB of RSS; the heap after a full collection is steadier, so the bound is tighter: well
+    /// under what leaking a render tree per GET costs (~60 KB a GET for the sandbox inbox: 60 MB), well above what it
+    /// moves by without a leak (measured: −1 to +2.3 MB, the same for 4,000 GETs as for 1,000: caches, not growth).
     /// </summary>
     private const long MaxGrowthBytes = 10_000_000;
 

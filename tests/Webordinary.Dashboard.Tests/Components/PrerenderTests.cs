@@ -70,4 +70,29 @@ public sealed class PrerenderTests(ApiHost fixture) : IClassFixture<ApiHost>
         Assert.Contains($"datetime=\"{run.StartedAt.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}\"", html);
         Assert.Contains($">{shown} {label}</time>", System.Net.WebUtility.HtmlDecode(html));
     }
+
+    [Fact]
+    public async Task A_failing_probes_page_says_so_in_its_tab_title_and_favicon()
+    {
+        var faults = fixture.Host.Get<Webordinary.Dashboard.Sandbox.FaultInjector>();
+        faults.Set(Webordinary.Dashboard.Sandbox.SandboxComponents.Hermes, new Webordinary.Dashboard.Sandbox.FaultSetting(Webordinary.Dashboard.Sandbox.FaultMode.Down));
+        string failing;
+        try
+        {
+            Assert.Equal(Webordinary.Dashboard.Probes.Model.ProbeOutcome.Fail, (await fixture.Host.RunProbeAsync("hermes")).Outcome);
+            failing = await _client.GetStringAsync("/probes/hermes");
+        }
+        finally
+        {
+            faults.ClearAll();
+        }
+
+        await fixture.Host.RunProbeAsync("hermes");
+        var passing = await _client.GetStringAsync("/probes/hermes");
+
+        Assert.Contains("<title>Failing · hermes · Webordinary Dashboard</title>", System.Net.WebUtility.HtmlDecode(failing));
+        Assert.Contains("favicon-failing", failing);
+        Assert.Contains("<title>hermes · Webordinary Dashboard</title>", System.Net.WebUtility.HtmlDecode(passing));
+        Assert.DoesNotContain("favicon-failing", passing);
+    }
 }
