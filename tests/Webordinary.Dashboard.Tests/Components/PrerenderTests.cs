@@ -95,4 +95,38 @@ public sealed class PrerenderTests(ApiHost fixture) : IClassFixture<ApiHost>
         Assert.Contains("<title>hermes · Webordinary Dashboard</title>", System.Net.WebUtility.HtmlDecode(passing));
         Assert.DoesNotContain("favicon-failing", passing);
     }
+
+    [Fact]
+    public async Task An_incidents_first_failing_step_links_to_its_run_opened_on_the_page_of_runs_it_starts()
+    {
+        var faults = fixture.Host.Get<Webordinary.Dashboard.Sandbox.FaultInjector>();
+        faults.Set(Webordinary.Dashboard.Sandbox.SandboxComponents.Ecs, new Webordinary.Dashboard.Sandbox.FaultSetting(Webordinary.Dashboard.Sandbox.FaultMode.Down));
+        try
+        {
+            // Two failures in a row take it Down (FailuresToDown 2): an incident opens at the first.
+            await fixture.Host.RunProbeAsync("ecs");
+            await fixture.Host.RunProbeAsync("ecs");
+        }
+        finally
+        {
+            faults.ClearAll();
+        }
+
+        // Newer runs after it: the incident's run is not on the newest page.
+        for (var i = 0; i < 21; i++)
+        {
+            await fixture.Host.RunProbeAsync("ecs");
+        }
+
+        var incident = (await fixture.Host.Get<Webordinary.Dashboard.Probes.Health.IncidentStore>().ListAsync("ecs", openOnly: false, 1, CancellationToken.None)).Single();
+        var incidents = await _client.GetStringAsync("/incidents");
+        var link = System.Net.WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(incidents,
+            $"href=\"([^\"]*run={incident.FirstRunId}[^\"]*)\"[^>]*data-testid=\"first-run\"").Groups[1].Value);
+        Assert.StartsWith("probes/ecs?before=", link);
+
+        var page = await _client.GetStringAsync(link);
+
+        Assert.Contains($"class=\"run-details\" data-run-id=\"{incident.FirstRunId}\"", page);
+        Assert.DoesNotContain($"data-run-id=\"{incident.FirstRunId}\"", await _client.GetStringAsync("/probes/ecs"));
+    }
 }

@@ -74,7 +74,7 @@ public sealed partial class ProbeDetails : IDisposable
         _runDenied = await User.DenialAsync(Security.ProbeActions.RunRole);
         _state = Feed.Get(ProbeId);
         _expanded = [.. (RunQuery ?? []).Where(Probes.Configuration.ProbeIdFormat.IsValid).Take(MaxOpenRuns)];
-        var cursor = ParseCursor(BeforeQuery);
+        var cursor = ProbeLinks.ParseCursor(BeforeQuery);
         var otherProbe = !string.Equals(_loadedProbe, ProbeId, StringComparison.OrdinalIgnoreCase);
         if (otherProbe)
         {
@@ -89,11 +89,6 @@ public sealed partial class ProbeDetails : IDisposable
             await LoadPageAsync();
         }
     }
-
-    private static DateTimeOffset? ParseCursor(string? text) =>
-        text is { Length: <= 40 } && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var at)
-            ? at
-            : null;
 
     /// <summary>One query parameter changed (null: removed), replacing the history entry; it comes back as a parameter.</summary>
     private void Navigate(string name, object? value) =>
@@ -140,7 +135,7 @@ public sealed partial class ProbeDetails : IDisposable
     /// <summary>Back the way the user came; after a reload (no way back kept) to the newest page.</summary>
     private void Newer() => Navigate("before", Cursor(_newerCursors.TryPop(out var newer) ? newer : null));
 
-    private static string? Cursor(DateTimeOffset? at) => at?.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+    private static string? Cursor(DateTimeOffset? at) => at is { } cursor ? ProbeLinks.Cursor(cursor) : null;
 
     private void SelectRange(string range) => Navigate("range", range == HistoryCharts.DefaultRange ? null : range);
 
