@@ -45,6 +45,7 @@ public sealed class ProbeFilterTests(ApiHost fixture) : IClassFixture<ApiHost>
     [Theory]
     [InlineData("7", null)]
     [InlineData("Broken", null)]
+    [InlineData("Pass,Fail", null)]
     [InlineData("degraded", ProbeOutcome.Degraded)]
     public void Status_from_the_url_is_an_outcome_by_name_or_nothing(string status, ProbeOutcome? expected) =>
         Assert.Equal(expected, ProbeFilter.FromQuery(null, status, null, null).Status);

@@ -29,7 +29,8 @@ public sealed record ProbeFilter(string? Text, ProbeOutcome? Status, string? Tag
         var trimmed = text?.Trim();
         return new ProbeFilter(
             string.IsNullOrEmpty(trimmed) ? null : trimmed.Length > MaxTextLength ? trimmed[..MaxTextLength] : trimmed,
-            Enum.TryParse<ProbeOutcome>(status, ignoreCase: true, out var outcome) && Enum.IsDefined(outcome) && !int.TryParse(status, out _) ? outcome : null,
+            // By name only: Enum.TryParse would also take numbers and lists ("7", "Pass,Fail").
+            Enum.GetValues<ProbeOutcome>().Where(o => string.Equals(o.ToString(), status, StringComparison.OrdinalIgnoreCase)).Select(o => (ProbeOutcome?)o).FirstOrDefault(),
             // Tags follow the probe id rules (DashboardOptionsValidator): anything else matches no probe.
             tag is not null && ProbeIdFormat.IsValid(tag) ? tag : null,
             string.Equals(group, GroupComponent, StringComparison.OrdinalIgnoreCase));
