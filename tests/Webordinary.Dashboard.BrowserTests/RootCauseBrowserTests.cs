@@ -45,7 +45,7 @@ public sealed class RootCauseBrowserTests(ChromiumFixture chromium) : IClassFixt
         await Expect(banners).ToHaveCountAsync(2);
         await Expect(_page.Locator($"[data-root-cause='{PlatformProbes.Dynamo}']")).ToContainTextAsync("down since");
         await Expect(_page.Locator($"[data-root-cause='{PlatformProbes.Alb}']")).ToContainTextAsync("Target.FailedHealthChecks");
-        await Expect(_page).ToHaveTitleAsync("2 down · Webordinary");
+        await Expect(_page).ToHaveTitleAsync("2 down · Webordinary Dashboard");
         await Expect(_page.Locator("link[rel='icon'][href*='favicon-down']")).ToBeAttachedAsync();
         await Expect(_page.Locator($"tr.probe-row[data-probe-id='{PlatformProbes.Routing}']")).ToHaveAttributeAsync("data-caused-by", new System.Text.RegularExpressions.Regex("."));
         // The passing probes (CloudWatch, ECS) come after every failing one.

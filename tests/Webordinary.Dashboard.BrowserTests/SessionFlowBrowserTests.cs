@@ -41,6 +41,12 @@ public sealed class SessionFlowBrowserTests(ChromiumFixture chromium) : IClassFi
             await Expect(split.Locator($"[data-metric='{metric}']")).ToContainTextAsync("+");
         }
 
+        // The charts draw from the first run (no rollup exists yet), the split's legend in words people read.
+        await Expect(page.GetByTestId("no-history")).ToHaveCountAsync(0);
+        await Expect(page.Locator("[data-testid='latency-chart'] svg")).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-testid='cold-start-trend'] .history-legend-item")).ToHaveTextAsync(["Row written", "Task running", "Target healthy", "First 200"]);
+        await Expect(split).ToContainTextAsync("Task running");
+
         chromium.AssertNoCspViolations();
     }
 }

@@ -42,7 +42,8 @@ public sealed class HermesHealthProbe(ProbeDefinition definition, IHttpClientFac
                 return;
             }
 
-            StepScope.Check(false, $"{_options.Path} answered HTTP {status} {response.ReasonPhrase}, expected {_options.ExpectedStatus}.", status);
+            // The step's name says what was asked (GET /hermes/health via ALB): the message says only what came back.
+            StepScope.Check(false, $"answered HTTP {status} {response.ReasonPhrase}, expected {_options.ExpectedStatus}.", status);
         }, cancellationToken);
 }
 

@@ -255,6 +255,36 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
         return [.. rows.Select(r => r.ToRollup())];
     }
 
+    /// <summary>
+    /// A probe's history for a chart: the rollups of buckets starting in [from, to), and after them the buckets not
+    /// rolled up yet (the open hour or day, and the one settling for <see cref="SettleTime"/>) made now from the raw
+    /// runs, so a new probe's chart has points from its first run instead of after an hour and a half.
+    /// </summary>
+    public async Task<IReadOnlyList<Rollup>> GetHistoryAsync(string probeId, RollupResolution resolution, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        var stored = await GetRollupsAsync(probeId, resolution, from, to, cancellationToken);
+        var length = resolution == RollupResolution.Hour ? TimeSpan.FromHours(1) : TimeSpan.FromDays(1);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var done = await MarkAsync(connection, resolution == RollupResolution.Hour ? HourDone : DayDone);
+        // Whole buckets only, as the stored ones (bucket_start >= from); none before the watermark, which are stored.
+        var liveFrom = Max(Ceiling(from, length), done);
+        if (stored.Count > 0)
+        {
+            liveFrom = Max(liveFrom, stored[^1].BucketStart + length);
+        }
+
+        if (liveFrom >= to)
+        {
+            return stored;
+        }
+
+        var live = (await LoadRunsAsync(connection, liveFrom, to, probeId))
+            .GroupBy(run => Floor(run.StartedAt, length))
+            .OrderBy(bucket => bucket.Key)
+            .Select(bucket => Rollup.From(probeId, resolution, bucket.Key, length, [.. bucket]));
+        return [.. stored, .. live];
+    }
+
     /// <summary>Runs that started in [from, to) (or [from, to] with <paramref name="includeTo"/>), by the (probe_key, started_at) index.</summary>
     private static async Task<Counts> RawCountsAsync(SqliteConnection connection, string? probeId, DateTimeOffset from, DateTimeOffset to, bool includeTo) =>
         from > to || (from == to && !includeTo)
@@ -283,15 +313,16 @@ public sealed class HistoryStore(SqliteDatabase database, IOptions<HistoryOption
                   AND resolution = @resolution AND bucket_start >= @from AND bucket_start < @to;
                 """, new { probeId, resolution, from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds() });
 
-    private static async Task<List<ProbeRun>> LoadRunsAsync(SqliteConnection connection, DateTimeOffset from, DateTimeOffset to)
+    /// <summary>Completed runs that started in [from, to): every probe's, or one probe's.</summary>
+    private static async Task<List<ProbeRun>> LoadRunsAsync(SqliteConnection connection, DateTimeOffset from, DateTimeOffset to, string? probeId = null)
     {
-        const string InBucket = "r.probe_key IN (SELECT key FROM probe_keys) AND r.started_at >= @from AND r.started_at < @to AND r.ended_at IS NOT NULL";
+        const string InBucket = "r.probe_key IN (SELECT key FROM probe_keys WHERE @probeId IS NULL OR probe_id = @probeId) AND r.started_at >= @from AND r.started_at < @to AND r.ended_at IS NOT NULL";
         var runs = (await connection.QueryAsync<(string Id, string ProbeId, string Outcome, double? DurationMs, long StartedAt, string? Metrics, string? Window)>(
             $"SELECT r.id, k.probe_id, r.outcome, r.duration_ms, r.started_at, r.metrics, r.maintenance_window FROM runs r JOIN probe_keys k ON k.key = r.probe_key WHERE {InBucket};",
-            new { from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds() })).ToList();
+            new { from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds(), probeId })).ToList();
         var steps = (await connection.QueryAsync<(string RunId, string Name, double DurationMs)>(
                 $"SELECT r.id, n.name, s.duration_ms FROM runs r JOIN steps s ON s.run_seq = r.seq JOIN step_names n ON n.key = s.name_key WHERE {InBucket};",
-                new { from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds() }))
+                new { from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds(), probeId }))
             .ToLookup(s => s.RunId);
         return [.. runs.Select(r => new ProbeRun(r.Id, r.ProbeId, "", RunTrigger.Schedule, DateTimeOffset.FromUnixTimeMilliseconds(r.StartedAt), null, r.DurationMs,
             Enum.Parse<ProbeOutcome>(r.Outcome), null,

@@ -172,18 +172,20 @@ public sealed class ProbeRunner(
     /// <summary>"ServiceUnavailable (HTTP 503, request 1f2e…): message": the one line an operator reads first.</summary>
     public static string FormatFailure(StepFailure failure)
     {
+        // A fact the message already states is not said again ("(HTTP 503) … answered HTTP 503").
+        bool Said(string fact) => failure.Message.Contains(fact, StringComparison.OrdinalIgnoreCase);
         var facts = new List<string>();
-        if (failure.HttpStatus is { } status)
+        if (failure.HttpStatus is { } status && !Said($"HTTP {status}"))
         {
             facts.Add($"HTTP {status}");
         }
 
-        if (failure.RequestId is { } requestId)
+        if (failure.RequestId is { } requestId && !Said(requestId))
         {
             facts.Add($"request {requestId}");
         }
 
-        var code = failure.ErrorCode is { } errorCode ? errorCode : null;
+        var code = failure.ErrorCode is { } errorCode && !Said(errorCode) ? errorCode : null;
         var head = (code, facts.Count) switch
         {
             (null, 0) => "",

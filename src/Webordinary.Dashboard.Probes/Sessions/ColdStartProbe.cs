@@ -24,6 +24,15 @@ public sealed class ColdStartProbe(ProbeDefinition definition, SessionFlow flow,
     public const string TargetHealthyMetric = "targetHealthyMs";
     public const string FirstResponseMetric = "firstResponseMs";
 
+    /// <summary>The split's metrics in the order they happen, with the names people read (legends, a run's figures).</summary>
+    public static IReadOnlyList<(string Metric, string Label)> Split { get; } =
+    [
+        (RowWrittenMetric, "Row written"),
+        (TaskRunningMetric, "Task running"),
+        (TargetHealthyMetric, "Target healthy"),
+        (FirstResponseMetric, "First 200"),
+    ];
+
     public string Id => definition.Id;
 
     public string Kind => KindName;
@@ -169,6 +178,7 @@ public sealed class ColdStartProbe(ProbeDefinition definition, SessionFlow flow,
                         firstResponse = clock.Elapsed.TotalMilliseconds;
                         step.Detail = $"ready: task running +{taskRunning:0} ms, target healthy +{targetHealthy:0} ms, first 200 +{firstResponse:0} ms" +
                             (task is null ? "" : $" (task {task})");
+                        SessionFlow.Found(context, $"session ready in {SessionFlow.Seconds(firstResponse.Value)}" + (task is null ? "" : $", served by task {SessionFlow.ShortTask(task)}"));
                         break;
                     }
                 }

@@ -29,6 +29,7 @@ public sealed class ConcurrentSessionsProbe(ProbeDefinition definition, SessionF
 
         var count = Math.Clamp(options.Concurrency, 1, 50);
         var sessions = Enumerable.Range(0, count).Select(_ => (Id: HermesSessions.NewSessionId(), Nonce: Guid.NewGuid().ToString("N"))).ToList();
+        double sessionP95 = 0;
         try
         {
             await context.StepAsync($"Create {count} sessions in parallel", async step =>
@@ -45,6 +46,7 @@ public sealed class ConcurrentSessionsProbe(ProbeDefinition definition, SessionF
                 var (p50, p95, max) = (Percentile(timings, 0.50), Percentile(timings, 0.95), timings[^1]);
                 context.Record("sessionP50Ms", p50);
                 context.Record("sessionP95Ms", p95);
+                sessionP95 = p95;
                 context.Record("sessionMaxMs", max);
                 step.Detail = $"{count}/{count} created, written and read; per session p50 {p50:0} ms, p95 {p95:0} ms, max {max:0} ms";
             }, cancellationToken, options.StepTimeout * 2);
@@ -61,6 +63,7 @@ public sealed class ConcurrentSessionsProbe(ProbeDefinition definition, SessionF
                 }
 
                 step.Detail = $"each of {count} sessions holds only its own data";
+                SessionFlow.Found(context, $"{count} sessions at once, each with only its own data, p95 {sessionP95:0} ms");
             }, cancellationToken, options.StepTimeout);
         }
         finally

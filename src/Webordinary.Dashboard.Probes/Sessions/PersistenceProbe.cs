@@ -35,6 +35,7 @@ public sealed class PersistenceProbe(ProbeDefinition definition, SessionFlow flo
         try
         {
             var created = await flow.CreateSessionAsync(context, hermes, sessionId, cancellationToken);
+            string? replaced = null;
 
             await context.StepAsync("Write session state", async step =>
             {
@@ -54,6 +55,7 @@ public sealed class PersistenceProbe(ProbeDefinition definition, SessionFlow flo
                 {
                     StepScope.Check(await _replacer.ReplaceAsync(task, step.CancellationToken), $"Task {task} could not be replaced.");
                     step.Detail = $"replacing {task}: a new task starts, then {task} drains";
+                    replaced = task;
                 }, cancellationToken, options.StepTimeout);
 
                 // The old task serves until its replacement is healthy (a rolling replacement), then the session moves.
@@ -88,6 +90,9 @@ public sealed class PersistenceProbe(ProbeDefinition definition, SessionFlow flo
                 var read = JsonNode.Parse(session.State!);
                 StepScope.Check(JsonNode.DeepEquals(read, state), $"{sessionId} came back with different state: {Truncate(session.State!)}");
                 step.Detail = "unchanged" + (session.Task is null ? "" : $" (now on task {session.Task})");
+                SessionFlow.Found(context, replaced is { } from && session.Task is { } to
+                    ? $"state kept when the session moved from task {SessionFlow.ShortTask(from)} to {SessionFlow.ShortTask(to)}"
+                    : $"state unchanged after {options.PersistenceDelay.TotalSeconds:0.#} s");
             }, cancellationToken, options.StepTimeout);
         }
         finally

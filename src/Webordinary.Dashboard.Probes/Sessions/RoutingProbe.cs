@@ -29,6 +29,7 @@ public sealed class RoutingProbe(ProbeDefinition definition, SessionFlow flow) :
         try
         {
             var created = await flow.CreateSessionAsync(context, hermes, sessionId, cancellationToken);
+            string? servedBy = null;
 
             await context.StepAsync("Session route reaches its session", async step =>
             {
@@ -39,6 +40,7 @@ public sealed class RoutingProbe(ProbeDefinition definition, SessionFlow flow) :
                 StepScope.Check(task is null || expectedTask is null || task == expectedTask,
                     $"The route was served by task {task}, but Hermes says {sessionId} lives on {expectedTask}.");
                 step.Detail = task is null ? $"HTTP {status}" : $"HTTP {status}, served by task {task}";
+                servedBy = task;
             }, cancellationToken, options.StepTimeout);
 
             await context.StepAsync("Unknown route gives 404", async step =>
@@ -47,6 +49,7 @@ public sealed class RoutingProbe(ProbeDefinition definition, SessionFlow flow) :
                 StepScope.Check(status == options.NotFoundStatus, $"An unknown /hermes route answered HTTP {status}, expected {options.NotFoundStatus}.", status);
                 step.Detail = $"HTTP {status}";
             }, cancellationToken, options.StepTimeout);
+            SessionFlow.Found(context, $"session route reaches its session{(servedBy is null ? "" : $" on task {SessionFlow.ShortTask(servedBy)}")}, unknown routes answer {options.NotFoundStatus}");
         }
         finally
         {

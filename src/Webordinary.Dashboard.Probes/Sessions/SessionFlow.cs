@@ -68,6 +68,23 @@ public sealed class SessionFlow(
         return HermesReachability.Down;
     }
 
+    /// <summary>
+    /// A passing flow's message, what it found ("session ready in 6.2 s, served by task 0003ab12"), and that what it
+    /// made is gone: a cleanup that fails fails the run, so on a pass it is true.
+    /// </summary>
+    public static void Found(ProbeContext context, string finding) => context.Summary = $"{finding}, cleaned up";
+
+    /// <summary>A task as people tell them apart: the id from its ARN, its first 8 characters (as short commit ids).</summary>
+    public static string ShortTask(string task)
+    {
+        var id = task[(task.LastIndexOf('/') + 1)..];
+        return id.Length > 8 ? id[..8] : id;
+    }
+
+    /// <summary>"6.2 s".</summary>
+    public static string Seconds(double milliseconds) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{milliseconds / 1000:0.0} s");
+
     /// <summary>The "Create session via API" step of the flows that need Hermes up.</summary>
     public Task<HermesSession> CreateSessionAsync(ProbeContext context, HermesSessions hermes, string sessionId, CancellationToken cancellationToken) =>
         context.StepAsync("Create session via API", async step =>

@@ -42,6 +42,7 @@ public static class DashboardHostingExtensions
         services.AddHttpContextAccessor();
         services.AddScoped<Components.Controls.UiClock>();
         services.AddScoped<Components.Controls.CurrentUser>();
+        services.AddScoped<Components.Controls.BrowserTimeProvider>();
         services.AddSingleton<Components.IPlatformSignals, Components.PlatformSignals>();
         // JSON for browsers and scripts; MessagePack for clients that take every message (wallboards, bots): smaller
         // messages, and far less of the client's CPU per message (the push benchmark).

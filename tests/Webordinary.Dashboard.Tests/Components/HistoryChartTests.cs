@@ -8,6 +8,45 @@ namespace Webordinary.Dashboard.Tests.Components;
 /// <summary>The probe page's history chart: lines through their points with gaps where data is missing, bars split by full and short, round axes.</summary>
 public sealed class HistoryChartTests
 {
+    [Fact]
+    public async Task A_lone_point_without_an_axis_ends_the_axis_at_it_not_an_hour_later()
+    {
+        await using var context = NewContext();
+        var cut = context.Render<HistoryChart>(p => p
+            .Add(c => c.Times, [Start])
+            .Add(c => c.Series, [new HistorySeries("First 200", [1200])])
+            .Add(c => c.Tooltips, ["a"])
+            .Add(c => c.TimeFormat, "HH:mm")
+            .Add(c => c.Label, "split"));
+
+        var times = cut.FindAll("text.history-axis").Skip(5).Select(t => t.TextContent).ToList();
+        Assert.Equal(("23:00", "00:00"), (times[0], times[^1]));
+        Assert.Equal(["First 200"], cut.FindAll(".history-legend-item").Select(i => i.TextContent));
+    }
+
+    [Fact]
+    public async Task The_open_bucket_at_the_end_of_the_axis_is_drawn_inside_the_plot()
+    {
+        await using var context = NewContext();
+        // The axis ends at now, ten minutes into the newest hour: its bar stays left of the plot's right edge (992).
+        var now = Start.AddHours(3).AddMinutes(10);
+        var cut = context.Render<HistoryChart>(p => p
+            .Add(c => c.Times, [Start.AddHours(2), Start.AddHours(3)])
+            .Add(c => c.Series, [new HistorySeries("uptime %", [100, 100])])
+            .Add(c => c.Tooltips, ["a", "b"])
+            .Add(c => c.Kind, HistoryChartKind.Bar)
+            .Add(c => c.From, Start)
+            .Add(c => c.To, now)
+            .Add(c => c.BucketLength, TimeSpan.FromHours(1))
+            .Add(c => c.YMax, 100)
+            .Add(c => c.Label, "uptime"));
+
+        var xs = System.Text.RegularExpressions.Regex.Matches(cut.Find("path.history-bars").GetAttribute("d")!, @"M([\d.]+),[\d.]+V[\d.]+h([\d.]+)")
+            .Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) + double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(2, xs.Count);
+        Assert.All(xs, right => Assert.True(right <= 992.01, $"bar ends at {right}"));
+    }
+
     private static readonly DateTimeOffset Start = new(2026, 11, 30, 0, 0, 0, TimeSpan.Zero);
 
     [Fact]

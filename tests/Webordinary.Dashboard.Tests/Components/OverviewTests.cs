@@ -209,7 +209,7 @@ public sealed class OverviewTests
             Assert.Contains("/data/dashboard.db", store);
             Assert.Contains("12 write(s) are kept in memory", store);
             var window = cut.Find("[data-testid='maintenance-banner']").TextContent;
-            Assert.Contains($"In maintenance until {until.ToLocalTime():HH:mm} (Table migration)", window);
+            Assert.Contains($"In maintenance until {until.UtcDateTime:HH:mm} UTC (Table migration)", window);
             Assert.Contains("DynamoDB", window);
         });
     }
@@ -258,6 +258,11 @@ public sealed class OverviewTests
         context.AddAuthorization().SetAuthorized("operator").SetClaims(
             new System.Security.Claims.Claim(Webordinary.Dashboard.Security.DashboardPrincipal.RoleClaim, role));
         context.Services.AddSingleton<IPlatformSignals>(new FakeSignals());
+        // No configured probes: the rows have no tags and no component (the filter's facts), which these tests do not use.
+        context.Services.AddSingleton(services => new Webordinary.Dashboard.Probes.Scheduling.ProbeCatalog(
+            Microsoft.Extensions.Options.Options.Create(new Webordinary.Dashboard.Probes.Configuration.DashboardOptions()),
+            Microsoft.Extensions.Options.Options.Create(new Webordinary.Dashboard.Platform.AwsOptions()),
+            new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), new Webordinary.Dashboard.Probes.Configuration.ProbeKindRegistry(), services));
         return context;
     }
 

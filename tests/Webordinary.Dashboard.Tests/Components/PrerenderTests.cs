@@ -49,4 +49,84 @@ public sealed class PrerenderTests(ApiHost fixture) : IClassFixture<ApiHost>
 
         Assert.Contains($"class=\"run-row\" data-run-id=\"{run.Id}\" data-outcome=\"{run.Outcome}\"", html);
     }
+
+    [Theory]
+    [InlineData("Pacific/Auckland", "Pacific/Auckland")]
+    [InlineData("Asia/Kolkata", "Asia/Kolkata")]
+    [InlineData("Mars/Olympus_Mons", "UTC")]
+    [InlineData("../../etc/passwd", "UTC")]
+    public async Task Probe_page_is_prerendered_in_the_zone_of_the_browser_cookie_and_in_UTC_without_a_known_one(string cookie, string shownZone)
+    {
+        var run = await fixture.Host.RunProbeAsync("hermes");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/probes/hermes");
+        request.Headers.Add("Cookie", $"webordinary-tz={cookie}");
+
+        var html = await (await _client.SendAsync(request)).Content.ReadAsStringAsync();
+
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(shownZone);
+        var offset = zone.GetUtcOffset(run.StartedAt);
+        var label = offset == TimeSpan.Zero ? "UTC" : $"UTC+{offset.Hours}{(offset.Minutes == 0 ? "" : $":{offset.Minutes:00}")}";
+        var shown = TimeZoneInfo.ConvertTime(run.StartedAt, zone).ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains($"datetime=\"{run.StartedAt.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}\"", html);
+        Assert.Contains($">{shown} {label}</time>", System.Net.WebUtility.HtmlDecode(html));
+    }
+
+    [Fact]
+    public async Task A_failing_probes_page_says_so_in_its_tab_title_and_favicon()
+    {
+        var faults = fixture.Host.Get<Webordinary.Dashboard.Sandbox.FaultInjector>();
+        faults.Set(Webordinary.Dashboard.Sandbox.SandboxComponents.Hermes, new Webordinary.Dashboard.Sandbox.FaultSetting(Webordinary.Dashboard.Sandbox.FaultMode.Down));
+        string failing;
+        try
+        {
+            Assert.Equal(Webordinary.Dashboard.Probes.Model.ProbeOutcome.Fail, (await fixture.Host.RunProbeAsync("hermes")).Outcome);
+            failing = await _client.GetStringAsync("/probes/hermes");
+        }
+        finally
+        {
+            faults.ClearAll();
+        }
+
+        await fixture.Host.RunProbeAsync("hermes");
+        var passing = await _client.GetStringAsync("/probes/hermes");
+
+        Assert.Contains("<title>Failing · hermes · Webordinary Dashboard</title>", System.Net.WebUtility.HtmlDecode(failing));
+        Assert.Contains("favicon-failing", failing);
+        Assert.Contains("<title>hermes · Webordinary Dashboard</title>", System.Net.WebUtility.HtmlDecode(passing));
+        Assert.DoesNotContain("favicon-failing", passing);
+    }
+
+    [Fact]
+    public async Task An_incidents_first_failing_step_links_to_its_run_opened_on_the_page_of_runs_it_starts()
+    {
+        var faults = fixture.Host.Get<Webordinary.Dashboard.Sandbox.FaultInjector>();
+        faults.Set(Webordinary.Dashboard.Sandbox.SandboxComponents.Ecs, new Webordinary.Dashboard.Sandbox.FaultSetting(Webordinary.Dashboard.Sandbox.FaultMode.Down));
+        try
+        {
+            // Two failures in a row take it Down (FailuresToDown 2): an incident opens at the first.
+            await fixture.Host.RunProbeAsync("ecs");
+            await fixture.Host.RunProbeAsync("ecs");
+        }
+        finally
+        {
+            faults.ClearAll();
+        }
+
+        // Newer runs after it: the incident's run is not on the newest page.
+        for (var i = 0; i < 21; i++)
+        {
+            await fixture.Host.RunProbeAsync("ecs");
+        }
+
+        var incident = (await fixture.Host.Get<Webordinary.Dashboard.Probes.Health.IncidentStore>().ListAsync("ecs", openOnly: false, 1, CancellationToken.None)).Single();
+        var incidents = await _client.GetStringAsync("/incidents");
+        var link = System.Net.WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(incidents,
+            $"href=\"([^\"]*run={incident.FirstRunId}[^\"]*)\"[^>]*data-testid=\"first-run\"").Groups[1].Value);
+        Assert.StartsWith("probes/ecs?before=", link);
+
+        var page = await _client.GetStringAsync(link);
+
+        Assert.Contains($"class=\"run-details\" data-run-id=\"{incident.FirstRunId}\"", page);
+        Assert.DoesNotContain($"data-run-id=\"{incident.FirstRunId}\"", await _client.GetStringAsync("/probes/ecs"));
+    }
 }

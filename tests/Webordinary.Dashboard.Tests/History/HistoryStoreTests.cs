@@ -240,6 +240,34 @@ public sealed class HistoryStoreTests : IDisposable
         Assert.Equal((2, 1), (recomputed.Runs, recomputed.Failed));
     }
 
+    [Fact]
+    public async Task Chart_history_has_the_hours_not_rolled_up_yet_from_raw_runs_and_each_bucket_once()
+    {
+        await _results.InitializeAsync(CancellationToken.None);
+        // A probe started ten minutes ago: nothing is rolled up for another hour and a half.
+        await AddAsync("p", T0.AddHours(5).AddMinutes(50), 10, ProbeOutcome.Pass, 1);
+        await AddAsync("p", T0.AddHours(5).AddMinutes(55), 30, ProbeOutcome.Fail, 1);
+        await AddAsync("other", T0.AddHours(5).AddMinutes(51), 99, ProbeOutcome.Pass, 1);
+        _time.Now = T0.AddHours(6).AddMinutes(1);
+        await AddAsync("p", T0.AddHours(6), 20, ProbeOutcome.Pass, 1);
+
+        var fresh = await History().GetHistoryAsync("p", RollupResolution.Hour, _time.Now - TimeSpan.FromDays(1), _time.Now, CancellationToken.None);
+
+        Assert.Empty(await History().GetRollupsAsync("p", RollupResolution.Hour, T0, _time.Now, CancellationToken.None));
+        Assert.Equal([(T0.AddHours(5), 2, 1, 1), (T0.AddHours(6), 1, 1, 0)], fresh.Select(b => (b.BucketStart, b.Runs, b.Passes, b.Fails)));
+        Assert.Equal(30.0, fresh[0].P95Ms);
+        var today = Assert.Single(await History().GetHistoryAsync("p", RollupResolution.Day, _time.Now - TimeSpan.FromDays(7), _time.Now, CancellationToken.None));
+        Assert.Equal((T0, 3), (today.BucketStart, today.Runs));
+
+        // Hour 5 settles and is rolled up: it comes from its rollup, hour 6 still from the raw runs, none twice.
+        _time.Now = T0.AddHours(6).AddMinutes(40);
+        await History().CompactAsync(CancellationToken.None);
+        var later = await History().GetHistoryAsync("p", RollupResolution.Hour, _time.Now - TimeSpan.FromDays(1), _time.Now, CancellationToken.None);
+
+        Assert.Single(await History().GetRollupsAsync("p", RollupResolution.Hour, T0, _time.Now, CancellationToken.None));
+        Assert.Equal([(T0.AddHours(5), 2), (T0.AddHours(6), 1)], later.Select(b => (b.BucketStart, b.Runs)));
+    }
+
     private async Task AddAsync(string probeId, DateTimeOffset startedAt, double durationMs, ProbeOutcome outcome, double stepMs)
     {
         var run = new ProbeRun(ProbeRun.NewId(), probeId, "K", RunTrigger.Schedule, startedAt, startedAt.AddMilliseconds(durationMs), durationMs, outcome, null,

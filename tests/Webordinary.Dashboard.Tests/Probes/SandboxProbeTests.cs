@@ -128,6 +128,8 @@ public sealed class SandboxProbeTests : IClassFixture<SandboxPlatformHost>, IAsy
 
         Assert.Equal(ProbeOutcome.Fail, health.Outcome);
         Assert.Equal(503, health.Steps.Single().Failure!.HttpStatus);
+        // Each fact once: the step names what was asked, the failure what came back (not "(HTTP 503) /hermes/health answered HTTP 503").
+        Assert.Equal("GET /hermes/health via ALB: answered HTTP 503 Service Unavailable, expected 200.", health.Message);
         Assert.Equal(ProbeOutcome.Fail, targets.Outcome);
         Assert.Contains("Target.FailedHealthChecks", targets.Steps.Single().Failure!.Message);
     }
@@ -252,4 +254,11 @@ public sealed class SandboxProbeTests : IClassFixture<SandboxPlatformHost>, IAsy
             await timer.WaitForNextTickAsync();
         }
     }
+
+    [Theory]
+    [InlineData("ThrottlingException", 400, "r-1", "Rate exceeded", "ThrottlingException (HTTP 400, request r-1): Rate exceeded")]
+    [InlineData(null, 503, null, "/hermes/health answered HTTP 503.", "/hermes/health answered HTTP 503.")]
+    [InlineData("ServiceUnavailable", 503, null, "ServiceUnavailable: try later", "(HTTP 503) ServiceUnavailable: try later")]
+    public void Failure_line_says_each_fact_once(string? code, int status, string? requestId, string message, string expected) =>
+        Assert.Equal(expected, Webordinary.Dashboard.Probes.Running.ProbeRunner.FormatFailure(new StepFailure("Aws", message, code, requestId, status)));
 }

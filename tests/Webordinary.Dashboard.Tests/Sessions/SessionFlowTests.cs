@@ -99,6 +99,9 @@ public sealed class SessionFlowTests : IClassFixture<SessionFlowHost>, IAsyncLif
         Assert.True(metrics[ColdStartProbe.TaskRunningMetric] <= metrics[ColdStartProbe.FirstResponseMetric]);
         Assert.True(metrics[ColdStartProbe.TargetHealthyMetric] <= metrics[ColdStartProbe.FirstResponseMetric]);
         Assert.True(metrics.ContainsKey(ColdStartProbe.RowWrittenMetric));
+        // What the flow found, not its last step's detail ("no row left").
+        var task = TaskOf(run.Steps.Single(s => s.Name == "Create session via API").Detail)[..8];
+        Assert.Equal($"session ready in {SessionFlow.Seconds(metrics[ColdStartProbe.FirstResponseMetric])}, served by task {task}, cleaned up", run.Message);
         Assert.Equal(0, SessionSettings.MarkedRows(_host));
     }
 
@@ -174,6 +177,7 @@ public sealed class SessionFlowTests : IClassFixture<SessionFlowHost>, IAsyncLif
         var created = run.Steps.Single(s => s.Name == "Create session via API");
         Assert.NotEqual(TaskOf(created.Detail), TaskOf(servedAgain.Detail));
         Assert.Equal("Read state back: unchanged", run.Steps.Single(s => s.Name.StartsWith("Read state")).Name);
+        Assert.Equal($"state kept when the session moved from task {TaskOf(created.Detail)[..8]} to {TaskOf(servedAgain.Detail)[..8]}, cleaned up", run.Message);
         Assert.Equal(0, SessionSettings.MarkedRows(_host));
     }
 
@@ -185,6 +189,7 @@ public sealed class SessionFlowTests : IClassFixture<SessionFlowHost>, IAsyncLif
         Assert.True(run.Outcome == ProbeOutcome.Pass, run.Message);
         Assert.Contains("5/5 created", run.Steps.Single(s => s.Name == "Create 5 sessions in parallel").Detail);
         Assert.True(run.Metrics!["sessionP50Ms"] <= run.Metrics["sessionP95Ms"]);
+        Assert.Equal($"5 sessions at once, each with only its own data, p95 {run.Metrics["sessionP95Ms"]:0} ms, cleaned up", run.Message);
         Assert.Equal(0, SessionSettings.MarkedRows(_host));
     }
 
@@ -196,6 +201,8 @@ public sealed class SessionFlowTests : IClassFixture<SessionFlowHost>, IAsyncLif
         Assert.True(run.Outcome == ProbeOutcome.Pass, run.Message);
         Assert.Contains("served by task", run.Steps.Single(s => s.Name == "Session route reaches its session").Detail);
         Assert.Equal("HTTP 404", run.Steps.Single(s => s.Name == "Unknown route gives 404").Detail);
+        var task = TaskOf(run.Steps.Single(s => s.Name == "Session route reaches its session").Detail)[..8];
+        Assert.Equal($"session route reaches its session on task {task}, unknown routes answer 404, cleaned up", run.Message);
         Assert.Equal(0, SessionSettings.MarkedRows(_host));
     }
 

@@ -78,7 +78,11 @@ public sealed partial class HistoryChart
     [Parameter]
     public double? YMax { get; set; }
 
-    /// <summary>The time labels' format (local time), e.g. "dd HH:00".</summary>
+    /// <summary>The zone of the time labels: the browser's (the page names it in the chart's caption).</summary>
+    [Parameter]
+    public TimeZoneInfo Zone { get; set; } = TimeZoneInfo.Utc;
+
+    /// <summary>The time labels' format (in <see cref="Zone"/>), e.g. "dd HH:00".</summary>
     [Parameter]
     public string TimeFormat { get; set; } = "dd HH:00";
 
@@ -101,16 +105,17 @@ public sealed partial class HistoryChart
         {
             var from = From ?? (Times.Count > 0 ? Times[0] : DateTimeOffset.UnixEpoch);
             var to = To ?? (Times.Count > 0 ? Times[^1] + (Kind == HistoryChartKind.Bar ? BucketLength ?? TimeSpan.Zero : TimeSpan.Zero) : from);
-            return (from, to > from ? to : from + TimeSpan.FromHours(1));
+            // A lone point with no axis given: the hour up to it, never one past it (the future has no data).
+            return to > from ? (from, to) : (to - TimeSpan.FromHours(1), to);
         }
     }
 
     protected override void OnParametersSet()
     {
         // The drawing depends only on the data: made again when the page hands over new lists, not on every hover.
-        if (!ReferenceEquals(_drawnFor, Series))
+        if (!Equals(_drawnFor, (Series, Zone)))
         {
-            _drawnFor = Series;
+            _drawnFor = (Series, Zone);
             _top = YMax ?? NiceCeiling(Series.SelectMany(s => s.Values).Where(v => v is not null).Select(v => v!.Value).DefaultIfEmpty(0).Max());
             _drawing = new MarkupString(Draw());
             _hovered = null;
@@ -127,7 +132,12 @@ public sealed partial class HistoryChart
     private double Y(double value) => PlotBottom - (PlotBottom - PlotTop) * Math.Clamp(value / _top, 0, 1);
 
     /// <summary>A point's x: the middle of its bucket for bars, the time itself for lines.</summary>
-    private double PointX(int index) => Kind == HistoryChartKind.Bar && BucketLength is { } length ? X(Times[index] + length / 2) : X(Times[index]);
+    /// <summary>The open bucket (the axis ends at now) is drawn whole at the right edge, not half past it.</summary>
+    private double PointX(int index) => Kind == HistoryChartKind.Bar && BucketLength is { } length
+        ? Math.Min(X(Times[index] + length / 2), PlotRight - BarWidth / 2)
+        : X(Times[index]);
+
+    private double BarWidth => BucketLength is { } length ? Math.Max(0.5, (X(Axis.From + length) - PlotLeft) * 0.8) : 2;
 
     private string Draw()
     {
@@ -151,7 +161,7 @@ public sealed partial class HistoryChart
             var at = from + (to - from) * i / (XLabels - 1);
             var anchor = i == 0 ? "start" : i == XLabels - 1 ? "end" : "middle";
             svg.Append(CultureInfo.InvariantCulture,
-                $"<text class=\"history-axis\" x=\"{N(X(at))}\" y=\"{N(Height - 6)}\" text-anchor=\"{anchor}\">{at.ToLocalTime().ToString(TimeFormat, CultureInfo.InvariantCulture)}</text>");
+                $"<text class=\"history-axis\" x=\"{N(X(at))}\" y=\"{N(Height - 6)}\" text-anchor=\"{anchor}\">{TimeZoneInfo.ConvertTime(at, Zone).ToString(TimeFormat, CultureInfo.InvariantCulture)}</text>");
         }
 
         for (var s = 0; s < Series.Count; s++)
@@ -196,7 +206,7 @@ public sealed partial class HistoryChart
     private string BarsPath(IReadOnlyList<double?> values, Func<double, bool> include)
     {
         var path = new StringBuilder(values.Count * 24);
-        var width = BucketLength is { } length ? Math.Max(0.5, (X(Axis.From + length) - PlotLeft) * 0.8) : 2;
+        var width = BarWidth;
         for (var i = 0; i < values.Count; i++)
         {
             if (values[i] is { } value && include(value))

@@ -35,6 +35,9 @@ public sealed partial class MaintenanceDialog
     [Inject]
     public required ISnackbar Snackbar { get; init; }
 
+    [Inject]
+    public required BrowserTimeProvider BrowserTime { get; init; }
+
     private async Task SubmitAsync()
     {
         _busy = true;
@@ -58,7 +61,7 @@ public sealed partial class MaintenanceDialog
             var result = outcome.Value!;
             if (result.Window is { } window)
             {
-                Snackbar.Add($"In maintenance until {window.EndsAt?.ToLocalTime():HH:mm}: {window.Reason}.", Severity.Info);
+                Snackbar.Add(window.EndsAt is { } endsAt ? $"In maintenance until {BrowserTime.Format(endsAt, "HH:mm")}: {window.Reason}." : $"In maintenance: {window.Reason}.", Severity.Info);
                 Dialog.Close(DialogResult.Ok(window));
                 return;
             }

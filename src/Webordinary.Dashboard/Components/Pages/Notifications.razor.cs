@@ -38,12 +38,15 @@ public sealed partial class Notifications : IDisposable
     [Inject]
     public required IServiceProvider Services { get; init; }
 
-    private SandboxInbox? Inbox => Services.GetService(typeof(SandboxInbox)) as SandboxInbox;
+    private SandboxInbox? Inbox { get; set; }
 
     protected override async Task OnInitializedAsync()
     {
-        _denied = await User.DenialAsync(NotificationActions.NotifyRole);
+        // Subscribed before the first await: a circuit closed while it waits is disposed before it goes on, and a
+        // handler added after Dispose would never be removed.
         Center.Changed += QueueRefresh;
+        Inbox = Services.GetService<SandboxInbox>();
+        _denied = await User.DenialAsync(NotificationActions.NotifyRole);
         await ReadAsync();
     }
 
@@ -96,10 +99,13 @@ public sealed partial class Notifications : IDisposable
         await ReadAsync();
     }
 
+    /// <summary>From <see cref="Routes"/>: the browser's zone for the next attempt's time.</summary>
+    [CascadingParameter]
+    public BrowserTimeProvider? BrowserTime { get; set; }
 
-    private static string Detail(OutboxEntry entry) => entry.State switch
+    private string Detail(OutboxEntry entry) => entry.State switch
     {
-        DeliveryState.Pending when entry.Attempts > 0 => $"{entry.LastError} — next attempt {entry.DueAt.ToLocalTime():HH:mm:ss}",
+        DeliveryState.Pending when entry.Attempts > 0 => $"{entry.LastError} — next attempt {(BrowserTime ?? BrowserTimeProvider.Utc).Format(entry.DueAt, "HH:mm:ss")}",
         DeliveryState.Pending => "waiting to be sent",
         DeliveryState.Delivered => entry.LastStatus is { } status ? $"answered {status}" : "",
         _ => entry.LastError ?? "",

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Webordinary.Dashboard.Components.Controls;
 using Webordinary.Dashboard.Platform;
+using Webordinary.Dashboard.Probes.Configuration;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Model;
 using Webordinary.Dashboard.Probes.Scheduling;
@@ -53,11 +54,32 @@ public sealed partial class Overview : IDisposable
     [Inject]
     public required IDialogService Dialogs { get; init; }
 
-    /// <summary>"2 down · Webordinary": the tab says how many root causes are down (or probes failing) at a glance.</summary>
+    [Inject]
+    public required NavigationManager Navigation { get; init; }
+
+    [Inject]
+    public required ProbeCatalog Catalog { get; init; }
+
+    // The search and filters live in the URL (ProbeFilter): a view can be linked and survives a reload.
+    [SupplyParameterFromQuery(Name = "q")]
+    public string? Query { get; set; }
+
+    [SupplyParameterFromQuery(Name = "status")]
+    public string? StatusQuery { get; set; }
+
+    [SupplyParameterFromQuery(Name = "tag")]
+    public string? TagQuery { get; set; }
+
+    [SupplyParameterFromQuery(Name = "group")]
+    public string? GroupQuery { get; set; }
+
+    private ProbeFilter Filter => ProbeFilter.FromQuery(Query, StatusQuery, TagQuery, GroupQuery);
+
+    /// <summary>"2 down · Webordinary Dashboard": the tab says how many root causes are down (or probes failing) at a glance.</summary>
     private string Title => _incidents.Count > 0
-        ? $"{_incidents.Count} down · Webordinary"
+        ? $"{_incidents.Count} down · Webordinary Dashboard"
         : _probes.Count(p => p.Status == ProbeOutcome.Fail) is > 0 and var failing
-            ? $"{failing} failing · Webordinary"
+            ? $"{failing} failing · Webordinary Dashboard"
             : "Overview · Webordinary Dashboard";
 
     /// <summary>The worst state on the page, for the favicon: null when nothing fails.</summary>
@@ -101,18 +123,49 @@ public sealed partial class Overview : IDisposable
         }
     }
 
+    /// <summary>The rows the filter lets through, in <see cref="Rows"/>' order (failing first).</summary>
+    private IReadOnlyList<(ProbeFacts Probe, string? CausedBy)> Shown
+    {
+        get
+        {
+            var filter = Filter;
+            return [.. Rows.Select(row => (Facts(row.Probe), row.CausedBy)).Where(row => filter.Matches(row.Item1))];
+        }
+    }
+
+    /// <summary>
+    /// By component, the groups in the order of their first row: as rows come failing first, so do the groups with a
+    /// failing probe; within a group, the rows keep that order.
+    /// </summary>
+    private static IEnumerable<IGrouping<string, (ProbeFacts Probe, string? CausedBy)>> ByComponent(IEnumerable<(ProbeFacts Probe, string? CausedBy)> rows) =>
+        rows.GroupBy(row => row.Probe.Component, StringComparer.OrdinalIgnoreCase);
+
+    private ProbeFacts Facts(ProbeState probe) => new(probe,
+        Catalog.Topology.ComponentOf(probe.ProbeId)?.DisplayName() ?? "Other",
+        Catalog.TryGet(probe.ProbeId, out var definition, out _) ? definition.Settings.Tags ?? [] : []);
+
+    /// <summary>Every configured tag, for the filter's list.</summary>
+    private IReadOnlyList<string> AllTags =>
+        [.. Catalog.Definitions.SelectMany(d => d.Settings.Tags ?? []).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase)];
+
+    /// <summary>The new filter into the URL, replacing the entry (typing does not fill the history); the query parameters come back in.</summary>
+    private void ApplyFilter(ProbeFilter filter) =>
+        Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(filter.ToQuery()), replace: true);
+
     private IEnumerable<(ProbeOutcome Outcome, int Count)> Summary =>
         _probes.GroupBy(p => p.Status).OrderBy(g => g.Key).Select(g => (g.Key, g.Count()));
 
     protected override async Task OnInitializedAsync()
     {
-        // Subscribe before reading the snapshot so nothing falls between the two. The prerendered HTML waits for the
-        // platform uptime; the circuit's own initialisation right after finds it in PlatformUptime.
-        _runDenied = await User.DenialAsync(ProbeActions.RunRole);
-        _maintenanceDenied = await User.DenialAsync(MaintenanceActions.MaintenanceRole);
+        // Subscribe before reading the snapshot so nothing falls between the two, and before the first await: a
+        // circuit closed while this waits is disposed before it goes on, and a handler added after Dispose would stay
+        // on the feed for good. The prerendered HTML waits for the platform uptime; the circuit's own initialisation
+        // right after finds it in PlatformUptime.
         _subscription = Feed.Subscribe(_ => QueueRefresh());
         Signals.Changed += QueueRefresh;
         ReadState();
+        _runDenied = await User.DenialAsync(ProbeActions.RunRole);
+        _maintenanceDenied = await User.DenialAsync(MaintenanceActions.MaintenanceRole);
         _platformUptime = await PlatformUptime.GetAsync(CancellationToken.None);
     }
 

@@ -13,7 +13,11 @@ public sealed partial class ProbeDetails : IDisposable
 {
     private const int PageSize = 20;
 
-    private readonly HashSet<string> _expanded = [];
+    /// <summary>Runs opened at once that the URL keeps; more is not a view anyone links to.</summary>
+    private const int MaxOpenRuns = 20;
+
+    private HashSet<string> _expanded = [];
+    private string? _loadedProbe;
     private readonly Stack<DateTimeOffset?> _newerCursors = new();
     private ProbeState? _state;
     private IReadOnlyList<ProbeRun> _runs = [];
@@ -46,6 +50,20 @@ public sealed partial class ProbeDetails : IDisposable
     [Inject]
     public required ISnackbar Snackbar { get; init; }
 
+    [Inject]
+    public required NavigationManager Navigation { get; init; }
+
+    // The view lives in the URL: the chart's range, the page of runs (the start of the newest run older than it), the
+    // opened runs; a link (or a reload) shows the same. Values that do not parse are ignored.
+    [SupplyParameterFromQuery(Name = "range")]
+    public string? RangeQuery { get; set; }
+
+    [SupplyParameterFromQuery(Name = "before")]
+    public string? BeforeQuery { get; set; }
+
+    [SupplyParameterFromQuery(Name = "run")]
+    public string[]? RunQuery { get; set; }
+
     protected override void OnInitialized()
     {
         _subscription = Feed.Subscribe(OnFeedEvent);
@@ -55,10 +73,26 @@ public sealed partial class ProbeDetails : IDisposable
     {
         _runDenied = await User.DenialAsync(Security.ProbeActions.RunRole);
         _state = Feed.Get(ProbeId);
-        _newerCursors.Clear();
-        _pageCursor = null;
-        await LoadPageAsync();
+        _expanded = [.. (RunQuery ?? []).Where(Probes.Configuration.ProbeIdFormat.IsValid).Take(MaxOpenRuns)];
+        var cursor = ProbeLinks.ParseCursor(BeforeQuery);
+        var otherProbe = !string.Equals(_loadedProbe, ProbeId, StringComparison.OrdinalIgnoreCase);
+        if (otherProbe)
+        {
+            _newerCursors.Clear();
+        }
+
+        // Opening a run changes only the URL's run list: the page of runs is not read again for it.
+        if (otherProbe || cursor != _pageCursor)
+        {
+            _loadedProbe = ProbeId;
+            _pageCursor = cursor;
+            await LoadPageAsync();
+        }
     }
+
+    /// <summary>One query parameter changed (null: removed), replacing the history entry; it comes back as a parameter.</summary>
+    private void Navigate(string name, object? value) =>
+        Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(new Dictionary<string, object?> { [name] = value }), replace: true);
 
     private void OnFeedEvent(ProbeFeedEvent feedEvent)
     {
@@ -92,18 +126,18 @@ public sealed partial class ProbeDetails : IDisposable
         _incidents = await Incidents.ListAsync(_state.ProbeId, openOnly: false, 20, CancellationToken.None);
     }
 
-    private async Task OlderAsync()
+    private void Older()
     {
         _newerCursors.Push(_pageCursor);
-        _pageCursor = _runs[^1].StartedAt;
-        await LoadPageAsync();
+        Navigate("before", Cursor(_runs[^1].StartedAt));
     }
 
-    private async Task NewerAsync()
-    {
-        _pageCursor = _newerCursors.Pop();
-        await LoadPageAsync();
-    }
+    /// <summary>Back the way the user came; after a reload (no way back kept) to the newest page.</summary>
+    private void Newer() => Navigate("before", Cursor(_newerCursors.TryPop(out var newer) ? newer : null));
+
+    private static string? Cursor(DateTimeOffset? at) => at is { } cursor ? ProbeLinks.Cursor(cursor) : null;
+
+    private void SelectRange(string range) => Navigate("range", range == HistoryCharts.DefaultRange ? null : range);
 
     private void Toggle(string runId)
     {
@@ -111,6 +145,8 @@ public sealed partial class ProbeDetails : IDisposable
         {
             _expanded.Add(runId);
         }
+
+        Navigate("run", _expanded.Count == 0 ? null : _expanded.ToArray());
     }
 
     private async Task RunNowAsync() => RunRequestFeedback.Show(Snackbar, await Actions.RunNowAsync(await User.GetAsync(), ProbeId, CancellationToken.None));

@@ -19,12 +19,16 @@ public sealed partial class SandboxInboxPage : IDisposable
     [Inject]
     public required IServiceProvider Services { get; init; }
 
-    private SandboxInbox? Inbox => Services.GetService(typeof(SandboxInbox)) as SandboxInbox;
+    // Resolved once, here: Dispose runs as the circuit's (or prerender's) scope is torn down, when the provider throws
+    // ObjectDisposedException, so asking it there would leave the handlers (and this page) on the singletons for good.
+    private SandboxInbox? Inbox { get; set; }
 
-    private SandboxSns? Sns => Services.GetService(typeof(SandboxSns)) as SandboxSns;
+    private SandboxSns? Sns { get; set; }
 
     protected override void OnInitialized()
     {
+        Inbox = Services.GetService<SandboxInbox>();
+        Sns = Services.GetService<SandboxSns>();
         if (Inbox is { } inbox)
         {
             inbox.Changed += OnChanged;

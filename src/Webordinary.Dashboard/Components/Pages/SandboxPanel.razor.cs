@@ -46,21 +46,22 @@ public sealed partial class SandboxPanel : IDisposable
     {
         Faults = Services.GetService<FaultInjector>();
         Platform = Services.GetService<SandboxPlatform>();
-        _faultDenied = await User.DenialAsync(PlatformActions.FaultRole);
-        if (Faults is not { } faults)
+        if (Faults is { } faults)
         {
-            return;
+            // Subscribed (and the timer made) before the first await: a circuit closed while this waits is disposed
+            // before it goes on, and a handler added after Dispose would keep this page alive for good.
+            // Faults set elsewhere (the API, another browser) show up here too.
+            faults.Changed += OnFaultsChanged;
+            _refresh = Time.CreateTimer(_ => InvokeAsync(() =>
+            {
+                ReadPlatform();
+                StateHasChanged();
+            }), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+            ReadFaults();
+            ReadPlatform();
         }
 
-        ReadFaults();
-        // Faults set elsewhere (the API, another browser) show up here too.
-        faults.Changed += OnFaultsChanged;
-        ReadPlatform();
-        _refresh = Time.CreateTimer(_ => InvokeAsync(() =>
-        {
-            ReadPlatform();
-            StateHasChanged();
-        }), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        _faultDenied = await User.DenialAsync(PlatformActions.FaultRole);
     }
 
     private void ReadFaults()

@@ -60,8 +60,8 @@ public sealed partial class Services : IDisposable
 
     protected override async Task OnInitializedAsync()
     {
-        _scaleDenied = await User.DenialAsync(PlatformActions.ScaleRole);
-        _scheduleDenied = await User.DenialAsync(PlatformActions.ScheduleRole);
+        // Subscriptions and the timer before the first await: a circuit closed while this waits is disposed before
+        // it goes on, and whatever is made after Dispose would stay (and tick) for good.
         _servicesSubscription = ServiceFeed.Subscribe(snapshot => InvokeAsync(async () =>
         {
             _snapshot = snapshot;
@@ -77,14 +77,16 @@ public sealed partial class Services : IDisposable
                 _ = InvokeAsync(StateHasChanged);
             }
         });
-        _snapshot = ServiceFeed.Current;
-        _now = Time.GetUtcNow();
-        _schedules = await Schedules.ListAsync(CancellationToken.None);
         _clock = Time.CreateTimer(_ => InvokeAsync(() =>
         {
             _now = Time.GetUtcNow();
             StateHasChanged();
         }), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        _snapshot = ServiceFeed.Current;
+        _now = Time.GetUtcNow();
+        _scaleDenied = await User.DenialAsync(PlatformActions.ScaleRole);
+        _scheduleDenied = await User.DenialAsync(PlatformActions.ScheduleRole);
+        _schedules = await Schedules.ListAsync(CancellationToken.None);
     }
 
     /// <summary>
