@@ -1,5 +1,6 @@
 using Microsoft.Playwright;
 using Webordinary.Dashboard.Probes.Scaling;
+using Webordinary.Dashboard.Testing;
 using static Microsoft.Playwright.Assertions;
 
 namespace Webordinary.Dashboard.BrowserTests;
@@ -92,6 +93,45 @@ public sealed class KeyboardBrowserTests(ChromiumFixture chromium, EveryPageHost
         await Expect(dialog).ToHaveCountAsync(0);
         await Expect(scale).ToBeFocusedAsync();
         Assert.NotEqual(0, dashboard.Host.Get<ServiceStatusFeed>().Current.Services.Single(s => s.Service.Name == Hermes).Service.DesiredCount);
+        chromium.AssertNoCspViolations();
+    }
+
+    [Fact]
+    public async Task Parking_by_keyboard_leaves_the_focus_on_the_content_while_the_rollout_disables_Scale()
+    {
+        // A stopping task drains for an hour: the rollout stays under way, so Scale stays disabled after the dialog.
+        var settings = DashboardHost.BaseSettings();
+        settings["Sandbox:DrainDelay"] = "01:00:00";
+        await using var host = await DashboardHost.StartAsync(settings);
+        await using var context = await chromium.NewContextAsync(host.BaseAddress.ToString());
+        var page = await context.NewPageAsync();
+        await page.GotoInteractiveAsync("/services");
+        var card = page.Locator($"[data-service='{Hermes}']");
+        var scale = card.Locator("button[data-testid='scale']");
+        await Expect(card).ToHaveAttributeAsync("data-running", "1");
+
+        await TabToAsync(page, scale);
+        await page.Keyboard.PressAsync("Enter");
+        var dialog = page.Locator(".mud-dialog");
+        await Expect(page.Locator(".mud-dialog-container :focus")).ToHaveCountAsync(1);
+        await TabToAsync(page, dialog.Locator("input[data-testid='desired-count'], [data-testid='desired-count'] input"), 10);
+        await page.Keyboard.PressAsync("Control+A");
+        await page.Keyboard.TypeAsync("0");
+        await TabToAsync(page, dialog.Locator("input[data-testid='confirm-name'], [data-testid='confirm-name'] input"), 10);
+        await page.Keyboard.TypeAsync(Hermes);
+        var park = dialog.GetByTestId("scale-submit");
+        await Expect(park).ToBeEnabledAsync();
+        await TabToAsync(page, park, 10);
+        await page.Keyboard.PressAsync("Enter");
+
+        await Expect(dialog).ToHaveCountAsync(0);
+        await Expect(card).ToHaveAttributeAsync("data-desired", "0");
+        await Expect(card.GetByTestId("rollout")).ToBeVisibleAsync();
+        await Expect(scale).ToBeDisabledAsync();
+        // The opener cannot take the focus back: the content has it, so Tab goes on from the page, not from <body>.
+        await Expect(page.Locator("main")).ToBeFocusedAsync();
+        Assert.Equal(0, host.Get<ServiceStatusFeed>().Current.Services.Single(s => s.Service.Name == Hermes).Service.DesiredCount);
+        await Expect(card.Locator("[role='progressbar']")).ToHaveAttributeAsync("aria-label", new System.Text.RegularExpressions.Regex($"^{Hermes} rollout "));
         chromium.AssertNoCspViolations();
     }
 

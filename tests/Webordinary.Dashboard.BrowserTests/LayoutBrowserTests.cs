@@ -37,9 +37,15 @@ public sealed class LayoutBrowserTests(ChromiumFixture chromium, EveryPageHost d
     {
         await using var context = await chromium.NewContextAsync(dashboard.Host.BaseAddress.ToString(), Phone);
         var page = await context.NewPageAsync();
-        foreach (var path in EveryPageHost.Pages)
+        // The overview's other views too: cards under group headers, and a filter that leaves one group.
+        foreach (var path in EveryPageHost.Pages.Concat(["/?group=component", "/?status=Fail&group=component"]))
         {
             await page.GotoInteractiveAsync(path);
+            if (path.Contains("group=component", StringComparison.Ordinal))
+            {
+                await Expect(page.Locator("tr.probe-group").First).ToBeVisibleAsync();
+            }
+
             var (scrollWidth, innerWidth) = (await page.EvaluateAsync<int>("document.documentElement.scrollWidth"), await page.EvaluateAsync<int>("innerWidth"));
             Assert.True(scrollWidth <= innerWidth, $"{path}: the page scrolls sideways ({scrollWidth} > {innerWidth})");
             var overflowing = await page.EvaluateAsync<string[]>(OverflowingElements);

@@ -45,4 +45,33 @@ public sealed class ServicesBrowserTests(ChromiumFixture chromium) : IClassFixtu
         await Expect(services.Locator("tr.audit-row").First).ToHaveAttributeAsync("data-outcome", "Completed");
         chromium.AssertNoCspViolations();
     }
+
+    [Fact]
+    public async Task A_rollout_that_starts_after_the_pages_last_tick_shows_zero_then_counts_up_never_below_zero()
+    {
+        // ECS is read once at the start and then not for an hour: the only snapshot after it is the test's.
+        var settings = DashboardHost.BaseSettings();
+        settings["Scaling:PollInterval"] = "01:00:00";
+        settings["Scaling:ClusterPollInterval"] = "01:00:00";
+        await using var host = await DashboardHost.StartAsync(settings);
+        await using var context = await chromium.NewContextAsync(host.BaseAddress.ToString());
+        var page = await context.NewPageAsync();
+        await page.GotoInteractiveAsync("/services");
+        var card = page.Locator($"[data-service='{Hermes}']");
+        await Expect(card).ToHaveAttributeAsync("data-running", "1");
+        var feed = host.Get<Webordinary.Dashboard.Probes.Scaling.ServiceStatusFeed>();
+        var current = feed.Current;
+
+        // A start stamped 4 s ahead of the server's clock (another host's clock, or the page's tick just before it).
+        var ahead = DateTimeOffset.UtcNow.AddSeconds(4);
+        var rollout = new Webordinary.Dashboard.Probes.Scaling.RolloutProgress("audit-1", new Webordinary.Dashboard.Probes.Audit.Actor("test", "Operator", "test"),
+            Webordinary.Dashboard.Probes.Scaling.ScaleReason.Manual, 1, 2, ahead, "Starting");
+        feed.Publish(current with { Services = [.. current.Services.Select(s => s.Service.Name == Hermes ? s with { Rollout = rollout } : s)] });
+
+        var timer = card.GetByTestId("rollout").Locator(".duration");
+        await Expect(timer).ToHaveTextAsync("0 ms");
+        // The page's own clock moves it on once the start is behind it.
+        await Expect(timer).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^[1-9][\d.]* (ms|s)$"), new() { Timeout = 15_000 });
+        Assert.DoesNotContain("-", await timer.TextContentAsync() ?? "");
+    }
 }

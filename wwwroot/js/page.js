@@ -35,9 +35,12 @@
   // Focus back to what opened a dialog (Scale, Maintenance…) when it closes; MudBlazor leaves it on <body>.
   const dialogSelector = ".mud-dialog-container";
   let lastFocused = null;
+  let focused = null;
   let opener = null;
   document.addEventListener("focusin", e => {
-    if (e.target instanceof Element && !e.target.closest(dialogSelector) && !e.target.closest(".mud-popover")) lastFocused = e.target;
+    if (!(e.target instanceof Element)) return;
+    focused = e.target;
+    if (!e.target.closest(dialogSelector) && !e.target.closest(".mud-popover")) lastFocused = e.target;
   });
   const isDialog = node => node.nodeType === 1 && (node.matches(dialogSelector) || node.querySelector(dialogSelector) !== null);
   // MudBlazor's focus trap gives the focus back to what was focused when it started, which is not always the opener
@@ -49,6 +52,18 @@
     if (target && target.isConnected && !target.disabled) {
       if (document.activeElement !== target) target.focus();
     } else if (!document.activeElement || document.activeElement === document.body) {
+      document.getElementById("main-content")?.focus();
+    }
+  }
+
+  // The focused control disabled or taken away by a re-render (Scale while a rollout runs): the browser drops the
+  // focus to <body>, and the next Tab would start from the top of the page. The content keeps it instead.
+  function keepFocusInContent() {
+    const lost = focused;
+    if (!lost || document.querySelector(dialogSelector)) return;
+    if (lost.isConnected && !lost.disabled) return;
+    if (document.activeElement === lost || !document.activeElement || document.activeElement === document.body) {
+      focused = null;
       document.getElementById("main-content")?.focus();
     }
   }
@@ -73,10 +88,13 @@
     addEventListener("resize", queueTables);
     new MutationObserver(records => {
       queueTables();
+      let closed = false;
       for (const record of records) {
         for (const node of record.addedNodes) if (isDialog(node) && !opener) opener = lastFocused;
-        for (const node of record.removedNodes) if (isDialog(node)) requestAnimationFrame(restoreFocus);
+        for (const node of record.removedNodes) if (isDialog(node)) closed = true;
       }
-    }).observe(document.body, { childList: true, subtree: true });
+      if (closed) requestAnimationFrame(restoreFocus);
+      else keepFocusInContent();
+    }).observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["disabled"] });
   });
 })();
