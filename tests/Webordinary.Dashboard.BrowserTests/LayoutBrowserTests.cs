@@ -56,6 +56,36 @@ public sealed class LayoutBrowserTests(ChromiumFixture chromium, EveryPageHost d
     }
 
     [Fact]
+    public async Task On_a_phone_a_charts_plot_fills_its_width_and_its_labels_keep_their_size_apart()
+    {
+        await using var context = await chromium.NewContextAsync(dashboard.Host.BaseAddress.ToString(), Phone);
+        var page = await context.NewPageAsync();
+        await page.GotoInteractiveAsync($"/probes/{EveryPageHost.FailingProbe}");
+        var chart = page.Locator(".history-chart").First;
+        await Expect(chart).ToBeVisibleAsync();
+
+        var measured = await chart.EvaluateAsync<double[]>("""
+            chart => {
+              const plot = chart.querySelector(".history-plot").getBoundingClientRect();
+              const svg = chart.querySelector("svg").getBoundingClientRect();
+              const labels = [...chart.querySelectorAll(".history-axis-x")].filter(l => getComputedStyle(l).display !== "none")
+                .map(l => l.getBoundingClientRect()).sort((a, b) => a.left - b.left);
+              let overlaps = 0;
+              for (let i = 1; i < labels.length; i++) if (labels[i].left < labels[i - 1].right) overlaps++;
+              const font = parseFloat(getComputedStyle(chart.querySelector(".history-axis")).fontSize);
+              return [svg.width / plot.width, font, labels.length, overlaps, Math.max(...labels.map(l => l.right)), innerWidth];
+            }
+            """);
+
+        var (filled, font, shown, overlaps, right, width) = (measured[0], measured[1], measured[2], measured[3], measured[4], measured[5]);
+        Assert.True(filled > 0.99, $"the plot is {filled:P0} of its box");
+        Assert.True(font >= 11, $"axis labels at {font} px");
+        Assert.True(shown >= 3, $"{shown} times under the plot");
+        Assert.True(overlaps == 0, $"{overlaps} time labels overlap");
+        Assert.True(right <= width, $"a time label ends at {right} px of {width}");
+    }
+
+    [Fact]
     public async Task On_a_phone_the_menu_opens_and_navigates()
     {
         await using var context = await chromium.NewContextAsync(dashboard.Host.BaseAddress.ToString(), Phone);

@@ -31,21 +31,26 @@ public sealed record HistorySeries(string Name, IReadOnlyList<double?> Values);
 /// </summary>
 public sealed partial class HistoryChart
 {
-    /// <summary>The drawing's width; it keeps its proportions, so it fills a container up to this wide and shrinks in a narrower one.</summary>
+    /// <summary>
+    /// The plot's width in the drawing's units. The drawing is stretched to the element's width (preserveAspectRatio
+    /// none, strokes that do not scale) and is as tall as the element in CSS pixels; the axis labels are HTML beside it,
+    /// so they keep their size on a phone and the plot fills a wide screen.
+    /// </summary>
     private const double Width = 1000;
-    private const double PlotLeft = 48;
-    private const double PlotRight = Width - 8;
+    private const double PlotLeft = 0;
+    private const double PlotRight = Width;
     private const double PlotTop = 10;
     private const int YTicks = 4;
     private const int XLabels = 7;
 
     private ElementReference _svg;
 
-    /// <summary>Where the drawing is: the svg's left edge on the screen, the drawing's offset inside it, its scale.</summary>
-    private (double Left, double Offset, double Scale)? _screen;
+    /// <summary>Where the drawing is: the svg's left edge on the screen and CSS pixels per unit of the drawing.</summary>
+    private (double Left, double Scale)? _screen;
     private int? _hovered;
     private bool _unchanged;
     private MarkupString _drawing;
+    private MarkupString _labels;
     private object? _drawnFor;
     private double _top = 1;
 
@@ -118,6 +123,7 @@ public sealed partial class HistoryChart
             _drawnFor = (Series, Zone);
             _top = YMax ?? NiceCeiling(Series.SelectMany(s => s.Values).Where(v => v is not null).Select(v => v!.Value).DefaultIfEmpty(0).Max());
             _drawing = new MarkupString(Draw());
+            _labels = new MarkupString(DrawLabels());
             _hovered = null;
         }
     }
@@ -150,20 +156,6 @@ public sealed partial class HistoryChart
         }
 
         svg.Append("\"></path>");
-        for (var i = 0; i <= YTicks; i++)
-        {
-            svg.Append(CultureInfo.InvariantCulture, $"<text class=\"history-axis\" x=\"{N(PlotLeft - 6)}\" y=\"{N(Y(_top * i / YTicks) + 4)}\" text-anchor=\"end\">{AxisValue(_top * i / YTicks)}</text>");
-        }
-
-        var (from, to) = Axis;
-        for (var i = 0; i < XLabels; i++)
-        {
-            var at = from + (to - from) * i / (XLabels - 1);
-            var anchor = i == 0 ? "start" : i == XLabels - 1 ? "end" : "middle";
-            svg.Append(CultureInfo.InvariantCulture,
-                $"<text class=\"history-axis\" x=\"{N(X(at))}\" y=\"{N(Height - 6)}\" text-anchor=\"{anchor}\">{TimeZoneInfo.ConvertTime(at, Zone).ToString(TimeFormat, CultureInfo.InvariantCulture)}</text>");
-        }
-
         for (var s = 0; s < Series.Count; s++)
         {
             var name = System.Net.WebUtility.HtmlEncode(Series[s].Name);
@@ -180,6 +172,28 @@ public sealed partial class HistoryChart
         }
 
         return svg.ToString();
+    }
+
+    /// <summary>The value labels at the left (CSS pixels from the top: the drawing is as tall as the element), the times below.</summary>
+    private string DrawLabels()
+    {
+        var html = new StringBuilder(1024);
+        for (var i = 0; i <= YTicks; i++)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<span class=\"history-axis history-axis-y\" style=\"top: {N(Y(_top * i / YTicks))}px\">{AxisValue(_top * i / YTicks)}</span>");
+        }
+
+        var (from, to) = Axis;
+        for (var i = 0; i < XLabels; i++)
+        {
+            var at = from + (to - from) * i / (XLabels - 1);
+            // Every other time is hidden on a phone (app.css): seven would overlap in 300 px.
+            var end = i == 0 ? " history-axis-first" : i == XLabels - 1 ? " history-axis-last" : i % 2 == 1 ? " history-axis-odd" : "";
+            html.Append(CultureInfo.InvariantCulture,
+                $"<span class=\"history-axis history-axis-x{end}\" style=\"left: {N(X(at) / Width * 100)}%\">{TimeZoneInfo.ConvertTime(at, Zone).ToString(TimeFormat, CultureInfo.InvariantCulture)}</span>");
+        }
+
+        return html.ToString();
     }
 
     private string LinePath(IReadOnlyList<double?> values)
@@ -229,9 +243,8 @@ public sealed partial class HistoryChart
             return;
         }
 
-        // The drawing keeps its proportions (preserveAspectRatio meet): scaled to fit and centred in the element.
-        var scale = Math.Min(rect.Width / Width, rect.Height / Height);
-        _screen = (rect.Left, (rect.Width - Width * scale) / 2, scale);
+        // The drawing is stretched across the element (preserveAspectRatio none).
+        _screen = (rect.Left, rect.Width / Width);
         OnPointerMove(e);
     }
 
@@ -242,7 +255,7 @@ public sealed partial class HistoryChart
             return;
         }
 
-        var x = (e.ClientX - screen.Left - screen.Offset) / screen.Scale;
+        var x = (e.ClientX - screen.Left) / screen.Scale;
         var nearest = 0;
         for (var i = 1; i < Times.Count; i++)
         {
@@ -270,10 +283,8 @@ public sealed partial class HistoryChart
         return render;
     }
 
-    /// <summary>The tooltip's left edge in CSS pixels of the chart: above its point, inside the chart.</summary>
-    private string TooltipLeft(int index) => _screen is { } screen
-        ? N(screen.Offset + Math.Clamp(PointX(index), PlotLeft + 60, PlotRight - 60) * screen.Scale)
-        : "0";
+    /// <summary>The tooltip's centre in per cent of the plot: above its point, kept inside the plot.</summary>
+    private string TooltipLeft(int index) => N(Math.Clamp(PointX(index), PlotLeft + 60, PlotRight - 60) / Width * 100);
 
     /// <summary>
     /// The top of the value axis for a largest value: four ticks of a round step (1, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5 or 8
