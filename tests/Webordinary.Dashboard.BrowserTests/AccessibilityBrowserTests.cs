@@ -23,11 +23,14 @@ public sealed class AccessibilityBrowserTests(ChromiumFixture chromium, EveryPag
         RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] },
     };
 
+    /// <summary>Desktop and phone, light and dark.</summary>
+    public static readonly TheoryData<int, int, string> Viewports = new()
+    {
+        { 1400, 900, "light" }, { 1400, 900, "dark" }, { 390, 844, "light" }, { 390, 844, "dark" },
+    };
+
     [Theory]
-    [InlineData(1400, 900, "light")]
-    [InlineData(1400, 900, "dark")]
-    [InlineData(390, 844, "light")]
-    [InlineData(390, 844, "dark")]
+    [MemberData(nameof(Viewports))]
     public async Task Every_page_has_no_serious_or_critical_axe_violations(int width, int height, string scheme)
     {
         await using var context = await chromium.NewContextAsync(dashboard.Host.BaseAddress.ToString(), new BrowserNewContextOptions
@@ -51,10 +54,7 @@ public sealed class AccessibilityBrowserTests(ChromiumFixture chromium, EveryPag
     /// dialogs, a failed run's steps opened, the phone's menu.
     /// </summary>
     [Theory]
-    [InlineData(1400, 900, "light")]
-    [InlineData(1400, 900, "dark")]
-    [InlineData(390, 844, "light")]
-    [InlineData(390, 844, "dark")]
+    [MemberData(nameof(Viewports))]
     public async Task Opened_dialogs_steps_menu_filters_and_an_incident_have_no_serious_or_critical_axe_violations(int width, int height, string scheme)
     {
         var settings = DashboardHost.BaseSettings();
