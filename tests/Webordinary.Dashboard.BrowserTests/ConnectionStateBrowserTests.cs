@@ -46,4 +46,37 @@ public sealed class ConnectionStateBrowserTests(ChromiumFixture chromium) : ICla
         Assert.Equal("1", await statuses.First.EvaluateAsync<string>("e => getComputedStyle(e).opacity"));
         chromium.AssertNoCspViolations();
     }
+
+    [Fact]
+    public async Task Lost_connection_disables_an_open_dialogs_actions_and_the_app_bar_and_greys_every_chip()
+    {
+        var settings = DashboardHost.BaseSettings();
+        DashboardHost.AddProbe(settings, "ecs", EcsServiceProbe.KindName);
+        var host = await DashboardHost.StartAsync(settings);
+        await host.RunProbeAsync("ecs");
+        await using var context = await chromium.NewContextAsync(host.BaseAddress.ToString());
+        var probe = await context.NewPageAsync();
+        await probe.GotoInteractiveAsync("/probes/ecs");
+        var uptime = probe.Locator(".mud-chip[data-window]").First;
+        await Expect(uptime).ToBeVisibleAsync();
+        var services = await context.NewPageAsync();
+        await services.GotoInteractiveAsync("/services");
+        await services.GetByTestId("scale").ClickAsync();
+        var dialog = services.Locator(".mud-dialog");
+        await dialog.Locator("input[data-testid='desired-count'], [data-testid='desired-count'] input").FillAsync("2");
+        var submit = dialog.Locator("button[data-testid='scale-submit']");
+        await Expect(submit).ToBeEnabledAsync();
+
+        await host.DisposeAsync();
+
+        // The click would go nowhere: the dialog's buttons and field, and the app bar's menu and theme toggle, say so.
+        var fiveSeconds = new LocatorAssertionsToBeDisabledOptions { Timeout = 5_000 };
+        await Expect(submit).ToBeDisabledAsync(fiveSeconds);
+        await Expect(dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel" })).ToBeDisabledAsync(fiveSeconds);
+        await Expect(dialog.Locator("input[data-testid='desired-count'], [data-testid='desired-count'] input")).ToBeDisabledAsync(fiveSeconds);
+        await Expect(services.GetByTestId("theme-toggle")).ToBeDisabledAsync(fiveSeconds);
+        // Every chip of the page is as old as the connection, the uptime ones too.
+        await Expect(probe.Locator("#connection-banner")).ToBeVisibleAsync();
+        Assert.Equal("0.6", await uptime.EvaluateAsync<string>("e => getComputedStyle(e).opacity"));
+    }
 }

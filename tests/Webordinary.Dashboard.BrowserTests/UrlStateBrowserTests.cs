@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Webordinary.Dashboard.Probes.Connectivity;
@@ -56,6 +57,40 @@ public sealed class UrlStateBrowserTests(ChromiumFixture chromium) : IClassFixtu
         await Expect(page.Locator("[data-probe-id='ecs']")).ToHaveCountAsync(0);
         await Expect(page.Locator("tr.probe-group")).ToHaveCountAsync(2);
         await Expect(page.GetByTestId("filter-count")).ToHaveTextAsync("2 of 3 shown");
+        chromium.AssertNoCspViolations();
+    }
+
+    [Fact]
+    public async Task Audit_filter_survives_a_reload_and_a_filter_that_is_none_shows_the_page()
+    {
+        var settings = DashboardHost.BaseSettings();
+        DashboardHost.AddProbe(settings, "ecs", EcsServiceProbe.KindName);
+        await using var host = await DashboardHost.StartAsync(settings);
+        using var http = host.CreateClient();
+        (await http.PostAsync("/api/probes/ecs/run", null)).EnsureSuccessStatusCode();
+        (await http.PostAsJsonAsync("/api/maintenance", new { reason = "Hermes upgrade", duration = "01:00:00" })).EnsureSuccessStatusCode();
+        await using var context = await chromium.NewContextAsync(host.BaseAddress.ToString());
+        var page = await context.NewPageAsync();
+        await page.GotoInteractiveAsync("/audit");
+        await Expect(page.Locator("tr.audit-row")).ToHaveCountAsync(2);
+
+        await page.GetByTestId("audit-action").ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "MaintenanceStart", Exact = true }).ClickAsync();
+
+        await Expect(page).ToHaveURLAsync(new Regex("action=MaintenanceStart"));
+        await Expect(page.Locator("tr.audit-row")).ToHaveCountAsync(1);
+        await page.ReloadAsync();
+        await Expect(page.Locator(DashboardHost.InteractiveSelector)).ToBeAttachedAsync();
+        await Expect(page.Locator("tr.audit-row[data-action='MaintenanceStart']")).ToHaveCountAsync(1);
+        await Expect(page.Locator("tr.audit-row")).ToHaveCountAsync(1);
+
+        // An action that is not one (a number, a typo) is no filter; an actor longer than the field takes is cut to it.
+        await page.GotoInteractiveAsync($"/audit?action=7&actor={new string('x', 5000)}");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Audit log");
+        await Expect(page.Locator("tr.audit-row")).ToHaveCountAsync(0);
+        await Expect(page.GetByText("No entries match.")).ToBeVisibleAsync();
+        await page.GotoInteractiveAsync("/audit?action=RunNowX");
+        await Expect(page.Locator("tr.audit-row")).ToHaveCountAsync(2);
         chromium.AssertNoCspViolations();
     }
 }

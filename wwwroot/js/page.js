@@ -1,5 +1,5 @@
 // The page's small helpers, loaded after the content (App.razor): the theme toggle's cookie, the skip link, focus after
-// dialogs, scrolling tables the keyboard can reach.
+// dialogs and after a control that goes away, scrolling tables the keyboard can reach.
 (() => {
   const root = document.documentElement;
   const year = 60 * 60 * 24 * 365;
@@ -35,12 +35,9 @@
   // Focus back to what opened a dialog (Scale, Maintenance…) when it closes; MudBlazor leaves it on <body>.
   const dialogSelector = ".mud-dialog-container";
   let lastFocused = null;
-  let focused = null;
   let opener = null;
   document.addEventListener("focusin", e => {
-    if (!(e.target instanceof Element)) return;
-    focused = e.target;
-    if (!e.target.closest(dialogSelector) && !e.target.closest(".mud-popover")) lastFocused = e.target;
+    if (e.target instanceof Element && !e.target.closest(dialogSelector) && !e.target.closest(".mud-popover")) lastFocused = e.target;
   });
   const isDialog = node => node.nodeType === 1 && (node.matches(dialogSelector) || node.querySelector(dialogSelector) !== null);
   // MudBlazor's focus trap gives the focus back to what was focused when it started, which is not always the opener
@@ -56,16 +53,55 @@
     }
   }
 
-  // The focused control disabled or taken away by a re-render (Scale while a rollout runs): the browser drops the
-  // focus to <body>, and the next Tab would start from the top of the page. The content keeps it instead.
-  function keepFocusInContent() {
-    const lost = focused;
-    if (!lost || document.querySelector(dialogSelector)) return;
-    if (lost.isConnected && !lost.disabled) return;
-    if (document.activeElement === lost || !document.activeElement || document.activeElement === document.body) {
-      focused = null;
-      document.getElementById("main-content")?.focus();
+  // An action that removes or disables the control it was started from (Clear filters, End now, Newer back on the
+  // first page, Create key, Revoke) would drop the focus to <body>: the keyboard user would start again at the top.
+  // The focus goes to what is left beside it: the same control drawn anew, else the first control of its group, else
+  // (the control gone) the page's content. Never further than its group: the next row's Revoke is not where anyone
+  // meant to be.
+  const focusable = "button, input, select, textarea, a[href], [tabindex]:not([tabindex='-1'])";
+  const groupDepth = 3;
+  let focused = null;
+  let focusGroups = [];
+  document.addEventListener("focusin", e => {
+    // The page's content only: the app bar stays, a dialog has its own (above).
+    focused = e.target instanceof Element && e.target.id !== "main-content" && e.target.closest("#main-content") ? e.target : null;
+    focusGroups = [];
+    for (let group = focused?.parentElement; group && focusGroups.length < groupDepth && group.id !== "main-content"; group = group.parentElement) {
+      focusGroups.push(group);
     }
+  });
+  function usable(element) {
+    const box = element.getBoundingClientRect();
+    return !element.disabled && box.width > 0 && box.height > 0;
+  }
+  function rescueFocus() {
+    const lost = focused;
+    if (!lost || (document.activeElement && document.activeElement !== document.body) || (lost.isConnected && !lost.disabled)) return;
+    if (document.querySelector(dialogSelector)) return;
+    focused = null;
+    const group = focusGroups.find(g => g.isConnected);
+    if (group) {
+      const testId = lost.getAttribute("data-testid");
+      const same = testId ? [...group.querySelectorAll(`[data-testid="${CSS.escape(testId)}"]`)].find(usable) : null;
+      const next = same ?? [...group.querySelectorAll(focusable)].find(e => e !== lost && usable(e));
+      if (next) {
+        next.focus();
+        return;
+      }
+    }
+    // Nothing usable beside it (Scale while the rollout it started runs, Run now while its run runs): the content, so
+    // the focus is never on <body> and a screen reader is not left nowhere.
+    document.getElementById("main-content")?.focus();
+  }
+  // The browser lets go of a disabled control's focus when it next renders, not when the attribute changes.
+  let rescueQueued = false;
+  function queueRescue() {
+    if (rescueQueued || !focused) return;
+    rescueQueued = true;
+    requestAnimationFrame(() => setTimeout(() => {
+      rescueQueued = false;
+      rescueFocus();
+    }));
   }
 
   // A table wider than its paper scrolls inside it (a phone): the keyboard must reach it to scroll it too.
@@ -88,13 +124,11 @@
     addEventListener("resize", queueTables);
     new MutationObserver(records => {
       queueTables();
-      let closed = false;
       for (const record of records) {
         for (const node of record.addedNodes) if (isDialog(node) && !opener) opener = lastFocused;
-        for (const node of record.removedNodes) if (isDialog(node)) closed = true;
+        for (const node of record.removedNodes) if (isDialog(node)) requestAnimationFrame(restoreFocus);
       }
-      if (closed) requestAnimationFrame(restoreFocus);
-      else keepFocusInContent();
+      queueRescue();
     }).observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["disabled"] });
   });
 })();

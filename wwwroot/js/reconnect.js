@@ -36,7 +36,8 @@
       status.setAttribute("data-stale", "true");
       status.setAttribute("title", "Connection lost: this status may be out of date");
     }
-    for (const control of document.querySelectorAll("main button:not([disabled]), main input:not([disabled])")) {
+    // The page's controls, an open dialog's (Scale, Maintenance) and the app bar's (menu, theme): all need the circuit.
+    for (const control of document.querySelectorAll(":is(main, .mud-dialog-container, .mud-appbar) :is(button, input, textarea):not([disabled])")) {
       control.disabled = true;
       control.setAttribute(offlineMark, "");
     }

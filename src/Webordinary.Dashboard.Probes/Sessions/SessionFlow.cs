@@ -61,8 +61,9 @@ public sealed class SessionFlow(
 
         if (!allowDown)
         {
-            await context.StepAsync("Hermes reachable", _ => throw new HermesUnreachableException(
-                "Hermes does not answer its health check through the ALB and is not parked: it is down.", null), cancellationToken);
+            // The run's message is "step: reason": the step says what was checked, the reason what was found, each once.
+            await context.StepAsync("Hermes up", _ => throw new HermesUnreachableException(
+                "no answer to its health check through the ALB, and the service is not parked.", null), cancellationToken);
         }
 
         return HermesReachability.Down;

@@ -25,6 +25,25 @@ public sealed class HistoryChartTests
     }
 
     [Fact]
+    public async Task An_hour_axis_in_a_half_hour_zone_says_the_minutes()
+    {
+        await using var context = NewContext();
+        // India is UTC+5:30: the UTC hours of the buckets start at half past, local time.
+        var cut = context.Render<HistoryChart>(p => p
+            .Add(c => c.Times, [Start, Start.AddHours(1)])
+            .Add(c => c.Series, [new HistorySeries("p50", [10, 20])])
+            .Add(c => c.Tooltips, ["a", "b"])
+            .Add(c => c.From, Start)
+            .Add(c => c.To, Start.AddHours(2))
+            .Add(c => c.TimeFormat, HistoryCharts.HourAxisFormat)
+            .Add(c => c.Zone, TimeZoneInfo.FindSystemTimeZoneById("Asia/Kolkata"))
+            .Add(c => c.Label, "latency"));
+
+        var times = cut.FindAll(".history-axis").Skip(5).Select(t => t.TextContent).ToList();
+        Assert.Equal(("Mon 05:30", "Mon 07:30"), (times[0], times[^1]));
+    }
+
+    [Fact]
     public async Task The_open_bucket_at_the_end_of_the_axis_is_drawn_inside_the_plot()
     {
         await using var context = NewContext();

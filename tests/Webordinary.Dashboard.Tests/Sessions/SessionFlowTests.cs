@@ -106,6 +106,17 @@ public sealed class SessionFlowTests : IClassFixture<SessionFlowHost>, IAsyncLif
     }
 
     [Fact]
+    public async Task Hermes_down_fails_a_flow_with_a_message_that_says_it_once()
+    {
+        _faults.Set(SandboxComponents.Hermes, new FaultSetting(FaultMode.Down));
+
+        var run = await _host.RunProbeAsync("routing");
+
+        Assert.Equal(ProbeOutcome.Fail, run.Outcome);
+        Assert.Equal("Hermes up: no answer to its health check through the ALB, and the service is not parked.", run.Message);
+    }
+
+    [Fact]
     public async Task Hermes_down_takes_the_fallback_path_is_degraded_and_cleans_the_row()
     {
         _faults.Set(SandboxComponents.Hermes, new FaultSetting(FaultMode.Down));

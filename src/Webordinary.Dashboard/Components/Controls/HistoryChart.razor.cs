@@ -87,9 +87,9 @@ public sealed partial class HistoryChart
     [Parameter]
     public TimeZoneInfo Zone { get; set; } = TimeZoneInfo.Utc;
 
-    /// <summary>The time labels' format (in <see cref="Zone"/>), e.g. "dd HH:00".</summary>
+    /// <summary>The time labels' format (in <see cref="Zone"/>), e.g. "dd HH:mm".</summary>
     [Parameter]
-    public string TimeFormat { get; set; } = "dd HH:00";
+    public string TimeFormat { get; set; } = "dd HH:mm";
 
     [Parameter]
     public double Height { get; set; } = 220;

@@ -5,9 +5,15 @@ using Webordinary.Dashboard.Probes.Scaling;
 
 namespace Webordinary.Dashboard.Components.Pages;
 
-/// <summary>The audit log, newest first, filterable by actor and action; read again whenever an entry is written or completed.</summary>
+/// <summary>
+/// The audit log, newest first, filterable by actor and action (kept in the URL: a filtered log can be linked and
+/// survives a reload); read again whenever an entry is written or completed.
+/// </summary>
 public sealed partial class Audit : IDisposable
 {
+    /// <summary>As long as the actor field takes.</summary>
+    public const int MaxActorLength = 200;
+
     private IReadOnlyList<AuditEntry> _entries = [];
     private string? _actor;
     private string? _action;
@@ -15,9 +21,24 @@ public sealed partial class Audit : IDisposable
     [Inject]
     public required AuditLog Log { get; init; }
 
-    protected override async Task OnInitializedAsync()
+    [Inject]
+    public required NavigationManager Navigation { get; init; }
+
+    [SupplyParameterFromQuery(Name = "actor")]
+    public string? ActorQuery { get; set; }
+
+    [SupplyParameterFromQuery(Name = "action")]
+    public string? ActionQuery { get; set; }
+
+    protected override void OnInitialized() => Log.Changed += OnChanged;
+
+    /// <summary>The filter from the URL; what is not an actor or an action (too long, unknown, a number) is no filter.</summary>
+    protected override async Task OnParametersSetAsync()
     {
-        Log.Changed += OnChanged;
+        var actor = ActorQuery?.Trim();
+        _actor = string.IsNullOrEmpty(actor) ? null : actor.Length > MaxActorLength ? actor[..MaxActorLength] : actor;
+        // By name only: Enum.TryParse would also take numbers and lists.
+        _action = Enum.GetNames<AuditAction>().FirstOrDefault(name => name == ActionQuery);
         await ReadAsync();
     }
 
@@ -27,12 +48,13 @@ public sealed partial class Audit : IDisposable
         StateHasChanged();
     });
 
-    private async Task FilterAsync(string? actor, string? action)
-    {
-        _actor = string.IsNullOrWhiteSpace(actor) ? null : actor.Trim();
-        _action = action;
-        await ReadAsync();
-    }
+    /// <summary>The filter into the URL, replacing the entry (typing does not fill the history); it comes back as parameters.</summary>
+    private void Filter(string? actor, string? action) =>
+        Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(new Dictionary<string, object?>
+        {
+            ["actor"] = string.IsNullOrWhiteSpace(actor) ? null : actor.Trim(),
+            ["action"] = action,
+        }), replace: true);
 
     private async Task ReadAsync() => _entries = await Log.ListAsync(
         new AuditQuery(200, _actor, _action is null ? null : Enum.Parse<AuditAction>(_action)), CancellationToken.None);
