@@ -86,6 +86,21 @@ public sealed class LayoutBrowserTests(ChromiumFixture chromium, EveryPageHost d
     }
 
     [Fact]
+    public async Task On_a_phone_the_sandboxs_fault_fields_have_room_for_their_values()
+    {
+        await using var context = await chromium.NewContextAsync(dashboard.Host.BaseAddress.ToString(), Phone);
+        var page = await context.NewPageAsync();
+        await page.GotoInteractiveAsync("/sandbox");
+        // The Latency (ms) and Error rate columns.
+        var fields = page.Locator(".fault-table td:nth-child(3) input, .fault-table td:nth-child(4) input");
+        await Expect(fields.First).ToBeVisibleAsync();
+
+        // "3000" ms and "Latency (ms)" were cut to "30" and "La…" in 50 px.
+        var widths = await fields.EvaluateAllAsync<double[]>("inputs => inputs.map(i => i.getBoundingClientRect().width)");
+        Assert.All(widths, width => Assert.True(width >= 80, $"a fault field is {width} px wide"));
+    }
+
+    [Fact]
     public async Task On_a_phone_the_menu_opens_and_navigates()
     {
         await using var context = await chromium.NewContextAsync(dashboard.Host.BaseAddress.ToString(), Phone);

@@ -76,4 +76,28 @@ public sealed class ProbeFilterTests(ApiHost fixture) : IClassFixture<ApiHost>
         Assert.Contains("class=\"probe-group\" data-group=\"Hermes\"", html);
         Assert.Contains("1 of 3 shown", html);
     }
+
+    [Fact]
+    public async Task Grouped_by_component_the_failing_groups_come_first_then_the_others_by_name_and_rows_are_not_indented()
+    {
+        var settings = DashboardHost.BaseSettings();
+        // Ids (and the order configured) the reverse of the components' names: the groups' order is their own.
+        DashboardHost.AddProbe(settings, "a-hermes-health", Webordinary.Dashboard.Probes.Connectivity.HermesHealthProbe.KindName);
+        DashboardHost.AddProbe(settings, "m-ecs-hermes-service", Webordinary.Dashboard.Probes.Connectivity.EcsServiceProbe.KindName);
+        DashboardHost.AddProbe(settings, "z-cloudwatch-heartbeat", Webordinary.Dashboard.Probes.Connectivity.CloudWatchHeartbeatProbe.KindName);
+        DashboardHost.AddProbe(settings, "dynamodb-session-table", Webordinary.Dashboard.Probes.Connectivity.DynamoDbTableProbe.KindName);
+        await using var host = await DashboardHost.StartAsync(settings);
+        host.Get<Webordinary.Dashboard.Sandbox.FaultInjector>().Set(Webordinary.Dashboard.Sandbox.SandboxComponents.DynamoDb,
+            new Webordinary.Dashboard.Sandbox.FaultSetting(Webordinary.Dashboard.Sandbox.FaultMode.Down));
+        Assert.Equal(ProbeOutcome.Fail, (await host.RunProbeAsync("dynamodb-session-table")).Outcome);
+        using var client = host.CreateClient();
+
+        var html = await client.GetStringAsync("/?group=component");
+
+        var groups = System.Text.RegularExpressions.Regex.Matches(html, "class=\"probe-group\" data-group=\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal("DynamoDB", groups[0]);
+        Assert.Equal([.. groups.Skip(1).Order(StringComparer.OrdinalIgnoreCase)], groups.Skip(1).ToList());
+        Assert.Equal(4, groups.Count);
+        Assert.Contains("probe-table grouped", html);
+    }
 }

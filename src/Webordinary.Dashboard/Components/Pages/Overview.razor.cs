@@ -137,8 +137,12 @@ public sealed partial class Overview : IDisposable
     /// By component, the groups in the order of their first row: as rows come failing first, so do the groups with a
     /// failing probe; within a group, the rows keep that order.
     /// </summary>
+    /// <summary>Groups with a failing probe first, then by name ("Other", the probes of no component, last).</summary>
     private static IEnumerable<IGrouping<string, (ProbeFacts Probe, string? CausedBy)>> ByComponent(IEnumerable<(ProbeFacts Probe, string? CausedBy)> rows) =>
-        rows.GroupBy(row => row.Probe.Component, StringComparer.OrdinalIgnoreCase);
+        rows.GroupBy(row => row.Probe.Component, StringComparer.OrdinalIgnoreCase)
+            .OrderByDescending(group => group.Any(row => row.Probe.State.Status == ProbeOutcome.Fail))
+            .ThenBy(group => group.Key == "Other")
+            .ThenBy(group => group.Key, StringComparer.OrdinalIgnoreCase);
 
     private ProbeFacts Facts(ProbeState probe) => new(probe,
         Catalog.Topology.ComponentOf(probe.ProbeId)?.DisplayName() ?? "Other",
