@@ -32,10 +32,13 @@ public sealed class LayoutBrowserTests(ChromiumFixture chromium, EveryPageHost d
         }
         """;
 
-    [Fact]
-    public async Task Every_page_fits_a_390_px_phone()
+    [Theory]
+    [InlineData(390)]
+    [InlineData(320)]
+    public async Task Every_page_fits_a_phone(int width)
     {
-        await using var context = await chromium.NewContextAsync(dashboard.Host.BaseAddress.ToString(), Phone);
+        await using var context = await chromium.NewContextAsync(dashboard.Host.BaseAddress.ToString(),
+            new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = 844 } });
         var page = await context.NewPageAsync();
         // The overview's other views too: cards under group headers, and a filter that leaves one group.
         foreach (var path in EveryPageHost.Pages.Concat(["/?group=component", "/?status=Fail&group=component"]))

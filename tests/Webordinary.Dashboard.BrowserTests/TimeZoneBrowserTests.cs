@@ -40,4 +40,26 @@ public sealed class TimeZoneBrowserTests(ChromiumFixture chromium) : IClassFixtu
         Assert.Contains($">{expected}</time>", System.Net.WebUtility.HtmlDecode(html));
         chromium.AssertNoCspViolations();
     }
+
+    [Fact]
+    public async Task Day_buckets_are_labelled_with_their_UTC_date_in_a_zone_on_another_date()
+    {
+        var settings = DashboardHost.BaseSettings();
+        DashboardHost.AddProbe(settings, "ecs", EcsServiceProbe.KindName);
+        await using var host = await DashboardHost.StartAsync(settings);
+        await host.RunProbeAsync("ecs");
+        // A zone whose date is not UTC's right now: a day's bucket labelled in it would name the day before or after.
+        var now = DateTimeOffset.UtcNow;
+        var zoneId = now.Hour >= 10 ? "Pacific/Kiritimati" : "Pacific/Pago_Pago";
+        var local = TimeZoneInfo.ConvertTime(now, TimeZoneInfo.FindSystemTimeZoneById(zoneId));
+        Assert.NotEqual(now.UtcDateTime.Date, local.Date);
+        await using var context = await chromium.NewContextAsync(host.BaseAddress.ToString(), new BrowserNewContextOptions { TimezoneId = zoneId });
+        var page = await context.NewPageAsync();
+
+        await page.GotoInteractiveAsync("/probes/ecs?range=30d");
+
+        await Expect(page.GetByTestId("history-zone")).ToContainTextAsync($"({zoneId}); days are UTC days");
+        var uptime = page.Locator("[data-testid='uptime-chart'] .history-axis-last");
+        await Expect(uptime).ToHaveTextAsync(now.UtcDateTime.ToString("MM-dd", CultureInfo.InvariantCulture));
+    }
 }
