@@ -89,6 +89,9 @@ public sealed class HistoryChartTests
         Assert.Equal("MLLML", Commands(lines[0].GetAttribute("d")));
         // p95: hour 0 alone, then 2 (after the hole), then 5–6 again after the gap.
         Assert.Equal("MMML", Commands(lines[1].GetAttribute("d")));
+        // Hours 0 and 2 of p95 have no neighbour: a line of no length is invisible, so each is a dot; p50 has none.
+        Assert.Equal("MhMh", Commands(cut.Find("path.history-dots.history-series-1").GetAttribute("d")));
+        Assert.Empty(cut.FindAll("path.history-dots.history-series-0"));
         // Largest value 55 → axis to 60, gridlines and labels 0, 15, 30, 45, 60.
         Assert.Equal(["0", "15", "30", "45", "60"], cut.FindAll(".history-axis").Take(5).Select(t => t.TextContent));
         Assert.Equal(["p50", "p95"], cut.FindAll(".history-legend-item").Select(i => i.TextContent));

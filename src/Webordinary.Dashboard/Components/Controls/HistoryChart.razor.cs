@@ -162,6 +162,12 @@ public sealed partial class HistoryChart
             if (Kind == HistoryChartKind.Line)
             {
                 svg.Append(CultureInfo.InvariantCulture, $"<path class=\"history-line history-series-{s}\" d=\"{LinePath(Series[s].Values)}\"><title>{name}</title></path>");
+                // A point with no neighbour to join (the first hour has one) is a line of no length: drawn as a dot.
+                if (DotsPath(Series[s].Values) is { Length: > 0 } dots)
+                {
+                    svg.Append(CultureInfo.InvariantCulture, $"<path class=\"history-dots history-series-{s}\" d=\"{dots}\"><title>{name}</title></path>");
+                }
+
                 continue;
             }
 
@@ -212,6 +218,24 @@ public sealed partial class HistoryChart
             var joined = previous is { } last && (BucketLength is not { } length || Times[i] - last <= length * 1.5);
             path.Append(CultureInfo.InvariantCulture, $"{(joined ? "L" : "M")}{N(X(Times[i]))},{N(Y(value))}");
             previous = Times[i];
+        }
+
+        return path.ToString();
+    }
+
+    /// <summary>Whether the point at <paramref name="i"/> is joined by a line to the one before it.</summary>
+    private bool Joined(IReadOnlyList<double?> values, int i) =>
+        i > 0 && values[i] is not null && values[i - 1] is not null && (BucketLength is not { } length || Times[i] - Times[i - 1] <= length * 1.5);
+
+    private string DotsPath(IReadOnlyList<double?> values)
+    {
+        var path = new StringBuilder();
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (values[i] is { } value && !Joined(values, i) && (i + 1 == values.Count || !Joined(values, i + 1)))
+            {
+                path.Append(CultureInfo.InvariantCulture, $"M{N(X(Times[i]))},{N(Y(value))}h0");
+            }
         }
 
         return path.ToString();
