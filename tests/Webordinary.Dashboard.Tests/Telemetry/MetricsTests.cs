@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -30,14 +32,14 @@ public sealed class MetricsTests(Aws.MotoFixture moto) : IClassFixture<Aws.MotoF
     private const string Table = "metrics-table";
     private const string Hermes = "metrics-hermes";
 
-    private static async Task<DashboardHost> SandboxHostAsync()
+    private static async Task<DashboardHost> SandboxHostAsync(Action<WebApplication>? configureApp = null)
     {
         var settings = DashboardHost.BaseSettings();
         DashboardHost.AddProbe(settings, Table, DynamoDbTableProbe.KindName);
         DashboardHost.AddProbe(settings, Hermes, HermesHealthProbe.KindName);
         settings["Auth:ApiKeys:prometheus:Sha256"] = ApiKeyStore.Hash(ScraperKey);
         settings["Auth:ApiKeys:prometheus:Role"] = "Viewer";
-        return await DashboardHost.StartAsync(settings);
+        return await DashboardHost.StartAsync(settings, configureApp: configureApp);
     }
 
     [Fact]
@@ -129,7 +131,16 @@ public sealed class MetricsTests(Aws.MotoFixture moto) : IClassFixture<Aws.MotoF
     [Fact]
     public async Task The_real_prometheus_scrapes_the_dashboard_with_an_api_key()
     {
-        await using var host = await SandboxHostAsync();
+        // Each scrape Prometheus finishes is the signal to ask it what it has: it scrapes on its own clock.
+        using var scraped = new SemaphoreSlim(0);
+        await using var host = await SandboxHostAsync(app => app.Use(async (context, next) =>
+        {
+            await next(context);
+            if (context.Request.Path == "/metrics" && context.Response.StatusCode == StatusCodes.Status200OK)
+            {
+                scraped.Release();
+            }
+        }));
         await host.RunProbeAsync(Hermes);
         var directory = Directory.CreateTempSubdirectory("prometheus-test-").FullName;
         var port = DashboardHost.FreePort();
@@ -160,7 +171,7 @@ public sealed class MetricsTests(Aws.MotoFixture moto) : IClassFixture<Aws.MotoF
             using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
             var deadline = Stopwatch.StartNew();
             JsonElement? result = null;
-            while (deadline.Elapsed < TimeSpan.FromSeconds(60) && result is null)
+            while (result is null && await scraped.WaitAsync(TimeSpan.FromTicks(Math.Max(0, (TimeSpan.FromSeconds(60) - deadline.Elapsed).Ticks))))
             {
                 try
                 {
@@ -177,13 +188,7 @@ public sealed class MetricsTests(Aws.MotoFixture moto) : IClassFixture<Aws.MotoF
                 }
                 catch (HttpRequestException)
                 {
-                    // Still starting.
-                }
-
-                if (result is null)
-                {
-                    // Prometheus scrapes on its own clock: ask again shortly.
-                    await Task.Delay(250);
+                    // Its API is not up yet: the next scrape says when to ask again.
                 }
             }
 
