@@ -151,7 +151,13 @@ public sealed class WakeSignal
             tasks.Add(Task.Delay(delay, time, stop.Token));
         }
 
-        await Task.WhenAny(tasks);
+        // A timer counts from when it is made: a clock that reached the deadline after the delay was measured (a test's
+        // clock moved by hand meanwhile) would otherwise keep it waiting that much past the deadline.
+        if (until is not { } due || time.GetUtcNow() < due)
+        {
+            await Task.WhenAny(tasks);
+        }
+
         await stop.CancelAsync();
         await Task.WhenAll(tasks).ContinueWith(_ => { }, TaskScheduler.Default);
         _channel.Reader.TryRead(out _);

@@ -63,7 +63,7 @@ public sealed class ProbeJob(
             }
             else
             {
-                await triggers.CancelRecheckAsync(probeId, CancellationToken.None);
+                await triggers.CancelRecheckAsync(probeId, run.StartedAt, CancellationToken.None);
             }
 
             foreach (var dependent in change.RecheckNow)

@@ -33,19 +33,26 @@ public interface IProbeTriggers
     Task ConfirmAsync(string probeId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Runs a probe again after <paramref name="delay"/> (zero: at once) as a <see cref="RunTrigger.Recheck"/>; a later
-    /// request replaces an earlier one still waiting, so a probe has at most one recheck pending.
+    /// Runs a probe again after <paramref name="delay"/> (zero: at once) as a <see cref="RunTrigger.Recheck"/>. A probe
+    /// has at most one recheck pending, the sooner one: a failing run asking for its own in 15 s does not push back the
+    /// one a dependency asked for at once while that run was under way (the dependency has just recovered).
     /// </summary>
     Task RecheckAsync(string probeId, TimeSpan delay, CancellationToken cancellationToken);
 
-    /// <summary>Drops a recheck still waiting (the probe passed).</summary>
-    Task CancelRecheckAsync(string probeId, CancellationToken cancellationToken);
+    /// <summary>
+    /// Drops a recheck still waiting (the probe passed), unless it was asked for after <paramref name="askedBefore"/>
+    /// (the passing run's start): that run did not see what the recheck was asked for (a fault cleared, a dependency changed).
+    /// </summary>
+    Task CancelRecheckAsync(string probeId, DateTimeOffset askedBefore, CancellationToken cancellationToken);
 }
 
 public sealed class ProbeTriggers(ISchedulerFactory schedulers, ProbeCatalog catalog, IOptions<DashboardOptions> options, SqliteDatabase database, TimeProvider time)
     : IProbeTriggers
 {
     public const string RecheckGroup = "probe-rechecks";
+
+    /// <summary>When a recheck was asked for (UTC ticks), in its trigger's data.</summary>
+    private const string RequestedAtKey = "requestedAt";
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, DateTimeOffset> _lastManual = new(StringComparer.OrdinalIgnoreCase);
@@ -106,22 +113,41 @@ public sealed class ProbeTriggers(ISchedulerFactory schedulers, ProbeCatalog cat
         }
 
         var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var key = RecheckKey(definition.Id);
+        var now = time.GetUtcNow();
+        // The trigger of the run under way has fired (no next fire time) and is replaced; one still to fire is kept
+        // when it is the sooner.
+        if (await scheduler.GetTrigger(key, cancellationToken) is { NextFireTimeUtc: { } next } && next <= now + delay)
+        {
+            return;
+        }
+
         var trigger = TriggerBuilder.Create()
-            .WithIdentity(definition.Id, RecheckGroup)
+            .WithIdentity(key)
             .ForJob(ProbeJob.KeyFor(definition.Id))
             .UsingJobData(ProbeJob.TriggerKey, nameof(RunTrigger.Recheck))
-            .StartAt(time.GetUtcNow() + delay)
+            .UsingJobData(RequestedAtKey, now.UtcTicks)
+            .StartAt(now + delay)
             // Late is fine (it waits behind a run of the same probe); skipped never.
             .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
             .Build();
         await scheduler.ScheduleJob(trigger, ScheduleJobOptions.Replacing, cancellationToken);
     }
 
-    public async Task CancelRecheckAsync(string probeId, CancellationToken cancellationToken)
+    public async Task CancelRecheckAsync(string probeId, DateTimeOffset askedBefore, CancellationToken cancellationToken)
     {
         var scheduler = await schedulers.GetScheduler(cancellationToken);
-        await scheduler.UnscheduleJob(new Quartz.TriggerKey(probeId, RecheckGroup), cancellationToken);
+        var key = RecheckKey(probeId);
+        if (await scheduler.GetTrigger(key, cancellationToken) is { NextFireTimeUtc: not null } pending
+            && pending.JobDataMap.TryGetLong(RequestedAtKey, out var requestedAt) && requestedAt > askedBefore.UtcTicks)
+        {
+            return;
+        }
+
+        await scheduler.UnscheduleJob(key, cancellationToken);
     }
+
+    private static TriggerKey RecheckKey(string probeId) => new(probeId, RecheckGroup);
 
     /// <summary>Runs every enabled probe not cooling down; the others are reported, not queued.</summary>
     public async Task<IReadOnlyList<RunRequestResult>> RunAllAsync(CancellationToken cancellationToken)

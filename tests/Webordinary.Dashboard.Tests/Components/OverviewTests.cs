@@ -328,7 +328,7 @@ public sealed class OverviewTests
 
         public Task RecheckAsync(string probeId, TimeSpan delay, CancellationToken cancellationToken) => Task.CompletedTask;
 
-        public Task CancelRecheckAsync(string probeId, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task CancelRecheckAsync(string probeId, DateTimeOffset askedBefore, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>The signals a test sets: incidents by root cause, windows, the store's health.</summary>

@@ -15,6 +15,31 @@ namespace Webordinary.Dashboard.Tests.Notifications;
 public sealed class DeliveryTests
 {
     [Fact]
+    public async Task A_retry_wait_ends_at_its_deadline_when_the_clock_reached_it_while_the_timer_was_being_made()
+    {
+        var fake = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero));
+        var deadline = fake.GetUtcNow() + TimeSpan.FromSeconds(2);
+
+        // The test's clock moves to the deadline between the wait measuring its delay and making its timer.
+        var wait = new WakeSignal().WaitAsync(deadline, new ClockMovingAsTimersAreMade(fake, TimeSpan.FromSeconds(2)), CancellationToken.None);
+
+        await wait.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(deadline, fake.GetUtcNow());
+    }
+
+    /// <summary>A clock that moves by <paramref name="step"/> each time a timer is made on it.</summary>
+    private sealed class ClockMovingAsTimersAreMade(FakeTimeProvider clock, TimeSpan step) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => clock.GetUtcNow();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            clock.Advance(step);
+            return clock.CreateTimer(callback, state, dueTime, period);
+        }
+    }
+
+    [Fact]
     public async Task A_receiver_answering_500_then_429_with_retry_after_for_20_s_gets_the_message_once_after_it_recovers()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero));

@@ -207,9 +207,11 @@ public sealed class NotificationRuleTests
         Assert.Empty(health.OpenIncidents);
         var parkedAt = DateTimeOffset.UtcNow;
         await recorder.WaitForCompletionAsync(PlatformProbes.Hermes, match: e => e.Run.StartedAt > parkedAt && e.Run.Outcome == ProbeOutcome.Parked);
-        // Starting again: Maintenance runs while the task comes up, then passes; none of it is announced.
-        host.Get<FaultInjector>().Set(SandboxComponents.Hermes, FaultSetting.None);
+        // Starting again: Maintenance runs while the task comes up, then passes; none of it is announced. The task's
+        // health checks fail until the fault is cleared, so the rollout (and its Maintenance) lasts until a run has met it.
         Assert.Equal(202, (int)(await http.PostAsJsonAsync($"api/services/{service}/scale", new { desiredCount = 1 })).StatusCode);
+        await recorder.WaitForCompletionAsync(PlatformProbes.Hermes, match: e => e.Run.Outcome == ProbeOutcome.Maintenance);
+        host.Get<FaultInjector>().Set(SandboxComponents.Hermes, FaultSetting.None);
         await services.WaitForAsync(s => s.Hermes() is { HealthyTargets: 1, Rollout: null, IsSteady: true }, TimeSpan.FromSeconds(30));
         var upAt = DateTimeOffset.UtcNow;
         await recorder.WaitForCompletionAsync(PlatformProbes.Hermes, match: e => e.Run.StartedAt > upAt && e.Run.Outcome == ProbeOutcome.Pass);

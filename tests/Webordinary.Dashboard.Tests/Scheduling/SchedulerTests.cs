@@ -149,6 +149,59 @@ public sealed class SchedulerTests
     }
 
     [Fact]
+    public async Task A_probe_has_one_recheck_pending_the_sooner_one()
+    {
+        var settings = DashboardHost.BaseSettings();
+        DashboardHost.AddProbe(settings, "ecs", EcsServiceProbe.KindName, interval: "01:00:00");
+        await using var host = await DashboardHost.StartAsync(settings);
+        var triggers = host.Get<IProbeTriggers>();
+        var scheduler = await host.Get<ISchedulerFactory>().GetScheduler();
+        async Task<TimeSpan> PendingInAsync()
+        {
+            var pending = await scheduler.GetTriggersOfJob(ProbeJob.KeyFor("ecs"));
+            var recheck = Assert.Single(pending, t => t.Key.Group == ProbeTriggers.RecheckGroup);
+            return recheck.NextFireTimeUtc!.Value - DateTimeOffset.UtcNow;
+        }
+
+        await triggers.RecheckAsync("ecs", TimeSpan.FromMinutes(20), CancellationToken.None);
+        await triggers.RecheckAsync("ecs", TimeSpan.FromMinutes(40), CancellationToken.None);
+        Assert.InRange((await PendingInAsync()).TotalMinutes, 19, 20);
+        await triggers.RecheckAsync("ecs", TimeSpan.FromMinutes(10), CancellationToken.None);
+        Assert.InRange((await PendingInAsync()).TotalMinutes, 9, 10);
+        // A pass cancels a recheck asked for before its run began, not one asked for since (the run did not see why).
+        var runStarted = DateTimeOffset.UtcNow;
+        await triggers.CancelRecheckAsync("ecs", runStarted - TimeSpan.FromSeconds(1), CancellationToken.None);
+        Assert.InRange((await PendingInAsync()).TotalMinutes, 9, 10);
+        await triggers.CancelRecheckAsync("ecs", runStarted, CancellationToken.None);
+        Assert.DoesNotContain(await scheduler.GetTriggersOfJob(ProbeJob.KeyFor("ecs")), t => t.Key.Group == ProbeTriggers.RecheckGroup);
+    }
+
+    [Fact]
+    public async Task A_recheck_asked_for_during_a_failing_run_is_not_pushed_back_by_the_runs_own()
+    {
+        var settings = DashboardHost.BaseSettings();
+        // A failure asks for its own recheck an hour on: only the one asked for during the run can come sooner.
+        DashboardHost.AddProbe(settings, "hermes", HermesHealthProbe.KindName, interval: "01:00:00", timeout: "00:00:03");
+        settings["Dashboard:Probes:hermes:RecoveryInterval"] = "01:00:00";
+        await using var host = await DashboardHost.StartAsync(settings);
+        using var recorder = new FeedRecorder(host.Get<ProbeStatusFeed>());
+        await recorder.WaitForCompletionAsync("hermes");
+        // Each run hangs until its timeout: a run is under way for 3 s after it starts.
+        host.Get<FaultInjector>().Set(SandboxComponents.Hermes, new FaultSetting(FaultMode.Slow, LatencyMs: 60_000));
+        var triggers = host.Get<IProbeTriggers>();
+
+        var manual = await triggers.RunNowAsync("hermes", CancellationToken.None);
+        await recorder.WaitForAsync<RunStartedEvent>(e => e.Run.Id == manual.RunId);
+        // What a dependency that has just recovered asks for.
+        await triggers.RecheckAsync("hermes", TimeSpan.Zero, CancellationToken.None);
+
+        var failed = await recorder.WaitForAsync<RunCompletedEvent>(e => e.Run.Id == manual.RunId);
+        Assert.Equal(ProbeOutcome.Fail, failed.Run.Outcome);
+        var recheck = await recorder.WaitForCompletionAsync("hermes", TimeSpan.FromSeconds(30), e => e.Run.Trigger == RunTrigger.Recheck);
+        Assert.True(recheck.Run.StartedAt >= failed.Run.EndedAt);
+    }
+
+    [Fact]
     public async Task Runs_of_one_probe_never_overlap()
     {
         var settings = DashboardHost.BaseSettings();
