@@ -18,6 +18,7 @@ public sealed class SignInBrowserTests(ChromiumFixture chromium) : IClassFixture
     private const string Hermes = AttackTarget.Hermes;
     private OpenIdProvider _provider = null!;
     private DashboardHost _host = null!;
+    private readonly CapturedLogs _logs = new();
 
     public async Task InitializeAsync()
     {
@@ -25,7 +26,7 @@ public sealed class SignInBrowserTests(ChromiumFixture chromium) : IClassFixture
         _provider = await OpenIdProvider.StartAsync(url);
         var settings = AttackTarget.Settings();
         _provider.Configure(settings, url);
-        _host = await DashboardHost.StartAsync(settings, url: url.ToString().TrimEnd('/'));
+        _host = await DashboardHost.StartAsync(settings, configureServices: _logs.AddTo, url: url.ToString().TrimEnd('/'));
     }
 
     public async Task DisposeAsync()
@@ -160,7 +161,8 @@ public sealed class SignInBrowserTests(ChromiumFixture chromium) : IClassFixture
         }
         catch (PlaywrightException exception)
         {
-            throw new InvalidOperationException($"{login}'s page did not become interactive. Browser console:{Environment.NewLine}{chromium.RecentConsole}", exception);
+            throw new InvalidOperationException($"{login}'s page did not become interactive. Browser console:{Environment.NewLine}{chromium.RecentConsole}"
+                + $"{Environment.NewLine}The dashboard's log:{Environment.NewLine}{string.Join(Environment.NewLine, _logs.Lines)}", exception);
         }
         return page;
     }

@@ -152,15 +152,37 @@ public static class DashboardHostingExtensions
     /// <summary>Runs the app; a configuration error ends it with the offending key named, not a stack trace.</summary>
     public static async Task<int> RunDashboardAsync(this WebApplication app)
     {
-        try
+        await using (app)
         {
-            await app.RunAsync();
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (Exception exception) when (ConfigurationErrors.Describe(exception) is { } message)
+            {
+                await StopAfterFailedStartAsync(app);
+                await Console.Error.WriteLineAsync($"Configuration error — the dashboard did not start:{Environment.NewLine}{message}");
+                return 2;
+            }
+
+            await app.WaitForShutdownAsync();
             return 0;
         }
-        catch (Exception exception) when (ConfigurationErrors.Describe(exception) is { } message)
+    }
+
+    /// <summary>
+    /// Stopped, not only disposed: a background service already running would otherwise end cancelled without a stop,
+    /// which the host reports as a crash, stack trace and all, whenever that log line gets out before the process ends.
+    /// </summary>
+    private static async Task StopAfterFailedStartAsync(WebApplication app)
+    {
+        try
         {
-            await Console.Error.WriteLineAsync($"Configuration error — the dashboard did not start:{Environment.NewLine}{message}");
-            return 2;
+            await app.StopAsync(CancellationToken.None);
+        }
+        catch (ArgumentNullException)
+        {
+            // Refused before any hosted service was started (options validated at start): the host has nothing to stop.
         }
     }
 
