@@ -88,6 +88,9 @@ public sealed class FocusBrowserTests(ChromiumFixture chromium) : IClassFixture<
         await _page.GetByTestId("start-maintenance").ClickAsync();
         await _page.Locator("input[data-testid='maintenance-reason'], [data-testid='maintenance-reason'] input").FillAsync("Hermes upgrade");
         await _page.GetByTestId("maintenance-submit").ClickAsync();
+        // The closed dialog gives the focus back to its opener a frame after it has gone: only then is the focus the test's.
+        await Expect(_page.Locator(".mud-dialog-container")).ToHaveCountAsync(0);
+        await Expect(_page.GetByTestId("start-maintenance")).ToBeFocusedAsync();
         var end = _page.GetByTestId("end-maintenance");
         await end.FocusAsync();
 
