@@ -91,7 +91,9 @@ public sealed class RoleClaimsTransformation(IOptions<AuthOptions> options) : IC
         DashboardRole? role = Enum.GetValues<DashboardRole>().Reverse()
             .Where(r => auth.Roles.TryGetValue(r, out var names) && names.Any(groups.Contains)).Cast<DashboardRole?>().FirstOrDefault();
         role ??= Enum.TryParse<DashboardRole>(auth.DefaultRole, out var fallback) ? fallback : null;
-        var copy = principal.Clone();
+        // A copy of the identities too (ClaimsPrincipal.Clone shares them): the principal is the session's, kept in
+        // SessionTickets and read by every request of that person at once (a page and its scripts).
+        var copy = new ClaimsPrincipal(principal.Identities.Select(identity => identity.Clone()));
         var mapped = (ClaimsIdentity)copy.Identity!;
         foreach (var stale in mapped.FindAll(DashboardPrincipal.RoleClaim).ToList())
         {
