@@ -152,8 +152,13 @@ public sealed class SignalTests
         faults.Set(SandboxComponents.DynamoDb, new FaultSetting(FaultMode.Down));
         await host.Get<IProbeTriggers>().RunNowAsync(PlatformProbes.Dynamo, CancellationToken.None);
         await host.Get<IProbeTriggers>().RunNowAsync(PlatformProbes.Routing, CancellationToken.None);
-        await recorder.WaitForCompletionAsync(PlatformProbes.Dynamo, match: e => e.Health == ProbeHealth.Down);
-        await recorder.WaitForCompletionAsync(PlatformProbes.Routing, match: e => e.Health == ProbeHealth.Down);
+        foreach (var probe in new[] { PlatformProbes.Dynamo, PlatformProbes.Routing })
+        {
+            await recorder.WaitForCompletionAsync(probe, match: e => e.Health == ProbeHealth.Down);
+            // The confirmation of its first failure is done too: a pass after the clear is then the clear's re-run.
+            await recorder.WaitForCompletionAsync(probe, match: e => e.Run.Trigger == RunTrigger.Confirm);
+        }
+
         var clearedAt = DateTimeOffset.UtcNow;
         var cloudWatchRuns = Count(recorder, PlatformProbes.CloudWatch);
 
