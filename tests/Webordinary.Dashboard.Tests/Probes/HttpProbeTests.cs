@@ -29,7 +29,8 @@ public sealed class HttpProbeTests : IAsyncLifetime
         _target.MapGet("/hang", async (CancellationToken aborted) =>
         {
             _slowRequestArrived.TrySetResult();
-            await Task.Delay(Timeout.Infinite, aborted);
+            // Never answers: the request ends only when the probe gives up and aborts it.
+            await new TaskCompletionSource().Task.WaitAsync(aborted);
         });
         await _target.StartAsync();
         var address = _target.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
