@@ -331,6 +331,14 @@ public sealed class SqliteDatabase(string databasePath, ILogger<SqliteDatabase> 
             try
             {
                 Directory.CreateDirectory(directory);
+                // Read before anything writes: a file from a newer build is refused exactly as it was found.
+                var found = await ReadSchemaVersionAsync(cancellationToken);
+                if (found > Migrations.Length)
+                {
+                    throw new DataDirectoryException(directory, databasePath, new InvalidOperationException(
+                        $"The file has schema version {found}, newer than this dashboard knows ({Migrations.Length}): use a newer build or another directory."));
+                }
+
                 connection = await OpenAsync(cancellationToken);
                 await connection.ExecuteAsync("PRAGMA journal_mode = WAL;");
                 version = (int)await connection.ExecuteScalarAsync<long>("PRAGMA user_version;");
@@ -341,11 +349,6 @@ public sealed class SqliteDatabase(string databasePath, ILogger<SqliteDatabase> 
             }
 
             await using var _ = connection;
-            if (version > Migrations.Length)
-            {
-                throw new DataDirectoryException(directory, databasePath, new InvalidOperationException(
-                    $"The file has schema version {version}, newer than this dashboard knows ({Migrations.Length}): use a newer build or another directory."));
-            }
 
             for (var next = version; next < Migrations.Length; next++)
             {
@@ -362,6 +365,23 @@ public sealed class SqliteDatabase(string databasePath, ILogger<SqliteDatabase> 
         {
             _migrateGate.Release();
         }
+    }
+
+    /// <summary>
+    /// The file's schema version read through a read-only connection (which neither creates, checkpoints nor
+    /// converts the file), or 0 when there is no file yet.
+    /// </summary>
+    private async Task<int> ReadSchemaVersionAsync(CancellationToken cancellationToken)
+    {
+        if (!File.Exists(databasePath))
+        {
+            return 0;
+        }
+
+        var readOnly = new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
+        await using var connection = new SqliteConnection(readOnly);
+        await connection.OpenAsync(cancellationToken);
+        return (int)await connection.ExecuteScalarAsync<long>("PRAGMA user_version;");
     }
 
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)

@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.Data.Sqlite;
 using Webordinary.Dashboard.Hosting;
+using Webordinary.Dashboard.Probes.Store;
 
 namespace Webordinary.Dashboard.Tests.Configuration;
 
@@ -10,6 +13,7 @@ public sealed class StartupErrorTests
     {
         DataDirectoryIsAFile,
         DatabaseFileIsNotADatabase,
+        DatabaseIsFromANewerBuild,
         AllowRemoteAccessIsNotABoolean,
         KestrelListensBeyondLoopback,
         DependsOnNamesNoProbe,
@@ -19,6 +23,7 @@ public sealed class StartupErrorTests
     [Theory]
     [InlineData(BadStart.DataDirectoryIsAFile, "Dashboard:DataDirectory")]
     [InlineData(BadStart.DatabaseFileIsNotADatabase, "Dashboard:DataDirectory")]
+    [InlineData(BadStart.DatabaseIsFromANewerBuild, "Dashboard:DataDirectory")]
     [InlineData(BadStart.AllowRemoteAccessIsNotABoolean, "Dashboard:AllowRemoteAccess")]
     [InlineData(BadStart.KestrelListensBeyondLoopback, "Kestrel:Endpoints:Public:Url")]
     [InlineData(BadStart.DependsOnNamesNoProbe, "Dashboard:Probes:hermes:DependsOn")]
@@ -35,6 +40,7 @@ public sealed class StartupErrorTests
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["Dashboard__DataDirectory"] = Path.Combine(directory, "data");
         string? path = null;
+        byte[]? hashBefore = null;
         switch (bad)
         {
             case BadStart.DataDirectoryIsAFile:
@@ -46,6 +52,20 @@ public sealed class StartupErrorTests
                 path = Path.Combine(directory, "data");
                 Directory.CreateDirectory(path);
                 await File.WriteAllTextAsync(Path.Combine(path, "dashboard.db"), new string('x', 4096));
+                break;
+            case BadStart.DatabaseIsFromANewerBuild:
+                // A rollback-journal file: PRAGMA journal_mode = WAL (or any write) would change its header.
+                path = Path.Combine(directory, "data", "dashboard.db");
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                await using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+                {
+                    await connection.OpenAsync();
+                    await using var command = connection.CreateCommand();
+                    command.CommandText = $"CREATE TABLE from_the_future (id INTEGER PRIMARY KEY); PRAGMA user_version = {SqliteDatabase.SchemaVersion + 1};";
+                    await command.ExecuteNonQueryAsync();
+                }
+
+                hashBefore = SHA256.HashData(await File.ReadAllBytesAsync(path));
                 break;
             case BadStart.AllowRemoteAccessIsNotABoolean:
                 start.Environment["Dashboard__AllowRemoteAccess"] = "maybe";
@@ -83,6 +103,14 @@ public sealed class StartupErrorTests
         if (path is not null)
         {
             Assert.Contains(path, output);
+        }
+
+        if (hashBefore is not null)
+        {
+            Assert.Contains($"schema version {SqliteDatabase.SchemaVersion + 1}", output);
+            Assert.Contains($"({SqliteDatabase.SchemaVersion})", output);
+            Assert.Single(output.Split('\n'), line => line.Contains("schema version", StringComparison.Ordinal));
+            Assert.Equal(hashBefore, SHA256.HashData(await File.ReadAllBytesAsync(path!)));
         }
     }
 }
