@@ -1,6 +1,7 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
-using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Storage;
+using Webordinary.Dashboard.Storage.Sqlite;
 
 namespace Webordinary.Dashboard.Notifications;
 

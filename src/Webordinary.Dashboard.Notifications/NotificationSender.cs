@@ -5,7 +5,7 @@ using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Health;
 using Webordinary.Dashboard.Probes.Model;
 using Webordinary.Dashboard.Probes.Scheduling;
-using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Storage;
 using Webordinary.Dashboard.Probes.Telemetry;
 
 namespace Webordinary.Dashboard.Notifications;
@@ -27,7 +27,7 @@ public sealed class NotificationSender(
     IncidentSettling settling,
     IEnumerable<IChannelDelivery> deliveries,
     ProbeStatusFeed feed,
-    SqliteDatabase database,
+    IStore store,
     ProbeMetrics metrics,
     IOptions<NotificationOptions> options,
     TimeProvider time,
@@ -42,7 +42,7 @@ public sealed class NotificationSender(
     {
         try
         {
-            await database.MigrateAsync(stoppingToken);
+            await store.MigrateAsync(stoppingToken);
             await outbox.ReleaseClaimsAsync(stoppingToken);
             var forgotten = await outbox.ForgetChannelsAsync([.. channels.All.Select(c => c.Name)], time.GetUtcNow(), stoppingToken);
             if (forgotten > 0)
@@ -66,7 +66,7 @@ public sealed class NotificationSender(
                 signals.Notify();
             }
         });
-        database.HealthChanged += OnStoreHealth;
+        store.HealthChanged += OnStoreHealth;
         try
         {
             var byKind = deliveries.ToDictionary(d => d.Kind);
@@ -75,7 +75,7 @@ public sealed class NotificationSender(
         }
         finally
         {
-            database.HealthChanged -= OnStoreHealth;
+            store.HealthChanged -= OnStoreHealth;
         }
     }
 

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Quartz;
 using Webordinary.Dashboard.Probes.Configuration;
@@ -12,15 +11,12 @@ using Webordinary.Dashboard.Probes.Maintenance;
 using Webordinary.Dashboard.Probes.Running;
 using Webordinary.Dashboard.Probes.Scheduling;
 using Webordinary.Dashboard.Probes.Sessions;
-using Webordinary.Dashboard.Probes.Store;
 
 namespace Webordinary.Dashboard.Probes;
 
 public static class ProbesHostingExtensions
 {
-    public const string DatabaseFileName = "dashboard.db";
-
-    /// <summary>Probes, their Quartz schedule, the SQLite results store and the live feed.</summary>
+    /// <summary>Probes, their Quartz schedule and the live feed (the store they write to: <c>AddStore</c>).</summary>
     public static IHostApplicationBuilder AddProbes(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -52,20 +48,12 @@ public static class ProbesHostingExtensions
             .Add<HttpProbe>(HttpProbe.KindName, component: null));
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<DashboardOptions>>().Value;
-            var directory = Path.Combine(builder.Environment.ContentRootPath, options.DataDirectory);
-            return new SqliteDatabase(Path.Combine(directory, DatabaseFileName), sp.GetRequiredService<ILogger<SqliteDatabase>>());
-        });
-        services.AddSingleton<IResultsStore, SqliteResultsStore>();
         services.AddSingleton<ProbeStatusFeed>();
         services.AddSingleton<ProbeRunner>();
         services.AddSingleton<Health.IncidentStore>();
         services.AddSingleton<Health.ProbeHealthTracker>();
         services.AddSingleton<MaintenanceWindows>();
         services.AddSingleton<Scaling.PlannedWork>();
-        services.AddHostedService<StoreFlusher>();
         services.AddSingleton<ProbeCatalog>();
         services.AddSingleton<IProbeTriggers, ProbeTriggers>();
         services.AddSingleton<ParkedServiceCheck>();

@@ -9,7 +9,8 @@ using Webordinary.Dashboard.Probes;
 using Webordinary.Dashboard.Probes.History;
 using Webordinary.Dashboard.Probes.Model;
 using Webordinary.Dashboard.Probes.Scaling;
-using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Storage;
+using Webordinary.Dashboard.Storage.Sqlite;
 using Webordinary.Dashboard.Sandbox;
 using Webordinary.Dashboard.Testing;
 
@@ -54,7 +55,7 @@ public static class HistoryBenchmark
                 .Select(i => new GeneratedProbe($"{templates[i % templates.Count].Pass.ProbeId}-{i / templates.Count + 1:00}", templates[i % templates.Count], i * 577 % 30_000))
                 .ToList();
             var generation = reuse is null
-                ? await GenerateAsync(context, Path.Combine(contentRoot, "data", ProbesHostingExtensions.DatabaseFileName), probes, days.Value)
+                ? await GenerateAsync(context, Path.Combine(contentRoot, "data", SqliteDatabase.FileName), probes, days.Value)
                 : null;
             return await MeasureAsync(context, contentRoot, probes, days.Value, generation);
         }
@@ -252,7 +253,7 @@ public static class HistoryBenchmark
     private static async Task<IReadOnlyList<BenchmarkRow>> MeasureAsync(BenchmarkContext context, string contentRoot, IReadOnlyList<GeneratedProbe> probes,
         int days, Generation? generation)
     {
-        var databasePath = Path.Combine(contentRoot, "data", ProbesHostingExtensions.DatabaseFileName);
+        var databasePath = Path.Combine(contentRoot, "data", SqliteDatabase.FileName);
         var size = SizeOf(databasePath);
         var breakdown = await SizeBreakdownAsync(databasePath, size);
         var settings = DashboardHost.BaseSettings();

@@ -2,7 +2,7 @@ using Microsoft.Playwright;
 using Webordinary.Dashboard.Probes.Connectivity;
 using Webordinary.Dashboard.Probes.History;
 using Webordinary.Dashboard.Probes.Model;
-using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Storage;
 using Webordinary.Dashboard.Testing;
 using static Microsoft.Playwright.Assertions;
 

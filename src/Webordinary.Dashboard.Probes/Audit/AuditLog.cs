@@ -1,6 +1,7 @@
 using Dapper;
 using Webordinary.Dashboard.Probes.Scaling;
-using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Storage;
+using Webordinary.Dashboard.Storage.Sqlite;
 
 namespace Webordinary.Dashboard.Probes.Audit;
 

@@ -4,7 +4,8 @@ using Microsoft.Extensions.Options;
 using Quartz;
 using Webordinary.Dashboard.Probes.Configuration;
 using Webordinary.Dashboard.Probes.Scheduling;
-using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Storage;
+using Webordinary.Dashboard.Storage.Sqlite;
 
 namespace Webordinary.Dashboard.Probes.Maintenance;
 

@@ -5,7 +5,7 @@ using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Maintenance;
 using Webordinary.Dashboard.Probes.Model;
 using Webordinary.Dashboard.Probes.Scaling;
-using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Storage;
 
 namespace Webordinary.Dashboard.Probes.Running;
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Quartz;
 using Webordinary.Dashboard.Probes.Feed;
-using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Storage;
 
 namespace Webordinary.Dashboard.Probes.Scheduling;
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 using Quartz;
 using Webordinary.Dashboard.Probes.Configuration;
 using Webordinary.Dashboard.Probes.Model;
-using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Storage;
 
 namespace Webordinary.Dashboard.Probes.Scheduling;
 
@@ -46,7 +46,7 @@ public interface IProbeTriggers
     Task CancelRecheckAsync(string probeId, DateTimeOffset askedBefore, CancellationToken cancellationToken);
 }
 
-public sealed class ProbeTriggers(ISchedulerFactory schedulers, ProbeCatalog catalog, IOptions<DashboardOptions> options, SqliteDatabase database, TimeProvider time)
+public sealed class ProbeTriggers(ISchedulerFactory schedulers, ProbeCatalog catalog, IOptions<DashboardOptions> options, IStore store, TimeProvider time)
     : IProbeTriggers
 {
     public const string RecheckGroup = "probe-rechecks";
@@ -69,7 +69,7 @@ public sealed class ProbeTriggers(ISchedulerFactory schedulers, ProbeCatalog cat
             return new RunRequestResult(definition.Id, RunRequestStatus.Disabled);
         }
 
-        if (!database.Health.Healthy)
+        if (!store.Health.Healthy)
         {
             return new RunRequestResult(definition.Id, RunRequestStatus.StoreUnavailable);
         }

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.History;
-using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Storage;
 
 namespace Webordinary.Dashboard.Api;
 

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.History;
 using Webordinary.Dashboard.Probes.Scheduling;
-using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Storage;
 using Webordinary.Dashboard.Security;
 
 namespace Webordinary.Dashboard.Api;

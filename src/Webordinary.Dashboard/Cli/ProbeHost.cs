@@ -3,7 +3,8 @@ using Webordinary.Dashboard.Hosting;
 using Webordinary.Dashboard.Probes.Health;
 using Webordinary.Dashboard.Probes.Maintenance;
 using Webordinary.Dashboard.Probes.Scheduling;
-using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Storage;
+using Webordinary.Dashboard.Storage.Sqlite;
 using Webordinary.Dashboard.Sandbox;
 
 namespace Webordinary.Dashboard.Cli;
@@ -21,9 +22,9 @@ public sealed class ProbeHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly string _scratch;
     private readonly bool _started;
-    private readonly SqliteDatabase? _results;
+    private readonly IStore? _results;
 
-    private ProbeHost(WebApplication app, string scratch, bool started, SqliteDatabase? results)
+    private ProbeHost(WebApplication app, string scratch, bool started, IStore? results)
     {
         (_app, _scratch, _started, _results) = (app, scratch, started, results);
     }
@@ -54,7 +55,7 @@ public sealed class ProbeHost : IAsyncDisposable
         {
             builder.Services.AddSingleton<IResultsStore>(sp =>
             {
-                results = new SqliteDatabase(Path.Combine(configured, Probes.ProbesHostingExtensions.DatabaseFileName), sp.GetRequiredService<ILogger<SqliteDatabase>>());
+                results = new SqliteDatabase(Path.Combine(configured, SqliteDatabase.FileName), sp.GetRequiredService<ILogger<SqliteDatabase>>());
                 return ActivatorUtilities.CreateInstance<SqliteResultsStore>(sp, results);
             });
         }
@@ -78,7 +79,7 @@ public sealed class ProbeHost : IAsyncDisposable
 
             // The throw-away database as the dashboard sets its own up; the configured store only migrated: runs a
             // running dashboard has under way are its own to close.
-            await app.Services.GetRequiredService<SqliteDatabase>().MigrateAsync(cancellationToken);
+            await app.Services.GetRequiredService<IStore>().MigrateAsync(cancellationToken);
             app.Services.GetRequiredService<IResultsStore>();
             if (results is not null)
             {

@@ -1,6 +1,6 @@
 using Webordinary.Dashboard.Probes.Health;
 using Webordinary.Dashboard.Probes.Maintenance;
-using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Storage;
 
 namespace Webordinary.Dashboard.Components;
 
@@ -31,13 +31,13 @@ internal sealed class PlatformSignals : IPlatformSignals, IDisposable
 {
     private readonly ProbeHealthTracker _health;
     private readonly MaintenanceWindows _windows;
-    private readonly SqliteDatabase _database;
+    private readonly IStore _store;
     private readonly Security.MaintenanceActions _actions;
 
-    public PlatformSignals(ProbeHealthTracker health, MaintenanceWindows windows, SqliteDatabase database, Security.MaintenanceActions actions)
+    public PlatformSignals(ProbeHealthTracker health, MaintenanceWindows windows, IStore store, Security.MaintenanceActions actions)
     {
-        (_health, _windows, _database, _actions) = (health, windows, database, actions);
-        _database.HealthChanged += OnStoreHealthChanged;
+        (_health, _windows, _store, _actions) = (health, windows, store, actions);
+        _store.HealthChanged += OnStoreHealthChanged;
         _windows.Changed += OnWindowsChanged;
     }
 
@@ -45,9 +45,9 @@ internal sealed class PlatformSignals : IPlatformSignals, IDisposable
 
     public IReadOnlyList<WindowState> ActiveWindows => _windows.Active();
 
-    public StoreHealth StoreHealth => _database.Health;
+    public StoreHealth StoreHealth => _store.Health;
 
-    public string DatabasePath => _database.DatabasePath;
+    public string DatabasePath => _store.Location;
 
     public event Action? Changed;
 
@@ -63,7 +63,7 @@ internal sealed class PlatformSignals : IPlatformSignals, IDisposable
 
     public void Dispose()
     {
-        _database.HealthChanged -= OnStoreHealthChanged;
+        _store.HealthChanged -= OnStoreHealthChanged;
         _windows.Changed -= OnWindowsChanged;
     }
 }

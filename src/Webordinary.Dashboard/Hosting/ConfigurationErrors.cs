@@ -13,7 +13,7 @@ public static class ConfigurationErrors
             => $"  - {message}{(exception.InnerException is { } inner ? $" ({inner.Message})" : "")}",
         AggregateException aggregate => aggregate.InnerExceptions.Select(Describe).FirstOrDefault(d => d is not null),
         LoopbackOnlyException loopback => $"  - {loopback.Message}",
-        Probes.Store.DataDirectoryException dataDirectory => $"  - {dataDirectory.Message}",
+        Storage.StoreConfigurationException store => $"  - {store.Message}",
         _ => null,
     };
 }

@@ -30,6 +30,7 @@ public static class DashboardHostingExtensions
         // else as the unhandled exception. The host's own "Hosting failed to start" log would add a stack trace to both.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.AddPlatform();
+        builder.AddStore();
         builder.AddProbes();
         builder.AddScaling();
         builder.AddHistory();

@@ -1,32 +1,32 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Storage;
 
 namespace Webordinary.Dashboard.Hosting;
 
 /// <summary>
-/// The dashboard's own health is its results store's: Unhealthy when runs cannot be written (naming the file and the
+/// The dashboard's own health is its results store's: Unhealthy when runs cannot be written (naming the store and the
 /// error, and how many writes wait in memory) or the database does not answer.
 /// </summary>
-internal sealed class ResultsStoreHealthCheck(IResultsStore store, SqliteDatabase database) : IHealthCheck
+internal sealed class ResultsStoreHealthCheck(IResultsStore results, IStore store) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var health = database.Health;
+        var health = store.Health;
         if (!health.Healthy)
         {
             return HealthCheckResult.Unhealthy(
-                $"Results are not being stored in {database.DatabasePath}: {health.Error} (since {health.FailingSince:u}; {health.Pending} write(s) kept in memory" +
+                $"Results are not being stored in {store.Location}: {health.Error} (since {health.FailingSince:u}; {health.Pending} write(s) kept in memory" +
                 (health.Dropped > 0 ? $", {health.Dropped} dropped" : "") + ").");
         }
 
         try
         {
-            await store.CountRunsAsync("", cancellationToken);
+            await results.CountRunsAsync("", cancellationToken);
             return HealthCheckResult.Healthy();
         }
         catch (Exception exception)
         {
-            return HealthCheckResult.Unhealthy($"The results database {database.DatabasePath} does not answer: {exception.Message}", exception);
+            return HealthCheckResult.Unhealthy($"The results database {store.Location} does not answer: {exception.Message}", exception);
         }
     }
 }

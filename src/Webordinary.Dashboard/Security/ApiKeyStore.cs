@@ -5,7 +5,8 @@ using Dapper;
 using Microsoft.Extensions.Options;
 using Webordinary.Dashboard.Probes.Audit;
 using Webordinary.Dashboard.Probes.Configuration;
-using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Storage;
+using Webordinary.Dashboard.Storage.Sqlite;
 
 namespace Webordinary.Dashboard.Security;
 

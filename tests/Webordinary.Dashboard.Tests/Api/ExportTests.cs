@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Webordinary.Dashboard.Probes.Connectivity;
 using Webordinary.Dashboard.Probes.Model;
-using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Storage;
 using Webordinary.Dashboard.Sandbox;
 using Webordinary.Dashboard.Testing;
 

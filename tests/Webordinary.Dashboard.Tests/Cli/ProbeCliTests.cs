@@ -123,7 +123,7 @@ public sealed class ProbeCliTests(Aws.MotoFixture moto) : IClassFixture<Aws.Moto
         var (exit, _, _) = await RunAsync(settings, "probe", "run", "ecs", "--store");
         Assert.Equal(ProbeCli.Passed, exit);
         await using var host = await DashboardHost.StartAsync(settings);
-        var stored = await host.Get<Dashboard.Probes.Store.IResultsStore>().GetRunsAsync("ecs", 10, null, CancellationToken.None);
+        var stored = await host.Get<Dashboard.Storage.IResultsStore>().GetRunsAsync("ecs", 10, null, CancellationToken.None);
         Assert.Equal(Dashboard.Probes.Model.RunTrigger.Cli, Assert.Single(stored).Trigger);
     }
 

@@ -6,7 +6,8 @@ using Webordinary.Dashboard.Components;
 using Webordinary.Dashboard.Components.Controls;
 using Webordinary.Dashboard.Probes.Health;
 using Webordinary.Dashboard.Probes.Maintenance;
-using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Storage;
+using Webordinary.Dashboard.Storage.Sqlite;
 using Webordinary.Dashboard.Components.Pages;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Model;
@@ -244,8 +245,8 @@ public sealed class OverviewTests
         context.Services.AddSingleton<IProbeTriggers>(triggers);
         context.Services.AddSingleton(time ?? TimeProvider.System);
         context.Services.AddScoped<UiClock>();
-        var database = new Webordinary.Dashboard.Probes.Store.SqliteDatabase(
-            Path.Combine(Directory.CreateTempSubdirectory("overview-test-").FullName, "dashboard.db"), NullLogger<Webordinary.Dashboard.Probes.Store.SqliteDatabase>.Instance);
+        var database = new Webordinary.Dashboard.Storage.Sqlite.SqliteDatabase(
+            Path.Combine(Directory.CreateTempSubdirectory("overview-test-").FullName, "dashboard.db"), NullLogger<Webordinary.Dashboard.Storage.Sqlite.SqliteDatabase>.Instance);
         database.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
         context.Services.AddSingleton(new Webordinary.Dashboard.Probes.History.HistoryStore(database,
             Microsoft.Extensions.Options.Options.Create(new Webordinary.Dashboard.Probes.History.HistoryOptions()), TimeProvider.System));

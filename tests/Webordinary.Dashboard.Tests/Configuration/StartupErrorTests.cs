@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Data.Sqlite;
 using Webordinary.Dashboard.Hosting;
-using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Storage;
+using Webordinary.Dashboard.Storage.Sqlite;
 
 namespace Webordinary.Dashboard.Tests.Configuration;
 
@@ -14,6 +15,7 @@ public sealed class StartupErrorTests
         DataDirectoryIsAFile,
         DatabaseFileIsNotADatabase,
         DatabaseIsFromANewerBuild,
+        StoreProviderIsUnknown,
         AllowRemoteAccessIsNotABoolean,
         KestrelListensBeyondLoopback,
         DependsOnNamesNoProbe,
@@ -24,6 +26,7 @@ public sealed class StartupErrorTests
     [InlineData(BadStart.DataDirectoryIsAFile, "Dashboard:DataDirectory")]
     [InlineData(BadStart.DatabaseFileIsNotADatabase, "Dashboard:DataDirectory")]
     [InlineData(BadStart.DatabaseIsFromANewerBuild, "Dashboard:DataDirectory")]
+    [InlineData(BadStart.StoreProviderIsUnknown, "Store:Provider")]
     [InlineData(BadStart.AllowRemoteAccessIsNotABoolean, "Dashboard:AllowRemoteAccess")]
     [InlineData(BadStart.KestrelListensBeyondLoopback, "Kestrel:Endpoints:Public:Url")]
     [InlineData(BadStart.DependsOnNamesNoProbe, "Dashboard:Probes:hermes:DependsOn")]
@@ -66,6 +69,9 @@ public sealed class StartupErrorTests
                 }
 
                 hashBefore = SHA256.HashData(await File.ReadAllBytesAsync(path));
+                break;
+            case BadStart.StoreProviderIsUnknown:
+                start.Environment["Store__Provider"] = "Oracle";
                 break;
             case BadStart.AllowRemoteAccessIsNotABoolean:
                 start.Environment["Dashboard__AllowRemoteAccess"] = "maybe";

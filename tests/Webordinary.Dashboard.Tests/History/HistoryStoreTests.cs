@@ -3,7 +3,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Webordinary.Dashboard.Probes.History;
 using Webordinary.Dashboard.Probes.Model;
-using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Storage;
+using Webordinary.Dashboard.Storage.Sqlite;
 
 namespace Webordinary.Dashboard.Tests.History;
 

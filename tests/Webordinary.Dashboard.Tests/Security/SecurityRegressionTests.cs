@@ -140,8 +140,8 @@ public sealed class SecurityRegressionTests(ApiKeyHost fixture) : IClassFixture<
     [Fact]
     public async Task Denied_attempts_of_one_actor_are_folded_into_one_entry_a_minute()
     {
-        var database = new Dashboard.Probes.Store.SqliteDatabase(Path.Combine(Directory.CreateTempSubdirectory("fold-test-").FullName, "dashboard.db"),
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<Dashboard.Probes.Store.SqliteDatabase>.Instance);
+        var database = new Dashboard.Storage.Sqlite.SqliteDatabase(Path.Combine(Directory.CreateTempSubdirectory("fold-test-").FullName, "dashboard.db"),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<Dashboard.Storage.Sqlite.SqliteDatabase>.Instance);
         await database.MigrateAsync(CancellationToken.None);
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var audit = new AuditLog(database, time);

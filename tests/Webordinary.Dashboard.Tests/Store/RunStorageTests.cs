@@ -10,7 +10,7 @@ using Webordinary.Dashboard.Probes.Model;
 using Webordinary.Dashboard.Probes.Running;
 using Webordinary.Dashboard.Probes.Maintenance;
 using Webordinary.Dashboard.Probes.Scaling;
-using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Storage;
 using Webordinary.Dashboard.Testing;
 
 namespace Webordinary.Dashboard.Tests.Store;

@@ -4,7 +4,8 @@ using Webordinary.Dashboard.Probes.Connectivity;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Model;
 using Webordinary.Dashboard.Probes.Scheduling;
-using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Storage;
+using Webordinary.Dashboard.Storage.Sqlite;
 using Webordinary.Dashboard.Sandbox;
 using Webordinary.Dashboard.Testing;
 

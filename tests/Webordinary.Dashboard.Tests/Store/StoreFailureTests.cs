@@ -3,7 +3,8 @@ using System.Net;
 using Microsoft.Data.Sqlite;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Model;
-using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Storage;
+using Webordinary.Dashboard.Storage.Sqlite;
 using Webordinary.Dashboard.Testing;
 
 namespace Webordinary.Dashboard.Tests.Store;

@@ -16,7 +16,7 @@ public sealed partial class Overview : IDisposable
     private IReadOnlyList<ProbeState> _probes = [];
     private IReadOnlyList<Probes.Health.Incident> _incidents = [];
     private IReadOnlyList<Probes.Maintenance.WindowState> _windows = [];
-    private Probes.Store.StoreHealth? _store;
+    private Storage.StoreHealth? _store;
     private IReadOnlyList<Probes.History.UptimeWindow> _platformUptime = [];
     private IDisposable? _subscription;
     private bool _runAllBusy;

@@ -4,7 +4,7 @@ using Webordinary.Dashboard.Components.Controls;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Model;
 using Webordinary.Dashboard.Probes.Scheduling;
-using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Storage;
 
 namespace Webordinary.Dashboard.Components.Pages;
 

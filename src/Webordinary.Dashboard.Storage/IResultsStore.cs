@@ -1,10 +1,10 @@
 using Webordinary.Dashboard.Probes.Model;
 
-namespace Webordinary.Dashboard.Probes.Store;
+namespace Webordinary.Dashboard.Storage;
 
 /// <summary>
-/// Every run and its steps; a run's end is written before it is announced. When the file cannot take them the writes
-/// are kept in memory and written later (<see cref="SqliteDatabase.Health"/> says so); they never fail the run.
+/// Every run and its steps; a run's end is written before it is announced. When the store cannot take them the writes
+/// are kept in memory and written later (<see cref="IStore.Health"/> says so); they never fail the run.
 /// </summary>
 public interface IResultsStore
 {

@@ -1,13 +1,13 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Webordinary.Dashboard.Probes.Store;
+namespace Webordinary.Dashboard.Storage;
 
 /// <summary>
-/// While writes wait in memory (the results file could not take them), tries to write them every
-/// <see cref="RetryInterval"/>, so a short disk-full or lock loses nothing and the store is healthy again soon after.
+/// While writes wait in memory (the store could not take them), tries to write them every <see cref="RetryInterval"/>,
+/// so a short disk-full, lock or database restart loses nothing and the store is healthy again soon after.
 /// </summary>
-internal sealed class StoreFlusher(SqliteDatabase database, TimeProvider time, ILogger<StoreFlusher> logger) : BackgroundService
+public sealed class StoreFlusher(IStore store, TimeProvider time, ILogger<StoreFlusher> logger) : BackgroundService
 {
     public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
 
@@ -16,14 +16,14 @@ internal sealed class StoreFlusher(SqliteDatabase database, TimeProvider time, I
         using var timer = new PeriodicTimer(RetryInterval, time);
         while (await NextTickAsync(timer, stoppingToken))
         {
-            if (database.Health is { Healthy: true, Pending: 0 })
+            if (store.Health is { Healthy: true, Pending: 0 })
             {
                 continue;
             }
 
             try
             {
-                await database.FlushAsync(stoppingToken);
+                await store.FlushAsync(stoppingToken);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
@@ -49,9 +49,9 @@ internal sealed class StoreFlusher(SqliteDatabase database, TimeProvider time, I
     {
         await base.StopAsync(cancellationToken);
         // One last try, so a store that came back just before the stop keeps what was waiting.
-        if (database.Health.Pending > 0)
+        if (store.Health.Pending > 0)
         {
-            await database.FlushAsync(CancellationToken.None);
+            await store.FlushAsync(CancellationToken.None);
         }
     }
 }

@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Webordinary.Dashboard.Probes.Model;
 
-namespace Webordinary.Dashboard.Probes.Store;
+namespace Webordinary.Dashboard.Storage.Sqlite;
 
 /// <summary>Probe runs and their steps in the dashboard's SQLite database. Times are Unix milliseconds.</summary>
 public sealed class SqliteResultsStore(SqliteDatabase database, TimeProvider time, ILogger<SqliteResultsStore> logger) : IResultsStore

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Options;
+
+namespace Webordinary.Dashboard.Storage;
+
+/// <summary>Which engine holds the dashboard's data (<c>Store</c> section).</summary>
+public sealed class StoreOptions
+{
+    public const string SectionName = "Store";
+
+    public const string ProviderKey = $"{SectionName}:{nameof(Provider)}";
+
+    public const string Sqlite = "Sqlite";
+
+    public const string Postgres = "Postgres";
+
+    /// <summary><see cref="Sqlite"/> (the default: a file in <c>Dashboard:DataDirectory</c>, no setup) or <see cref="Postgres"/>.</summary>
+    public string Provider { get; set; } = Sqlite;
+
+    public bool IsSqlite => string.Equals(Provider, Sqlite, StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>An unknown provider stops the start (exit 2) with the key named; so does one this build does not include yet.</summary>
+public sealed class StoreOptionsValidator(IReadOnlyCollection<string> available) : IValidateOptions<StoreOptions>
+{
+    public ValidateOptionsResult Validate(string? name, StoreOptions options)
+    {
+        if (available.Contains(options.Provider, StringComparer.OrdinalIgnoreCase))
+        {
+            return ValidateOptionsResult.Success;
+        }
+
+        return ValidateOptionsResult.Fail(
+            string.Equals(options.Provider, StoreOptions.Postgres, StringComparison.OrdinalIgnoreCase)
+                ? $"{StoreOptions.ProviderKey} is '{options.Provider}', which this build does not include yet: use {string.Join(" or ", available)}."
+                : $"{StoreOptions.ProviderKey} is '{options.Provider}', not a store provider: use {string.Join(" or ", available)} ({StoreOptions.Sqlite} is the default).");
+    }
+}

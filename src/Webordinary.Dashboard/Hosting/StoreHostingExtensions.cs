@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Options;
+using Webordinary.Dashboard.Probes.Configuration;
+using Webordinary.Dashboard.Storage;
+using Webordinary.Dashboard.Storage.Sqlite;
+
+namespace Webordinary.Dashboard.Hosting;
+
+public static class StoreHostingExtensions
+{
+    /// <summary>The providers this build includes (<c>Store:Provider</c>).</summary>
+    private static readonly string[] Available = [StoreOptions.Sqlite];
+
+    /// <summary>
+    /// The store chosen by <c>Store:Provider</c>. Everything else asks for the ports (<see cref="IStore"/>,
+    /// <see cref="IResultsStore"/>, …); which engine answers is decided here only. An unknown provider fails the
+    /// start (exit 2, the key named); until then SQLite is registered so that nothing resolves a missing service.
+    /// </summary>
+    public static IHostApplicationBuilder AddStore(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<StoreOptions>().Bind(builder.Configuration.GetSection(StoreOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StoreOptions>>(new StoreOptionsValidator(Available));
+
+        // The PostgreSQL provider plugs in here: `if (options.IsPostgres) services.AddPostgresStore(...)`, and its name
+        // joins Available.
+        var contentRoot = builder.Environment.ContentRootPath;
+        services.AddSqliteStore(sp => Path.Combine(contentRoot, sp.GetRequiredService<IOptions<DashboardOptions>>().Value.DataDirectory, SqliteDatabase.FileName));
+        return builder;
+    }
+}
