@@ -1,3 +1,5 @@
+using Webordinary.Dashboard.Storage;
+
 namespace Webordinary.Dashboard.Notifications;
 
 public enum ChannelStatus
@@ -44,7 +46,7 @@ public sealed record RetryResult(RetryOutcome Outcome, OutboxEntry? Entry);
 /// The notifications as people see and use them: the channels with their state, the delivery log, Send test and
 /// Retry of a dead letter (the actions' checks are <c>NotificationActions</c>').
 /// </summary>
-public sealed class NotificationCenter(NotificationChannels channels, NotificationOutbox outbox, NotificationMessages messages, NotificationSignals signals,
+public sealed class NotificationCenter(NotificationChannels channels, INotificationOutbox outbox, NotificationMessages messages, NotificationSignals signals,
     TimeProvider time)
 {
     private readonly Lock _gate = new();

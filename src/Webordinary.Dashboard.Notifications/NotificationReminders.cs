@@ -5,6 +5,7 @@ using Webordinary.Dashboard.Probes.Health;
 using Webordinary.Dashboard.Probes.Maintenance;
 using Webordinary.Dashboard.Probes.Model;
 using Webordinary.Dashboard.Probes.Scheduling;
+using Webordinary.Dashboard.Storage;
 
 namespace Webordinary.Dashboard.Notifications;
 
@@ -22,7 +23,7 @@ public sealed class NotificationReminders(
     ProbeStatusFeed feed,
     ProbeCatalog catalog,
     MaintenanceWindows windows,
-    NotificationOutbox outbox,
+    INotificationOutbox outbox,
     NotificationMessages messages,
     NotificationSignals signals,
     TimeProvider time,

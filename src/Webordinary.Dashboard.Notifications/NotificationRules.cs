@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Webordinary.Dashboard.Probes.Health;
@@ -30,7 +29,7 @@ public sealed class NotificationRules(
     TimeProvider time,
     ILogger<NotificationRules> logger) : IIncidentOutbox
 {
-    public Func<SqliteConnection, SqliteTransaction, Task>? Prepare(IncidentChange change)
+    public IReadOnlyList<OutboxWrite>? Prepare(IncidentChange change)
     {
         IReadOnlyList<OutboxWrite> writes;
         try
@@ -44,7 +43,7 @@ public sealed class NotificationRules(
             return null;
         }
 
-        return writes.Count == 0 ? null : (connection, transaction) => NotificationOutbox.WriteAsync(connection, transaction, writes);
+        return writes.Count == 0 ? null : writes;
     }
 
     public void Stored(IncidentChange change) => signals.Notify();

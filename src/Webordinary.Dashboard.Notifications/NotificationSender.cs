@@ -21,7 +21,7 @@ namespace Webordinary.Dashboard.Notifications;
 /// </summary>
 public sealed class NotificationSender(
     NotificationChannels channels,
-    NotificationOutbox outbox,
+    INotificationOutbox outbox,
     NotificationCenter center,
     NotificationSignals signals,
     IncidentSettling settling,
@@ -358,7 +358,7 @@ public sealed class NotificationSender(
 /// yet (it is about to join) or has not run since the root cause began failing, or something the root cause needs is
 /// failing, running, or not checked since then (it may turn out to be the real root cause and take this incident over).
 /// </summary>
-public sealed class IncidentSettling(ProbeHealthTracker health, ProbeStatusFeed feed, ProbeCatalog catalog, IResultsStore runs, IncidentStore incidents)
+public sealed class IncidentSettling(ProbeHealthTracker health, ProbeStatusFeed feed, ProbeCatalog catalog, IResultsStore runs, IIncidentStore incidents)
 {
     /// <summary>When each incident's first failing run ended: what the root cause's needs must have been checked after.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _seenAt = new(StringComparer.Ordinal);

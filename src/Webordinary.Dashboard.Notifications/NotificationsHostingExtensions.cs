@@ -27,7 +27,6 @@ public static class NotificationsHostingExtensions
         services.AddSingleton<DashboardLinks>();
         services.AddSingleton<NotificationMessages>();
         services.AddSingleton<NotificationSignals>();
-        services.AddSingleton<NotificationOutbox>();
         services.AddSingleton<NotificationRules>();
         services.AddSingleton<IIncidentOutbox>(sp => sp.GetRequiredService<NotificationRules>());
         services.AddSingleton<IncidentSettling>();

@@ -50,7 +50,6 @@ public static class ProbesHostingExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ProbeStatusFeed>();
         services.AddSingleton<ProbeRunner>();
-        services.AddSingleton<Health.IncidentStore>();
         services.AddSingleton<Health.ProbeHealthTracker>();
         services.AddSingleton<MaintenanceWindows>();
         services.AddSingleton<Scaling.PlannedWork>();

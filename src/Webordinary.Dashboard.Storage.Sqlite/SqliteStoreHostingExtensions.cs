@@ -14,6 +14,12 @@ public static class SqliteStoreHostingExtensions
         services.AddSingleton(sp => new SqliteDatabase(databasePath(sp), sp.GetRequiredService<ILogger<SqliteDatabase>>()));
         services.AddSingleton<IStore>(sp => sp.GetRequiredService<SqliteDatabase>());
         services.AddSingleton<IResultsStore, SqliteResultsStore>();
+        services.AddSingleton<IIncidentStore, SqliteIncidentStore>();
+        services.AddSingleton<INotificationOutbox, SqliteNotificationOutbox>();
+        services.AddSingleton<IAuditStore, SqliteAuditStore>();
+        services.AddSingleton<ISchedulePauses, SqliteSchedulePauses>();
+        services.AddSingleton<IMaintenanceWindowStore, SqliteMaintenanceWindowStore>();
+        services.AddSingleton<IApiKeyRecords, SqliteApiKeyRecords>();
         services.AddHostedService<StoreFlusher>();
         return services;
     }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Webordinary.Dashboard.Probes.Configuration;
 using Webordinary.Dashboard.Probes.Model;
 using Webordinary.Dashboard.Probes.Scheduling;
+using Webordinary.Dashboard.Storage;
 
 namespace Webordinary.Dashboard.Probes.Health;
 
@@ -11,7 +12,7 @@ namespace Webordinary.Dashboard.Probes.Health;
 /// (in order, one change at a time). What a change causes (its notifications) is written with it, in its transaction
 /// (<see cref="IIncidentOutbox"/>).
 /// </summary>
-public sealed class ProbeHealthTracker(IncidentStore incidents, ProbeCatalog catalog, ILogger<ProbeHealthTracker> logger, IIncidentOutbox? outbox = null)
+public sealed class ProbeHealthTracker(IIncidentStore incidents, ProbeCatalog catalog, ILogger<ProbeHealthTracker> logger, IIncidentOutbox? outbox = null)
 {
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _writes = new(1, 1);

@@ -1,11 +1,8 @@
-using System.Text.Json;
-using Dapper;
 using Microsoft.Extensions.Options;
 using Quartz;
 using Webordinary.Dashboard.Probes.Configuration;
 using Webordinary.Dashboard.Probes.Scheduling;
 using Webordinary.Dashboard.Storage;
-using Webordinary.Dashboard.Storage.Sqlite;
 
 namespace Webordinary.Dashboard.Probes.Maintenance;
 
@@ -60,10 +57,10 @@ public sealed record MaintenanceResult(MaintenanceWindow? Window, string? Error)
 
 /// <summary>
 /// Maintenance windows and silences: the scheduled ones from configuration and the ad hoc ones from the UI and API
-/// (stored in the results database). Inside a window probes keep running and recording; their runs say so, count for
+/// (stored: <see cref="IMaintenanceWindowStore"/>). Inside a window probes keep running and recording; their runs say so, count for
 /// no uptime, and open no incident. A resolution is never held back by a window.
 /// </summary>
-public sealed class MaintenanceWindows(SqliteDatabase database, IOptions<MaintenanceOptions> options, ProbeCatalog catalog, TimeProvider time)
+public sealed class MaintenanceWindows(IMaintenanceWindowStore store, IOptions<MaintenanceOptions> options, ProbeCatalog catalog, TimeProvider time)
 {
     public const int MaxReasonLength = 200;
     public const int MaxProbes = 100;
@@ -82,19 +79,13 @@ public sealed class MaintenanceWindows(SqliteDatabase database, IOptions<Mainten
     /// <summary>Loads the ad hoc windows that have not ended yet.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        await database.MigrateAsync(cancellationToken);
-        await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(string Id, long CreatedAt, string Actor, long StartsAt, long EndsAt, string Reason, string? Probes, string? Components)>(
-            """
-            SELECT id, created_at, actor, starts_at, ends_at, reason, probes, components FROM maintenance_windows
-            WHERE ended_at IS NULL AND ends_at > @now ORDER BY starts_at;
-            """, new { now = time.GetUtcNow().ToUnixTimeMilliseconds() });
+        var rows = await store.ListOpenAsync(time.GetUtcNow(), cancellationToken);
         lock (_gate)
         {
             _adHoc.Clear();
             _adHoc.AddRange(rows.Select(r => new MaintenanceWindow(r.Id, MaintenanceWindowKind.AdHoc, r.Reason,
-                new MaintenanceScope(Read<string>(r.Probes), [.. Read<string>(r.Components).Select(c => Enum.Parse<PlatformComponent>(c))]),
-                FromMs(r.StartsAt), FromMs(r.EndsAt), CreatedBy: r.Actor, CreatedAt: FromMs(r.CreatedAt))));
+                new MaintenanceScope(r.Probes, [.. r.Components.Select(c => Enum.Parse<PlatformComponent>(c))]),
+                r.StartsAt, r.EndsAt, CreatedBy: r.Actor, CreatedAt: r.CreatedAt)));
         }
     }
 
@@ -181,21 +172,8 @@ public sealed class MaintenanceWindows(SqliteDatabase database, IOptions<Mainten
         var window = new MaintenanceWindow($"adhoc-{Model.ProbeRun.NewId()[..12]}", MaintenanceWindowKind.AdHoc, request.Reason.Trim(),
             new MaintenanceScope([.. probes.Select(p => catalog.TryGet(p, out var d, out _) ? d.Id : p)], [.. components.Distinct()]),
             starts, ends, CreatedBy: actor, CreatedAt: now);
-        await database.WriteAsync(connection => connection.ExecuteAsync(
-            """
-            INSERT INTO maintenance_windows (id, created_at, actor, starts_at, ends_at, reason, probes, components)
-            VALUES (@Id, @CreatedAt, @Actor, @StartsAt, @EndsAt, @Reason, @Probes, @Components);
-            """, new
-            {
-                window.Id,
-                CreatedAt = now.ToUnixTimeMilliseconds(),
-                Actor = actor,
-                StartsAt = starts.ToUnixTimeMilliseconds(),
-                EndsAt = ends.ToUnixTimeMilliseconds(),
-                window.Reason,
-                Probes = window.Scope.Probes.Count == 0 ? null : JsonSerializer.Serialize(window.Scope.Probes),
-                Components = window.Scope.Components.Count == 0 ? null : JsonSerializer.Serialize(window.Scope.Components.Select(c => c.ToString())),
-            }), cancellationToken);
+        await store.AddAsync(new StoredMaintenanceWindow(window.Id, now, actor, starts, ends, window.Reason,
+            window.Scope.Probes, [.. window.Scope.Components.Select(c => c.ToString())]), cancellationToken);
         lock (_gate)
         {
             _adHoc.Add(window);
@@ -232,9 +210,7 @@ public sealed class MaintenanceWindows(SqliteDatabase database, IOptions<Mainten
         }
 
         var now = time.GetUtcNow();
-        await database.WriteAsync(connection => connection.ExecuteAsync(
-            "UPDATE maintenance_windows SET ended_at = @now, ended_by = @actor WHERE id = @id;",
-            new { now = now.ToUnixTimeMilliseconds(), actor, id = window.Id }), cancellationToken);
+        await store.EndAsync(window.Id, now, actor, cancellationToken);
         lock (_gate)
         {
             _adHoc.Remove(window);
@@ -266,8 +242,4 @@ public sealed class MaintenanceWindows(SqliteDatabase database, IOptions<Mainten
         var next = cron.GetNextValidTimeAfter(at);
         return new WindowState(window, false, next, next + duration);
     }
-
-    private static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
-
-    private static IReadOnlyList<T> Read<T>(string? json) => json is null ? [] : JsonSerializer.Deserialize<T[]>(json) ?? [];
 }

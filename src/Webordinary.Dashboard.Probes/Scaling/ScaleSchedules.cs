@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Quartz;
+using Webordinary.Dashboard.Storage;
 
 namespace Webordinary.Dashboard.Probes.Scaling;
 
@@ -35,7 +36,7 @@ public sealed class ScaleScheduleJob(ScaleSchedules schedules, ServiceScaler sca
 /// The configured scale schedules as Quartz cron triggers: listed with their next fire time, and each one can be
 /// paused (remembered across restarts).
 /// </summary>
-public sealed class ScaleSchedules(ISchedulerFactory schedulers, IOptions<ScalingOptions> options, SchedulePauses pauses) : IHostedService
+public sealed class ScaleSchedules(ISchedulerFactory schedulers, IOptions<ScalingOptions> options, ISchedulePauses pauses) : IHostedService
 {
     public bool TryGet(string name, out ScaleSchedule schedule) => options.Value.Schedules.TryGetValue(name, out schedule!);
 

@@ -14,7 +14,6 @@ public static class ScalingHostingExtensions
         services.AddOptions<ScalingOptions>().Bind(builder.Configuration.GetSection(ScalingOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ScalingOptions>, ScalingOptionsValidator>();
         services.AddSingleton<Audit.AuditLog>();
-        services.AddSingleton<SchedulePauses>();
         services.AddSingleton<ServiceStatusFeed>();
         services.AddSingleton<ServiceScaler>();
         services.AddSingleton<ScaleSchedules>();

@@ -88,7 +88,7 @@ public static class ProbesApi
 
     /// <summary>Incidents newest first, optionally of one probe (<c>?probe=</c>).</summary>
     private static async Task<Results<Ok<IEnumerable<IncidentDto>>, ProblemHttpResult>> GetIncidentsAsync(
-        string? probe, string? limit, ProbeStatusFeed feed, Probes.Health.IncidentStore incidents, CancellationToken cancellationToken)
+        string? probe, string? limit, ProbeStatusFeed feed, Storage.IIncidentStore incidents, CancellationToken cancellationToken)
     {
         if (probe is not null && feed.Get(probe) is null)
         {

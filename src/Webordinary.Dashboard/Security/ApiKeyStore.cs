@@ -1,12 +1,10 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
-using Dapper;
 using Microsoft.Extensions.Options;
 using Webordinary.Dashboard.Probes.Audit;
 using Webordinary.Dashboard.Probes.Configuration;
 using Webordinary.Dashboard.Storage;
-using Webordinary.Dashboard.Storage.Sqlite;
 
 namespace Webordinary.Dashboard.Security;
 
@@ -26,7 +24,7 @@ public sealed record ApiKeyInfo(string Name, DashboardRole Role, string Source, 
 /// memory, so a request with a wrong key never reaches the database; the last-used time is written at most once a
 /// minute per key. A revoked key stays listed, refused.
 /// </summary>
-public sealed class ApiKeyStore(SqliteDatabase database, IOptions<AuthOptions> options, TimeProvider time, ILogger<ApiKeyStore> logger)
+public sealed class ApiKeyStore(IApiKeyRecords records, IOptions<AuthOptions> options, TimeProvider time, ILogger<ApiKeyStore> logger)
 {
     public const string Prefix = "wdk_";
     private static readonly TimeSpan UsageWriteInterval = TimeSpan.FromMinutes(1);
@@ -41,30 +39,9 @@ public sealed class ApiKeyStore(SqliteDatabase database, IOptions<AuthOptions> o
     /// <summary>Writes the configured keys' hashes and roles, then loads every key. A configured key whose hash changed is a new key (no longer revoked).</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        await database.MigrateAsync(cancellationToken);
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        await database.WriteAsync(async connection =>
-        {
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            foreach (var (name, key) in options.Value.ApiKeys)
-            {
-                await connection.ExecuteAsync(
-                    """
-                    INSERT INTO api_keys (name, source, sha256, role, created_at, created_by) VALUES (@name, 'configuration', @sha256, @role, @now, 'configuration')
-                    ON CONFLICT (name) DO UPDATE SET source = 'configuration', role = excluded.role,
-                        revoked_at = CASE WHEN sha256 = excluded.sha256 THEN revoked_at END,
-                        revoked_by = CASE WHEN sha256 = excluded.sha256 THEN revoked_by END,
-                        sha256 = excluded.sha256;
-                    """, new { name, sha256 = key.Sha256!.ToLowerInvariant(), role = key.Role.ToString(), now }, transaction);
-            }
-
-            // A key taken out of the configuration no longer works.
-            await connection.ExecuteAsync(
-                "UPDATE api_keys SET revoked_at = @now, revoked_by = 'configuration' WHERE source = 'configuration' AND revoked_at IS NULL AND name NOT IN @names;",
-                new { now, names = options.Value.ApiKeys.Keys.ToArray() }, transaction);
-            await transaction.CommitAsync(cancellationToken);
-            return 0;
-        }, cancellationToken);
+        // A key taken out of the configuration no longer works.
+        await records.SyncConfiguredAsync(
+            [.. options.Value.ApiKeys.Select(p => new ConfiguredApiKey(p.Key, p.Value.Sha256!.ToLowerInvariant(), p.Value.Role.ToString()))], time.GetUtcNow(), cancellationToken);
         await ReloadAsync(cancellationToken);
     }
 
@@ -86,8 +63,7 @@ public sealed class ApiKeyStore(SqliteDatabase database, IOptions<AuthOptions> o
         if (!_usageWritten.TryGetValue(info.Name, out var written) || now - written >= UsageWriteInterval)
         {
             _usageWritten[info.Name] = now;
-            _ = database.WriteAsync(connection => connection.ExecuteAsync("UPDATE api_keys SET last_used_at = @at WHERE name = @name;",
-                new { at = now.ToUnixTimeMilliseconds(), name = info.Name }), CancellationToken.None).ContinueWith(
+            _ = records.RecordUseAsync(info.Name, now, CancellationToken.None).ContinueWith(
                 t => logger.LogWarning(t.Exception, "Could not record when API key {Name} was last used", info.Name), TaskContinuationOptions.OnlyOnFaulted);
         }
 
@@ -112,9 +88,8 @@ public sealed class ApiKeyStore(SqliteDatabase database, IOptions<AuthOptions> o
 
             var secret = Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
             var info = new ApiKeyInfo(name, role, ApiKeyInfo.FromDashboard, time.GetUtcNow(), creator.ToString(), null, null, null);
-            await database.WriteAsync(connection => connection.ExecuteAsync(
-                "INSERT INTO api_keys (name, source, sha256, role, created_at, created_by) VALUES (@name, 'dashboard', @sha256, @role, @at, @by);",
-                new { name, sha256 = Hash(secret), role = role.ToString(), at = info.CreatedAt.ToUnixTimeMilliseconds(), by = info.CreatedBy }), cancellationToken);
+            await records.AddAsync(new StoredApiKey(name, ApiKeyInfo.FromDashboard, Hash(secret), role.ToString(), info.CreatedAt, info.CreatedBy, null, null, null),
+                cancellationToken);
             _byHash[Hash(secret)] = info;
             return (info, secret, null);
         }
@@ -137,9 +112,7 @@ public sealed class ApiKeyStore(SqliteDatabase database, IOptions<AuthOptions> o
             }
 
             var now = time.GetUtcNow();
-            await database.WriteAsync(connection => connection.ExecuteAsync(
-                "UPDATE api_keys SET revoked_at = @at, revoked_by = @by WHERE name = @name;",
-                new { name, at = now.ToUnixTimeMilliseconds(), by = revoker.ToString() }), cancellationToken);
+            await records.RevokeAsync(name, now, revoker.ToString(), cancellationToken);
             _byHash[hash] = info with { RevokedAt = now, RevokedBy = revoker.ToString() };
             Revoked?.Invoke(name);
             return true;
@@ -156,15 +129,12 @@ public sealed class ApiKeyStore(SqliteDatabase database, IOptions<AuthOptions> o
 
     private async Task ReloadAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(string Name, string Source, string Sha256, string Role, long CreatedAt, string CreatedBy, long? RevokedAt, string? RevokedBy, long? LastUsedAt)>(
-            "SELECT name, source, sha256, role, created_at, created_by, revoked_at, revoked_by, last_used_at FROM api_keys;");
+        var rows = await records.ListAsync(cancellationToken);
         _byHash.Clear();
         foreach (var row in rows)
         {
-            _byHash[row.Sha256] = new ApiKeyInfo(row.Name, Enum.Parse<DashboardRole>(row.Role), row.Source, DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt),
-                row.CreatedBy, row.RevokedAt is { } revoked ? DateTimeOffset.FromUnixTimeMilliseconds(revoked) : null, row.RevokedBy,
-                row.LastUsedAt is { } used ? DateTimeOffset.FromUnixTimeMilliseconds(used) : null);
+            _byHash[row.Sha256] = new ApiKeyInfo(row.Name, Enum.Parse<DashboardRole>(row.Role), row.Source, row.CreatedAt, row.CreatedBy, row.RevokedAt, row.RevokedBy,
+                row.LastUsedAt);
         }
     }
 

@@ -252,7 +252,7 @@ public sealed class OverviewTests
             Microsoft.Extensions.Options.Options.Create(new Webordinary.Dashboard.Probes.History.HistoryOptions()), TimeProvider.System));
         context.Services.AddSingleton<Webordinary.Dashboard.Probes.History.PlatformUptime>();
         context.Services.AddSingleton<Webordinary.Dashboard.Platform.IPlatformStatus>(new NoProblem());
-        context.Services.AddSingleton(new Webordinary.Dashboard.Probes.Audit.AuditLog(database, TimeProvider.System));
+        context.Services.AddSingleton(new Webordinary.Dashboard.Probes.Audit.AuditLog(new Webordinary.Dashboard.Storage.Sqlite.SqliteAuditStore(database), TimeProvider.System));
         context.Services.AddSingleton<Webordinary.Dashboard.Security.ActionGuard>();
         context.Services.AddSingleton<Webordinary.Dashboard.Security.ProbeActions>();
         context.Services.AddScoped<CurrentUser>();

@@ -118,7 +118,7 @@ public sealed class PrerenderTests(ApiHost fixture) : IClassFixture<ApiHost>
             await fixture.Host.RunProbeAsync("ecs");
         }
 
-        var incident = (await fixture.Host.Get<Webordinary.Dashboard.Probes.Health.IncidentStore>().ListAsync("ecs", openOnly: false, 1, CancellationToken.None)).Single();
+        var incident = (await fixture.Host.Get<Webordinary.Dashboard.Storage.IIncidentStore>().ListAsync("ecs", openOnly: false, 1, CancellationToken.None)).Single();
         var incidents = await _client.GetStringAsync("/incidents");
         var link = System.Net.WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(incidents,
             $"href=\"([^\"]*run={incident.FirstRunId}[^\"]*)\"[^>]*data-testid=\"first-run\"").Groups[1].Value);

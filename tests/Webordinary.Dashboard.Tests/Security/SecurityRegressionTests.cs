@@ -144,7 +144,7 @@ public sealed class SecurityRegressionTests(ApiKeyHost fixture) : IClassFixture<
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Dashboard.Storage.Sqlite.SqliteDatabase>.Instance);
         await database.MigrateAsync(CancellationToken.None);
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var audit = new AuditLog(database, time);
+        var audit = new AuditLog(new Dashboard.Storage.Sqlite.SqliteAuditStore(database), time);
         var guard = new ActionGuard(audit, time);
         var viewer = DashboardPrincipal.Create("test", "apikey:wallboard", "wallboard", "apikey", DashboardRole.Viewer);
 

@@ -227,7 +227,7 @@ public sealed class SqliteResultsStoreTests : IDisposable
         // Uptime does not count it: nothing failed, nothing was counted.
         var day = (await restarted.Get<Webordinary.Dashboard.Probes.History.HistoryStore>().GetUptimeAsync("hermes", CancellationToken.None))[0];
         Assert.Equal((1, 0, 1, (double?)null), (day.Runs, day.Failed, day.Interrupted, day.Uptime));
-        Assert.Empty(await restarted.Get<Webordinary.Dashboard.Probes.Health.IncidentStore>().ListAsync("hermes", false, 10, CancellationToken.None));
+        Assert.Empty(await restarted.Get<Webordinary.Dashboard.Storage.IIncidentStore>().ListAsync("hermes", false, 10, CancellationToken.None));
     }
 
     private static void Execute(SqliteConnection connection, string sql)

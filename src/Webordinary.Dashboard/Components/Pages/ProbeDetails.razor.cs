@@ -45,7 +45,7 @@ public sealed partial class ProbeDetails : IDisposable
     private string? _runDenied;
 
     [Inject]
-    public required Probes.Health.IncidentStore Incidents { get; init; }
+    public required Storage.IIncidentStore Incidents { get; init; }
 
     [Inject]
     public required ISnackbar Snackbar { get; init; }

@@ -1,11 +1,9 @@
 using Dapper;
-using Webordinary.Dashboard.Storage;
-using Webordinary.Dashboard.Storage.Sqlite;
 
-namespace Webordinary.Dashboard.Probes.Scaling;
+namespace Webordinary.Dashboard.Storage.Sqlite;
 
-/// <summary>Which scale schedules are paused, in the results database: pausing survives restarts.</summary>
-public sealed class SchedulePauses(SqliteDatabase database, TimeProvider time)
+/// <summary>Which scale schedules are paused, in the SQLite file (<c>schedule_pauses</c>).</summary>
+public sealed class SqliteSchedulePauses(SqliteDatabase database, TimeProvider time) : ISchedulePauses
 {
     public async Task<IReadOnlySet<string>> ListAsync(CancellationToken cancellationToken)
     {

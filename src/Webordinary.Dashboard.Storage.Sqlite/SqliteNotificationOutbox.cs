@@ -1,98 +1,14 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
-using Webordinary.Dashboard.Storage;
-using Webordinary.Dashboard.Storage.Sqlite;
+using Webordinary.Dashboard.Notifications;
 
-namespace Webordinary.Dashboard.Notifications;
-
-public enum DeliveryState
-{
-    /// <summary>Waiting to be sent, or to be tried again.</summary>
-    Pending,
-
-    /// <summary>An attempt is under way (claimed by the channel's sender, so nothing cancels it meanwhile).</summary>
-    Sending,
-
-    Delivered,
-
-    /// <summary>A dead letter: the retries ran out, or the receiver refused it for good. Retry sends it again.</summary>
-    Dead,
-
-    /// <summary>Not sent, and will not be: its incident became part of another before it went out.</summary>
-    Cancelled,
-}
-
-/// <summary>One message of the outbox, with how its delivery went (a row of the delivery log).</summary>
-/// <param name="HoldUntil">An "opened" message may wait until then while its incident is still taking shape.</param>
-public sealed record OutboxEntry(
-    long Id,
-    string Key,
-    string Channel,
-    NotificationEvent Event,
-    string? IncidentId,
-    string? ProbeId,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset DueAt,
-    DateTimeOffset? HoldUntil,
-    DeliveryState State,
-    int Attempts,
-    DateTimeOffset? LastAttemptAt,
-    int? LastStatus,
-    string? LastError,
-    DateTimeOffset? DeliveredAt,
-    string Payload)
-{
-    /// <summary>From the change that caused it to the receiver's acknowledgement.</summary>
-    public TimeSpan? Latency => DeliveredAt - CreatedAt;
-
-    /// <summary>The message's one line ("dynamodb-session-table is down"), from its payload.</summary>
-    public string Title
-    {
-        get
-        {
-            try
-            {
-                return NotificationPayload.FromJson(Payload).Title;
-            }
-            catch (System.Text.Json.JsonException)
-            {
-                return "";
-            }
-        }
-    }
-}
-
-/// <summary>How a message is put into the outbox.</summary>
-public enum OutboxWriteKind
-{
-    /// <summary>Once per key; a second write of the key is ignored.</summary>
-    Queue,
-
-    /// <summary>Once per key; while the first is not sent yet (and was never tried), the newer payload replaces its payload.</summary>
-    QueueOrRefresh,
-
-    /// <summary>Only if the incident's opened message went to the channel (or is on its way): a resolution follows an announcement.</summary>
-    QueueIfAnnounced,
-
-    /// <summary>Cancels the incident's opened message to the channel if it has not gone out.</summary>
-    CancelUnsent,
-}
-
-public sealed record OutboxWrite(OutboxWriteKind Kind, string Key, string Channel, NotificationEvent Event, string? IncidentId, string? ProbeId,
-    DateTimeOffset At, DateTimeOffset? HoldUntil, string? Payload);
-
-/// <param name="Channel">One channel's, or every channel's.</param>
-/// <param name="State">Only these (dead letters: <see cref="DeliveryState.Dead"/>).</param>
-public sealed record DeliveryQuery(int Limit = 100, string? Channel = null, DeliveryState? State = null, string? IncidentId = null);
-
-/// <summary>A channel's delivery figures from the log.</summary>
-public sealed record ChannelFigures(string Channel, int Pending, int Dead, DateTimeOffset? LastDeliveredAt, DateTimeOffset? LastAttemptAt, string? LastError, int? LastStatus);
+namespace Webordinary.Dashboard.Storage.Sqlite;
 
 /// <summary>
-/// The notification outbox in the results database: a message is a row before it is anything else (written in the
+/// The notification outbox in the SQLite file: a message is a row before it is anything else (written in the
 /// transaction of the incident change that causes it), unique by its key, and the row records each attempt.
 /// </summary>
-public sealed class NotificationOutbox(SqliteDatabase database)
+public sealed class SqliteNotificationOutbox(SqliteDatabase database) : INotificationOutbox
 {
     private const string Columns =
         """
@@ -102,7 +18,7 @@ public sealed class NotificationOutbox(SqliteDatabase database)
         """;
 
     /// <summary>Writes <paramref name="writes"/> in the caller's transaction (an incident change's).</summary>
-    public static async Task WriteAsync(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<OutboxWrite> writes)
+    internal static async Task WriteAsync(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<OutboxWrite> writes)
     {
         foreach (var write in writes)
         {
@@ -145,10 +61,8 @@ public sealed class NotificationOutbox(SqliteDatabase database)
         }
     }
 
-    /// <summary>Writes on their own (a reminder, a Degraded message, a test), durably: kept in memory while the file cannot take them.</summary>
     public Task WriteAsync(IReadOnlyList<OutboxWrite> writes, CancellationToken cancellationToken) => database.WriteDurablyAsync((connection, transaction) => WriteAsync(connection, transaction, writes), cancellationToken);
 
-    /// <summary>The channel's messages waiting to go, in the order they were made.</summary>
     public async Task<IReadOnlyList<OutboxEntry>> PendingAsync(string channel, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -171,7 +85,6 @@ public sealed class NotificationOutbox(SqliteDatabase database)
         return row?.ToEntry();
     }
 
-    /// <summary>Newest first.</summary>
     public async Task<IReadOnlyList<OutboxEntry>> ListAsync(DeliveryQuery query, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -184,7 +97,6 @@ public sealed class NotificationOutbox(SqliteDatabase database)
         return [.. rows.Select(r => r.ToEntry())];
     }
 
-    /// <summary>Whether the incident's opened message to the channel was delivered or is on its way.</summary>
     public async Task<bool> AnnouncedAsync(string incidentId, string channel, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -210,16 +122,13 @@ public sealed class NotificationOutbox(SqliteDatabase database)
             last.GetValueOrDefault(r.Channel).LastError, last.TryGetValue(r.Channel, out var l) && l.LastStatus is { } status ? (int)status : null), StringComparer.OrdinalIgnoreCase);
     }
 
-    /// <summary>Claims a pending message for an attempt; false when it is not pending any more (cancelled meanwhile).</summary>
     public async Task<bool> ClaimAsync(long id, CancellationToken cancellationToken) =>
         await database.WriteAsync(connection => connection.ExecuteAsync(
             "UPDATE notification_outbox SET state = 'Sending' WHERE id = @id AND state = 'Pending';", new { id }), cancellationToken) == 1;
 
-    /// <summary>Attempts a stop cut short (the dashboard went down mid-attempt) are pending again.</summary>
     public Task<int> ReleaseClaimsAsync(CancellationToken cancellationToken) =>
         database.WriteAsync(connection => connection.ExecuteAsync("UPDATE notification_outbox SET state = 'Pending' WHERE state = 'Sending';"), cancellationToken);
 
-    /// <summary>What one attempt did.</summary>
     public Task RecordAttemptAsync(long id, DeliveryState state, int attempts, DateTimeOffset attemptedAt, DateTimeOffset dueAt, int? status, string? error,
         CancellationToken cancellationToken) =>
         database.WriteDurablyAsync((connection, transaction) => connection.ExecuteAsync(
@@ -238,13 +147,11 @@ public sealed class NotificationOutbox(SqliteDatabase database)
                 error,
             }, transaction), cancellationToken);
 
-    /// <summary>A dead letter goes again: pending, due now, its attempts counted afresh.</summary>
     public async Task<bool> RetryAsync(long id, DateTimeOffset now, CancellationToken cancellationToken) =>
         await database.WriteAsync(connection => connection.ExecuteAsync(
             "UPDATE notification_outbox SET state = 'Pending', attempts = 0, due_at = @now, hold_until = NULL WHERE id = @id AND state = 'Dead';",
             new { id, now = now.ToUnixTimeMilliseconds() }), cancellationToken) == 1;
 
-    /// <summary>Messages to channels no longer configured are dead letters (the channel named in the error).</summary>
     public Task<int> ForgetChannelsAsync(IReadOnlyCollection<string> known, DateTimeOffset now, CancellationToken cancellationToken) =>
         database.WriteAsync(connection => connection.ExecuteAsync(
             $"""
@@ -253,7 +160,6 @@ public sealed class NotificationOutbox(SqliteDatabase database)
             WHERE state = 'Pending' AND channel NOT IN @known;
             """, new { known, now = now.ToUnixTimeMilliseconds() }), cancellationToken);
 
-    /// <summary>Drops settled messages older than <paramref name="before"/>, but never those of an incident still open (its resolution needs them).</summary>
     public Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
         database.WriteAsync(connection => connection.ExecuteAsync(
             """

@@ -1,25 +1,21 @@
 using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
-using Webordinary.Dashboard.Storage;
-using Webordinary.Dashboard.Storage.Sqlite;
+using Webordinary.Dashboard.Notifications;
+using Webordinary.Dashboard.Probes.Health;
 
-namespace Webordinary.Dashboard.Probes.Health;
+namespace Webordinary.Dashboard.Storage.Sqlite;
 
-/// <summary>Incidents in the dashboard's SQLite database.</summary>
-public sealed class IncidentStore(SqliteDatabase database)
+/// <summary>Incidents in the dashboard's SQLite file.</summary>
+public sealed class SqliteIncidentStore(SqliteDatabase database) : IIncidentStore
 {
-    /// <summary>
-    /// Writes the incident as it is now, and <paramref name="alongside"/> (what the change causes: its notifications) in
-    /// the same transaction; kept in memory and written later if the store cannot take it now.
-    /// </summary>
-    public Task UpsertAsync(Incident incident, CancellationToken cancellationToken, Func<SqliteConnection, SqliteTransaction, Task>? alongside = null) =>
+    public Task UpsertAsync(Incident incident, CancellationToken cancellationToken, IReadOnlyList<OutboxWrite>? outbox = null) =>
         database.WriteDurablyAsync(async (connection, transaction) =>
         {
             await UpsertAsync(connection, transaction, incident);
-            if (alongside is not null)
+            if (outbox is { Count: > 0 })
             {
-                await alongside(connection, transaction);
+                await SqliteNotificationOutbox.WriteAsync(connection, transaction, outbox);
             }
         }, cancellationToken);
 
@@ -41,7 +37,6 @@ public sealed class IncidentStore(SqliteDatabase database)
             incident.MergedInto,
         }, transaction);
 
-    /// <summary>Whether the incident's end (resolved, ended or merged into another) is stored.</summary>
     public async Task<bool> IsClosedAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -49,10 +44,6 @@ public sealed class IncidentStore(SqliteDatabase database)
             "SELECT COUNT(*) FROM incidents WHERE id = @id AND (ended_at IS NOT NULL OR merged_into IS NOT NULL);", new { id }) > 0;
     }
 
-    /// <summary>
-    /// Newest first; optionally one probe's (as root cause or affected); optionally only the open ones. Incidents merged
-    /// into another are left out unless <paramref name="includeMerged"/>.
-    /// </summary>
     public async Task<IReadOnlyList<Incident>> ListAsync(string? probeId, bool openOnly, int limit, CancellationToken cancellationToken, bool includeMerged = false)
     {
         await database.MigrateAsync(cancellationToken);

@@ -18,7 +18,7 @@ public enum ScaleOutcome
     /// <summary>ECS refused the change or could not be asked.</summary>
     Failed,
 
-    /// <summary>Not steady within <see cref="ScalingOptions.RolloutTimeout"/>.</summary>
+    /// <summary>Not steady within the rollout timeout (<c>Scaling:RolloutTimeout</c>).</summary>
     TimedOut,
 
     /// <summary>A schedule's change was refused by a guardrail (e.g. a change already in flight).</summary>
