@@ -9,7 +9,7 @@ namespace Webordinary.Dashboard.Storage.Sqlite;
 /// <summary>Probe runs and their steps in the dashboard's SQLite database. Times are Unix milliseconds.</summary>
 public sealed class SqliteResultsStore(SqliteDatabase database, TimeProvider time, ILogger<SqliteResultsStore> logger) : IResultsStore
 {
-    public const string InterruptedMessage = "Interrupted: the dashboard stopped while this run was in progress.";
+    public const string InterruptedMessage = IResultsStore.InterruptedMessage;
 
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {

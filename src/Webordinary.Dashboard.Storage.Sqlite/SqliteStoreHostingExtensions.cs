@@ -20,6 +20,8 @@ public static class SqliteStoreHostingExtensions
         services.AddSingleton<ISchedulePauses, SqliteSchedulePauses>();
         services.AddSingleton<IMaintenanceWindowStore, SqliteMaintenanceWindowStore>();
         services.AddSingleton<IApiKeyRecords, SqliteApiKeyRecords>();
+        services.AddSingleton<IHistoryStore, SqliteHistoryStore>();
+        services.AddSingleton<IHistoryCompaction, SqliteHistoryCompaction>();
         services.AddHostedService<StoreFlusher>();
         return services;
     }

@@ -8,6 +8,9 @@ namespace Webordinary.Dashboard.Storage;
 /// </summary>
 public interface IResultsStore
 {
+    /// <summary>The message of a run <see cref="InitializeAsync"/> closed: a previous process left it running.</summary>
+    const string InterruptedMessage = "Interrupted: the dashboard stopped while this run was in progress.";
+
     /// <summary>Creates or migrates the schema and closes runs a previous process left "running".</summary>
     Task InitializeAsync(CancellationToken cancellationToken);
 

@@ -18,7 +18,7 @@ namespace Webordinary.Dashboard.Benchmarks;
 
 /// <summary>
 /// A year of history for 50 probes at 30 s (52.6 million runs), written through the store's bulk insert (the
-/// runner's rows and statements, a transaction per hour of runs) and compacted by the real <see cref="HistoryStore"/>
+/// runner's rows and statements, a transaction per hour of runs) and compacted by the real <see cref="SqliteHistoryCompaction"/>
 /// after every simulated day on a clock that follows the generation. The runs are copies of runs the sandbox's real
 /// probes just produced (every kind, step names, details, metrics; parked runs too), with jittered durations, a
 /// few failures, degraded runs, and Hermes parked nights and weekends as the shipped schedules do. Then: the database
@@ -126,11 +126,11 @@ public static class HistoryBenchmark
     private static async Task<Generation> GenerateAsync(BenchmarkContext context, string databasePath, IReadOnlyList<GeneratedProbe> probes, int days)
     {
         var end = DateTimeOffset.UtcNow;
-        var start = HistoryStore.Floor(end, TimeSpan.FromDays(1)) - TimeSpan.FromDays(days);
+        var start = HistoryBuckets.Floor(end, TimeSpan.FromDays(1)) - TimeSpan.FromDays(days);
         var clock = new GenerationClock(start);
         var database = new SqliteDatabase(databasePath, NullLogger<SqliteDatabase>.Instance);
         var store = new SqliteResultsStore(database, clock, NullLogger<SqliteResultsStore>.Instance);
-        var history = new HistoryStore(database, Options.Create(new HistoryOptions()), clock);
+        var history = new SqliteHistoryCompaction(database, Options.Create(new HistoryOptions()), clock);
         await store.InitializeAsync(CancellationToken.None);
         var random = new Random(7);
         var (writing, compacting) = (TimeSpan.Zero, TimeSpan.Zero);
@@ -264,7 +264,7 @@ public static class HistoryBenchmark
         }
 
         await using var host = await DashboardHost.StartAsync(settings, contentRoot);
-        var history = host.Get<HistoryStore>();
+        var history = host.Get<IHistoryStore>();
         var probeId = probes[0].Id;
         var uptime = new List<double>();
         var platformUptime = new List<double>();
@@ -310,7 +310,7 @@ public static class HistoryBenchmark
                 $"{generated}; {breakdown}"),
             new BenchmarkRow(Name, "uptime 24h/7d/30d/365d query", $"one probe {Stats.Summary(uptime, 50, 100)}; platform (all probes) {Stats.Summary(platformUptime, 50, 100)}",
                 $"<= {TargetQueryMs:0} ms", BenchmarkRow.YesNo(Stats.Percentile(uptime, 50) <= TargetQueryMs && Stats.Percentile(platformUptime, 50) <= TargetQueryMs),
-                $"HistoryStore.GetUptimeAsync (all four windows in one call), 20 calls after 3 warm-up calls; 365 d uptime of {probeId} {year.Uptime:P3} over {year.Runs:N0} runs"),
+                $"IHistoryStore.GetUptimeAsync (all four windows in one call), 20 calls after 3 warm-up calls; 365 d uptime of {probeId} {year.Uptime:P3} over {year.Runs:N0} runs"),
             new BenchmarkRow(Name, "overview page render", $"on screen {Stats.Summary([.. overview.Select(l => l.OnScreenMs)], 50, 100)}", $"<= {TargetRenderMs:0} ms",
                 BenchmarkRow.YesNo(Stats.Percentile([.. overview.Select(l => l.OnScreenMs)], 50) <= TargetRenderMs),
                 $"{probes.Count} rows and the platform uptime; {loads}; {Describe(overview)}"),

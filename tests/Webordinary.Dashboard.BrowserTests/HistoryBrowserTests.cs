@@ -30,7 +30,7 @@ public sealed class HistoryBrowserTests(ChromiumFixture chromium) : IClassFixtur
             await store.CompleteRunAsync(run, CancellationToken.None);
         }
 
-        var compaction = await host.Get<HistoryStore>().CompactAsync(CancellationToken.None);
+        var compaction = await host.Get<IHistoryCompaction>().CompactAsync(CancellationToken.None);
         Assert.True(compaction.HoursRolledUp >= 7 * 24 - 2, $"rolled up {compaction.HoursRolledUp} hours");
         await using var context = await chromium.NewContextAsync(host.BaseAddress.ToString());
         var page = await context.NewPageAsync();

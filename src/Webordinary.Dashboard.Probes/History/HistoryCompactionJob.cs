@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Logging;
 using Quartz;
+using Webordinary.Dashboard.Storage;
 
 namespace Webordinary.Dashboard.Probes.History;
 
-/// <summary>Rolls up closed hours and days and applies retention, in small batches (see <see cref="HistoryStore"/>).</summary>
+/// <summary>Rolls up closed hours and days and applies retention, in small batches (see <see cref="IHistoryCompaction"/>).</summary>
 [DisallowConcurrentExecution]
-public sealed class HistoryCompactionJob(HistoryStore history, ILogger<HistoryCompactionJob> logger) : IJob
+public sealed class HistoryCompactionJob(IHistoryCompaction history, ILogger<HistoryCompactionJob> logger) : IJob
 {
     public static readonly JobKey Key = new("history-compaction", "maintenance");
 

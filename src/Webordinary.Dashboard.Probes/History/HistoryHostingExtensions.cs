@@ -18,7 +18,6 @@ public static class HistoryHostingExtensions
             .Validate(o => o.DailyRetention is null || o.DailyRetention >= o.HourlyRetention, $"{root}:DailyRetention must be empty (forever) or at least {root}:HourlyRetention.")
             .Validate(o => o.CompactionInterval >= TimeSpan.FromSeconds(10), $"{root}:CompactionInterval must be at least 10 s.")
             .ValidateOnStart();
-        builder.Services.AddSingleton<HistoryStore>();
         builder.Services.AddSingleton<PlatformUptime>();
         var interval = builder.Configuration.GetValue<TimeSpan?>($"{root}:CompactionInterval") is { } configured && configured >= TimeSpan.FromSeconds(10)
             ? configured

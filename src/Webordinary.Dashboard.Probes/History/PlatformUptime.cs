@@ -1,3 +1,5 @@
+using Webordinary.Dashboard.Storage;
+
 namespace Webordinary.Dashboard.Probes.History;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace Webordinary.Dashboard.Probes.History;
 /// Every overview load needs them twice (the prerendered HTML, then the circuit), a year of 50 probes makes it a
 /// ~25 ms query, and figures over 24 h to 365 d barely move in half a minute. The REST API asks the store directly.
 /// </summary>
-public sealed class PlatformUptime(HistoryStore history, TimeProvider time)
+public sealed class PlatformUptime(IHistoryStore history, TimeProvider time)
 {
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(30);
 

@@ -23,7 +23,7 @@ public static class ExportApi
     }
 
     private static async Task<IResult> ExportAsync(string id, string? format, string? from, string? to, string? resolution, HttpContext http,
-        ProbeStatusFeed feed, IResultsStore store, HistoryStore history, TimeProvider time)
+        ProbeStatusFeed feed, IResultsStore store, IHistoryStore history, TimeProvider time)
     {
         if (feed.Get(id) is not { } probe)
         {

@@ -29,7 +29,7 @@ public static class ProbesApi
         api.MapGet("/runs/{runId}", GetRunAsync).WithSummary("One run with its steps and metrics.");
         api.MapGet("/probes/{id}/uptime", GetUptimeAsync).WithSummary("A probe's uptime over 24 h, 7 d, 30 d and 365 d.");
         api.MapGet("/incidents", GetIncidentsAsync).WithSummary("Incidents newest first, by root cause with the probes affected.");
-        api.MapGet("/uptime", async (HistoryStore history, CancellationToken cancellationToken) =>
+        api.MapGet("/uptime", async (Storage.IHistoryStore history, CancellationToken cancellationToken) =>
             TypedResults.Ok(new UptimeDto(null, [.. (await history.GetUptimeAsync(null, cancellationToken)).Select(ToDto)])))
             .WithSummary("The whole platform's uptime windows.");
         return endpoints;
@@ -73,7 +73,7 @@ public static class ProbesApi
             : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown run", detail: $"No run has id '{runId}'.");
 
     /// <summary>Uptime over 24 h, 7 d, 30 d and 365 d; parked runs are not counted; null where nothing was counted.</summary>
-    private static async Task<Results<Ok<UptimeDto>, ProblemHttpResult>> GetUptimeAsync(string id, ProbeStatusFeed feed, HistoryStore history, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<UptimeDto>, ProblemHttpResult>> GetUptimeAsync(string id, ProbeStatusFeed feed, Storage.IHistoryStore history, CancellationToken cancellationToken)
     {
         if (feed.Get(id) is not { } state)
         {

@@ -1,34 +1,31 @@
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection;
 using Webordinary.Dashboard.Probes.History;
 using Webordinary.Dashboard.Probes.Model;
 using Webordinary.Dashboard.Storage;
 using Webordinary.Dashboard.Storage.Sqlite;
+using Webordinary.Dashboard.Tests.Store;
 
 namespace Webordinary.Dashboard.Tests.History;
 
-/// <summary>Rollups against hand-computed aggregates, retention, resumable compaction, uptime windows at their edges.</summary>
-public sealed class HistoryStoreTests : IDisposable
+/// <summary>Rollups against hand-computed aggregates, retention, resumable compaction, uptime windows at their edges: every engine.</summary>
+public abstract class HistoryStoreContract : StoreContract
 {
-    private static readonly DateTimeOffset T0 = new(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
-    private readonly string _directory = Directory.CreateTempSubdirectory("history-test-").FullName;
-    private readonly ManualTime _time = new(T0);
-    private readonly SqliteDatabase _database;
-    private readonly SqliteResultsStore _results;
+    protected static readonly DateTimeOffset T0 = new(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+    protected ManualTime Time { get; } = new(T0);
 
-    public HistoryStoreTests()
-    {
-        _database = new SqliteDatabase(Path.Combine(_directory, "dashboard.db"), NullLogger<SqliteDatabase>.Instance);
-        _results = new SqliteResultsStore(_database, _time, NullLogger<SqliteResultsStore>.Instance);
-    }
+    protected override TimeProvider Clock => Time;
 
-    private HistoryStore History() => new(_database, Options.Create(new HistoryOptions()), _time);
+    protected IResultsStore Results => Get<IResultsStore>();
+
+    protected IHistoryStore History() => Get<IHistoryStore>();
+
+    protected IHistoryCompaction Compaction() => Get<IHistoryCompaction>();
 
     [Fact]
     public async Task Hourly_and_daily_rollups_match_hand_computed_aggregates()
     {
-        await _results.InitializeAsync(CancellationToken.None);
+        await Results.InitializeAsync(CancellationToken.None);
         // Hour 0: durations 10, 20, 30, 40 (Pass, Pass, Degraded, Fail) and a Parked run of 5 ms; step "A" 1,2,3,4,5.
         await AddAsync("p", T0.AddMinutes(1), 10, ProbeOutcome.Pass, 1);
         await AddAsync("p", T0.AddMinutes(2), 20, ProbeOutcome.Pass, 2);
@@ -38,9 +35,9 @@ public sealed class HistoryStoreTests : IDisposable
         // Hour 1: one run; another probe in hour 0.
         await AddAsync("p", T0.AddHours(1).AddMinutes(30), 100, ProbeOutcome.Pass, 10);
         await AddAsync("q", T0.AddMinutes(10), 7, ProbeOutcome.Pass, 7);
-        _time.Now = T0.AddDays(2);
+        Time.Now = T0.AddDays(2);
 
-        var result = await History().CompactAsync(CancellationToken.None);
+        var result = await Compaction().CompactAsync(CancellationToken.None);
         var hours = await History().GetRollupsAsync("p", RollupResolution.Hour, T0, T0.AddDays(1), CancellationToken.None);
         var days = await History().GetRollupsAsync("p", RollupResolution.Day, T0, T0.AddDays(1), CancellationToken.None);
 
@@ -62,57 +59,24 @@ public sealed class HistoryStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task Only_closed_buckets_are_rolled_up_and_compaction_resumes_without_double_counting()
-    {
-        await _results.InitializeAsync(CancellationToken.None);
-        for (var i = 0; i < 6; i++)
-        {
-            await AddAsync("p", T0.AddHours(i).AddMinutes(10), 10 + i, ProbeOutcome.Pass, 1);
-        }
-
-        // 02:40: hours 0 and 1 are closed (and settled); 2 is not.
-        _time.Now = T0.AddHours(2).AddMinutes(40);
-        var first = await History().CompactAsync(CancellationToken.None);
-        // A crash that lost the watermark after hour 1 was written: the rerun rewrites hour 1, it does not add to it.
-        await using (var connection = new SqliteConnection($"Data Source={_database.DatabasePath}"))
-        {
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = $"UPDATE history_marks SET at = {T0.AddHours(1).ToUnixTimeMilliseconds()} WHERE name = 'hour.done';";
-            await command.ExecuteNonQueryAsync();
-        }
-
-        _time.Now = T0.AddHours(7);
-        var second = await History().CompactAsync(CancellationToken.None);
-        var third = await History().CompactAsync(CancellationToken.None);
-        var hours = await History().GetRollupsAsync("p", RollupResolution.Hour, T0, T0.AddDays(1), CancellationToken.None);
-
-        Assert.Equal(2, first.HoursRolledUp);
-        Assert.Equal(5, second.HoursRolledUp);
-        Assert.Equal(0, third.HoursRolledUp);
-        Assert.Equal(6, hours.Count);
-        Assert.All(hours, h => Assert.Equal(1, h.Runs));
-    }
-
-    [Fact]
     public async Task Retention_deletes_raw_runs_after_they_are_rolled_up_and_hourly_rollups_after_90_days_and_keeps_daily()
     {
-        await _results.InitializeAsync(CancellationToken.None);
+        await Results.InitializeAsync(CancellationToken.None);
         await AddAsync("p", T0.AddHours(1), 10, ProbeOutcome.Pass, 1);
         await AddAsync("p", T0.AddDays(10), 10, ProbeOutcome.Fail, 1);
         await AddAsync("p", T0.AddDays(20), 10, ProbeOutcome.Pass, 1);
 
         // Day 20 + 12 h: raw older than day 6 (20.5 − 14, to the day) goes; days 10 and 20 stay.
-        _time.Now = T0.AddDays(20).AddHours(12);
-        var first = await History().CompactAsync(CancellationToken.None);
-        var raw = await _results.GetRunsAsync("p", 10, null, CancellationToken.None);
+        Time.Now = T0.AddDays(20).AddHours(12);
+        var first = await Compaction().CompactAsync(CancellationToken.None);
+        var raw = await Results.GetRunsAsync("p", 10, null, CancellationToken.None);
 
         Assert.Equal(1, first.RawRunsDeleted);
         Assert.Equal([T0.AddDays(20), T0.AddDays(10)], raw.Select(r => r.StartedAt));
         Assert.Single(await History().GetRollupsAsync("p", RollupResolution.Hour, T0, T0.AddDays(1), CancellationToken.None));
 
-        _time.Now = T0.AddDays(100).AddHours(12);
-        var second = await History().CompactAsync(CancellationToken.None);
+        Time.Now = T0.AddDays(100).AddHours(12);
+        var second = await Compaction().CompactAsync(CancellationToken.None);
 
         Assert.Empty(await History().GetRollupsAsync("p", RollupResolution.Hour, T0, T0.AddDays(10), CancellationToken.None));
         Assert.Single(await History().GetRollupsAsync("p", RollupResolution.Hour, T0.AddDays(20), T0.AddDays(21), CancellationToken.None));
@@ -122,38 +86,11 @@ public sealed class HistoryStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task Retention_deletes_every_old_run_and_its_steps_in_batches_also_when_runs_were_stored_out_of_start_order()
-    {
-        await _results.InitializeAsync(CancellationToken.None);
-        // Stored first, so lowest in seq, but new: stays.
-        await AddAsync("p", T0.AddDays(10), 10, ProbeOutcome.Pass, 1);
-        // More old runs than one delete batch (2,000), of two probes.
-        var old = Enumerable.Range(0, 2_500).Select(i => Completed(i % 2 == 0 ? "p" : "q", T0.AddMinutes(i))).ToList();
-        await _results.InsertCompletedRunsAsync(old, CancellationToken.None);
-        // Old, but stored after newer runs (a run whose insert waited): the highest seq of all.
-        await AddAsync("q", T0.AddHours(3), 10, ProbeOutcome.Fail, 1);
-        // Old but still running (a run of the previous process not closed yet): stays.
-        await _results.InsertRunAsync(Completed("p", T0.AddHours(4)) with { EndedAt = null, Steps = [] }, CancellationToken.None);
-
-        _time.Now = T0.AddDays(20).AddHours(12);
-        var compaction = await History().CompactAsync(CancellationToken.None);
-
-        Assert.Equal(2_501, compaction.RawRunsDeleted);
-        Assert.Equal([T0.AddDays(10), T0.AddHours(4)], (await _results.GetRunsAsync("p", 10, null, CancellationToken.None)).Select(r => r.StartedAt));
-        Assert.Empty(await _results.GetRunsAsync("q", 10, null, CancellationToken.None));
-        await using var connection = new SqliteConnection($"Data Source={_database.DatabasePath}");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM steps;";
-        Assert.Equal(1L, await command.ExecuteScalarAsync());
-    }
-
-    [Fact]
     public async Task Uptime_windows_count_runs_from_their_first_millisecond_and_leave_parked_runs_out()
     {
-        await _results.InitializeAsync(CancellationToken.None);
+        await Results.InitializeAsync(CancellationToken.None);
         var now = T0.AddDays(3);
-        _time.Now = now;
+        Time.Now = now;
         await AddAsync("p", now.AddHours(-24), 10, ProbeOutcome.Fail, 1);                        // exactly at the 24 h edge: in
         await AddAsync("p", now.AddHours(-24).AddMilliseconds(-1), 10, ProbeOutcome.Fail, 1);   // 1 ms older: only in 7 d
         await AddAsync("p", now.AddHours(-1), 10, ProbeOutcome.Pass, 1);
@@ -176,15 +113,15 @@ public sealed class HistoryStoreTests : IDisposable
     [Fact]
     public async Task Uptime_beyond_raw_retention_comes_from_rollups_with_the_same_counts()
     {
-        await _results.InitializeAsync(CancellationToken.None);
+        await Results.InitializeAsync(CancellationToken.None);
         for (var day = 0; day < 25; day++)
         {
             await AddAsync("p", T0.AddDays(day).AddHours(6), 10, day % 5 == 0 ? ProbeOutcome.Fail : ProbeOutcome.Pass, 1);
         }
 
-        _time.Now = T0.AddDays(25);
+        Time.Now = T0.AddDays(25);
         var before = (await History().GetUptimeAsync("p", CancellationToken.None)).Single(w => w.Window == "30d");
-        var compaction = await History().CompactAsync(CancellationToken.None);
+        var compaction = await Compaction().CompactAsync(CancellationToken.None);
         var after = (await History().GetUptimeAsync("p", CancellationToken.None)).Single(w => w.Window == "30d");
 
         Assert.True(compaction.RawRunsDeleted > 0);
@@ -195,7 +132,7 @@ public sealed class HistoryStoreTests : IDisposable
     [Fact]
     public async Task Uptime_from_rolled_up_hours_and_raw_edges_counts_exactly_what_the_raw_runs_say()
     {
-        await _results.InitializeAsync(CancellationToken.None);
+        await Results.InitializeAsync(CancellationToken.None);
         var now = T0.AddDays(3).AddMinutes(50);
         // Every 7 minutes for three days, a failure every 5th run, parked every 11th, for two probes; some runs fall
         // in the 24 h window's first partial hour and some after the last rolled-up hour.
@@ -206,9 +143,9 @@ public sealed class HistoryStoreTests : IDisposable
             await AddAsync(i % 2 == 0 ? "p" : "q", at, 10, outcome, 1);
         }
 
-        _time.Now = now;
+        Time.Now = now;
         var rawOnly = await BothAsync();
-        var compaction = await History().CompactAsync(CancellationToken.None);
+        var compaction = await Compaction().CompactAsync(CancellationToken.None);
         var fromRollups = await BothAsync();
 
         Assert.True(compaction.HoursRolledUp > 70, $"{compaction.HoursRolledUp} hours rolled up");
@@ -223,17 +160,17 @@ public sealed class HistoryStoreTests : IDisposable
     [Fact]
     public async Task Platform_uptime_for_pages_is_reused_for_its_max_age_then_computed_again()
     {
-        await _results.InitializeAsync(CancellationToken.None);
+        await Results.InitializeAsync(CancellationToken.None);
         var now = T0.AddDays(1);
-        _time.Now = now;
-        var platform = new PlatformUptime(History(), _time);
+        Time.Now = now;
+        var platform = new PlatformUptime(History(), Time);
         await AddAsync("p", now.AddHours(-1), 10, ProbeOutcome.Pass, 1);
         var first = (await platform.GetAsync(CancellationToken.None)).Single(w => w.Window == "24h");
 
         await AddAsync("q", now.AddMinutes(-30), 10, ProbeOutcome.Fail, 1);
-        _time.Now = now + PlatformUptime.MaxAge - TimeSpan.FromSeconds(1);
+        Time.Now = now + PlatformUptime.MaxAge - TimeSpan.FromSeconds(1);
         var cached = (await platform.GetAsync(CancellationToken.None)).Single(w => w.Window == "24h");
-        _time.Now = now + PlatformUptime.MaxAge;
+        Time.Now = now + PlatformUptime.MaxAge;
         var recomputed = (await platform.GetAsync(CancellationToken.None)).Single(w => w.Window == "24h");
 
         Assert.Equal((1, 0), (first.Runs, first.Failed));
@@ -244,53 +181,117 @@ public sealed class HistoryStoreTests : IDisposable
     [Fact]
     public async Task Chart_history_has_the_hours_not_rolled_up_yet_from_raw_runs_and_each_bucket_once()
     {
-        await _results.InitializeAsync(CancellationToken.None);
+        await Results.InitializeAsync(CancellationToken.None);
         // A probe started ten minutes ago: nothing is rolled up for another hour and a half.
         await AddAsync("p", T0.AddHours(5).AddMinutes(50), 10, ProbeOutcome.Pass, 1);
         await AddAsync("p", T0.AddHours(5).AddMinutes(55), 30, ProbeOutcome.Fail, 1);
         await AddAsync("other", T0.AddHours(5).AddMinutes(51), 99, ProbeOutcome.Pass, 1);
-        _time.Now = T0.AddHours(6).AddMinutes(1);
+        Time.Now = T0.AddHours(6).AddMinutes(1);
         await AddAsync("p", T0.AddHours(6), 20, ProbeOutcome.Pass, 1);
 
-        var fresh = await History().GetHistoryAsync("p", RollupResolution.Hour, _time.Now - TimeSpan.FromDays(1), _time.Now, CancellationToken.None);
+        var fresh = await History().GetHistoryAsync("p", RollupResolution.Hour, Time.Now - TimeSpan.FromDays(1), Time.Now, CancellationToken.None);
 
-        Assert.Empty(await History().GetRollupsAsync("p", RollupResolution.Hour, T0, _time.Now, CancellationToken.None));
+        Assert.Empty(await History().GetRollupsAsync("p", RollupResolution.Hour, T0, Time.Now, CancellationToken.None));
         Assert.Equal([(T0.AddHours(5), 2, 1, 1), (T0.AddHours(6), 1, 1, 0)], fresh.Select(b => (b.BucketStart, b.Runs, b.Passes, b.Fails)));
         Assert.Equal(30.0, fresh[0].P95Ms);
-        var today = Assert.Single(await History().GetHistoryAsync("p", RollupResolution.Day, _time.Now - TimeSpan.FromDays(7), _time.Now, CancellationToken.None));
+        var today = Assert.Single(await History().GetHistoryAsync("p", RollupResolution.Day, Time.Now - TimeSpan.FromDays(7), Time.Now, CancellationToken.None));
         Assert.Equal((T0, 3), (today.BucketStart, today.Runs));
 
         // Hour 5 settles and is rolled up: it comes from its rollup, hour 6 still from the raw runs, none twice.
-        _time.Now = T0.AddHours(6).AddMinutes(40);
-        await History().CompactAsync(CancellationToken.None);
-        var later = await History().GetHistoryAsync("p", RollupResolution.Hour, _time.Now - TimeSpan.FromDays(1), _time.Now, CancellationToken.None);
+        Time.Now = T0.AddHours(6).AddMinutes(40);
+        await Compaction().CompactAsync(CancellationToken.None);
+        var later = await History().GetHistoryAsync("p", RollupResolution.Hour, Time.Now - TimeSpan.FromDays(1), Time.Now, CancellationToken.None);
 
-        Assert.Single(await History().GetRollupsAsync("p", RollupResolution.Hour, T0, _time.Now, CancellationToken.None));
+        Assert.Single(await History().GetRollupsAsync("p", RollupResolution.Hour, T0, Time.Now, CancellationToken.None));
         Assert.Equal([(T0.AddHours(5), 2), (T0.AddHours(6), 1)], later.Select(b => (b.BucketStart, b.Runs)));
     }
 
-    private async Task AddAsync(string probeId, DateTimeOffset startedAt, double durationMs, ProbeOutcome outcome, double stepMs)
+    protected async Task AddAsync(string probeId, DateTimeOffset startedAt, double durationMs, ProbeOutcome outcome, double stepMs)
     {
         var run = new ProbeRun(ProbeRun.NewId(), probeId, "K", RunTrigger.Schedule, startedAt, startedAt.AddMilliseconds(durationMs), durationMs, outcome, null,
             [new StepResult(0, "A", StepOutcome.Pass, startedAt, stepMs, null, null)], new Dictionary<string, double> { ["firstResponseMs"] = stepMs });
-        await _results.InsertRunAsync(run with { EndedAt = null, Steps = [] }, CancellationToken.None);
-        await _results.CompleteRunAsync(run, CancellationToken.None);
+        await Results.InsertRunAsync(run with { EndedAt = null, Steps = [] }, CancellationToken.None);
+        await Results.CompleteRunAsync(run, CancellationToken.None);
     }
 
-    private static ProbeRun Completed(string probeId, DateTimeOffset startedAt) =>
+    protected static ProbeRun Completed(string probeId, DateTimeOffset startedAt) =>
         new(ProbeRun.NewId(), probeId, "K", RunTrigger.Schedule, startedAt, startedAt.AddMilliseconds(10), 10, ProbeOutcome.Pass, null,
             [new StepResult(0, "A", StepOutcome.Pass, startedAt, 5, null, null), new StepResult(1, "B", StepOutcome.Pass, startedAt.AddMilliseconds(5), 5, null, null)]);
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
-
-    private sealed class ManualTime(DateTimeOffset now) : TimeProvider
+    protected sealed class ManualTime(DateTimeOffset now) : TimeProvider
     {
         public DateTimeOffset Now { get; set; } = now;
 
         public override DateTimeOffset GetUtcNow() => Now;
+    }
+}
+
+/// <summary>The contract on SQLite, and what only SQLite's layout shows (its watermark rows, its batched deletes by seq).</summary>
+public sealed class SqliteHistoryStoreTests : HistoryStoreContract
+{
+    private readonly SqliteTestDatabase _database = new();
+
+    protected override void AddStore(IServiceCollection services) => _database.AddTo(services);
+
+    protected override Task DropStoreAsync() => _database.DropAsync();
+
+    [Fact]
+    public async Task Only_closed_buckets_are_rolled_up_and_compaction_resumes_without_double_counting()
+    {
+        await Results.InitializeAsync(CancellationToken.None);
+        for (var i = 0; i < 6; i++)
+        {
+            await AddAsync("p", T0.AddHours(i).AddMinutes(10), 10 + i, ProbeOutcome.Pass, 1);
+        }
+
+        // 02:40: hours 0 and 1 are closed (and settled); 2 is not.
+        Time.Now = T0.AddHours(2).AddMinutes(40);
+        var first = await Compaction().CompactAsync(CancellationToken.None);
+        // A crash that lost the watermark after hour 1 was written: the rerun rewrites hour 1, it does not add to it.
+        await using (var connection = new SqliteConnection($"Data Source={_database.Path}"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"UPDATE history_marks SET at = {T0.AddHours(1).ToUnixTimeMilliseconds()} WHERE name = 'hour.done';";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        Time.Now = T0.AddHours(7);
+        var second = await Compaction().CompactAsync(CancellationToken.None);
+        var third = await Compaction().CompactAsync(CancellationToken.None);
+        var hours = await History().GetRollupsAsync("p", RollupResolution.Hour, T0, T0.AddDays(1), CancellationToken.None);
+
+        Assert.Equal(2, first.HoursRolledUp);
+        Assert.Equal(5, second.HoursRolledUp);
+        Assert.Equal(0, third.HoursRolledUp);
+        Assert.Equal(6, hours.Count);
+        Assert.All(hours, h => Assert.Equal(1, h.Runs));
+    }
+
+    [Fact]
+    public async Task Retention_deletes_every_old_run_and_its_steps_in_batches_also_when_runs_were_stored_out_of_start_order()
+    {
+        await Results.InitializeAsync(CancellationToken.None);
+        // Stored first, so lowest in seq, but new: stays.
+        await AddAsync("p", T0.AddDays(10), 10, ProbeOutcome.Pass, 1);
+        // More old runs than one delete batch (2,000), of two probes.
+        var old = Enumerable.Range(0, 2_500).Select(i => Completed(i % 2 == 0 ? "p" : "q", T0.AddMinutes(i))).ToList();
+        await ((SqliteResultsStore)Results).InsertCompletedRunsAsync(old, CancellationToken.None);
+        // Old, but stored after newer runs (a run whose insert waited): the highest seq of all.
+        await AddAsync("q", T0.AddHours(3), 10, ProbeOutcome.Fail, 1);
+        // Old but still running (a run of the previous process not closed yet): stays.
+        await Results.InsertRunAsync(Completed("p", T0.AddHours(4)) with { EndedAt = null, Steps = [] }, CancellationToken.None);
+
+        Time.Now = T0.AddDays(20).AddHours(12);
+        var compaction = await Compaction().CompactAsync(CancellationToken.None);
+
+        Assert.Equal(2_501, compaction.RawRunsDeleted);
+        Assert.Equal([T0.AddDays(10), T0.AddHours(4)], (await Results.GetRunsAsync("p", 10, null, CancellationToken.None)).Select(r => r.StartedAt));
+        Assert.Empty(await Results.GetRunsAsync("q", 10, null, CancellationToken.None));
+        await using var connection = new SqliteConnection($"Data Source={_database.Path}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM steps;";
+        Assert.Equal(1L, await command.ExecuteScalarAsync());
     }
 }

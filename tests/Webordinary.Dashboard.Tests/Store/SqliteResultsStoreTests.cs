@@ -21,62 +21,6 @@ public sealed class SqliteResultsStoreTests : IDisposable
         new(new SqliteDatabase(DatabasePath, NullLogger<SqliteDatabase>.Instance), TimeProvider.System, NullLogger<SqliteResultsStore>.Instance);
 
     [Fact]
-    public async Task Run_and_steps_round_trip_with_every_field()
-    {
-        var store = NewStore();
-        await store.InitializeAsync(CancellationToken.None);
-        var started = DateTimeOffset.FromUnixTimeMilliseconds(1_764_000_000_123);
-        var run = new ProbeRun("run-1", "hermes", "HermesHealth", RunTrigger.Manual, started, null, null, ProbeOutcome.Unknown, null, []);
-        var pass = new StepResult(0, "Describe", StepOutcome.Pass, started.AddMilliseconds(1), 12.5, "ACTIVE", null);
-        var fail = new StepResult(1, "GET /hermes/health", StepOutcome.Fail, started.AddMilliseconds(20), 301.25, null,
-            new StepFailure("Aws", "Rate exceeded", "ThrottlingException", "req-42", 400));
-
-        await store.InsertRunAsync(run, CancellationToken.None);
-        await store.InsertStepAsync(run.Id, pass, CancellationToken.None);
-        var running = await store.GetRunAsync(run.Id, CancellationToken.None);
-        var completed = run with
-        {
-            EndedAt = started.AddMilliseconds(400),
-            DurationMs = 399.5,
-            Outcome = ProbeOutcome.Fail,
-            Message = "GET /hermes/health: ThrottlingException",
-            Steps = [pass, fail],
-        };
-        await store.CompleteRunAsync(completed, CancellationToken.None);
-        var read = await NewStore().GetRunAsync(run.Id, CancellationToken.None);
-
-        Assert.True(running!.IsRunning);
-        Assert.Equal([pass], running.Steps);
-        Assert.NotNull(read);
-        Assert.Equal(completed with { Steps = [] }, read! with { Steps = [] });
-        Assert.Equal(completed.Steps, read.Steps);
-    }
-
-    [Fact]
-    public async Task Runs_page_newest_first_with_a_before_cursor()
-    {
-        var store = NewStore();
-        await store.InitializeAsync(CancellationToken.None);
-        var t0 = DateTimeOffset.FromUnixTimeMilliseconds(1_764_000_000_000);
-        for (var i = 0; i < 5; i++)
-        {
-            var run = new ProbeRun($"r{i}", "p", "K", RunTrigger.Schedule, t0.AddSeconds(i), t0.AddSeconds(i + 0.5), 500, ProbeOutcome.Pass, "ok", []);
-            await store.InsertRunAsync(run, CancellationToken.None);
-        }
-
-        await store.InsertRunAsync(new ProbeRun("other", "q", "K", RunTrigger.Schedule, t0, t0, 1, ProbeOutcome.Pass, null, []), CancellationToken.None);
-
-        var first = await store.GetRunsAsync("p", 2, null, CancellationToken.None);
-        var second = await store.GetRunsAsync("p", 2, first[^1].StartedAt, CancellationToken.None);
-        var last = await store.GetRunsAsync("p", 2, second[^1].StartedAt, CancellationToken.None);
-
-        Assert.Equal(["r4", "r3"], first.Select(r => r.Id));
-        Assert.Equal(["r2", "r1"], second.Select(r => r.Id));
-        Assert.Equal(["r0"], last.Select(r => r.Id));
-        Assert.Equal(5, await store.CountRunsAsync("p", CancellationToken.None));
-    }
-
-    [Fact]
     public async Task Schema_is_created_in_wal_mode_and_reopening_does_not_migrate_again()
     {
         await NewStore().InitializeAsync(CancellationToken.None);
@@ -164,8 +108,7 @@ public sealed class SqliteResultsStoreTests : IDisposable
         var database = new SqliteDatabase(DatabasePath, NullLogger<SqliteDatabase>.Instance);
         var store = new SqliteResultsStore(database, TimeProvider.System, NullLogger<SqliteResultsStore>.Instance);
         await store.InitializeAsync(CancellationToken.None);
-        var history = new Webordinary.Dashboard.Probes.History.HistoryStore(database,
-            Microsoft.Extensions.Options.Options.Create(new Webordinary.Dashboard.Probes.History.HistoryOptions()), TimeProvider.System);
+        var history = new SqliteHistoryStore(database, TimeProvider.System);
         var rollups = await history.GetRollupsAsync("flow", Webordinary.Dashboard.Probes.History.RollupResolution.Hour, hour, hour.AddHours(1), CancellationToken.None);
 
         var runs = (await store.GetRunsAsync("flow", 10, null, CancellationToken.None)).ToDictionary(r => r.Id, r => r.Outcome);
@@ -176,28 +119,6 @@ public sealed class SqliteResultsStoreTests : IDisposable
         Assert.Equal((4, 1, 1, 2), (rollup.Runs, rollup.Passes, rollup.Fails, rollup.Interrupted));
         // One pass of the two counted runs: the crashes cost no uptime.
         Assert.Equal(2, rollup.Counted);
-    }
-
-    [Fact]
-    public async Task A_run_left_running_by_a_crashed_process_is_closed_as_interrupted_at_start()
-    {
-        var crashed = NewStore();
-        await crashed.InitializeAsync(CancellationToken.None);
-        var run = new ProbeRun("ghost", "p", "K", RunTrigger.Schedule, DateTimeOffset.UtcNow, null, null, ProbeOutcome.Unknown, null, []);
-        await crashed.InsertRunAsync(run, CancellationToken.None);
-
-        var database = new SqliteDatabase(DatabasePath, NullLogger<SqliteDatabase>.Instance);
-        var restarted = new SqliteResultsStore(database, TimeProvider.System, NullLogger<SqliteResultsStore>.Instance);
-        await restarted.InitializeAsync(CancellationToken.None);
-        var read = await restarted.GetRunAsync("ghost", CancellationToken.None);
-        var uptime = await new Webordinary.Dashboard.Probes.History.HistoryStore(database,
-            Microsoft.Extensions.Options.Options.Create(new Webordinary.Dashboard.Probes.History.HistoryOptions()), TimeProvider.System).GetUptimeAsync("p", CancellationToken.None);
-
-        Assert.False(read!.IsRunning);
-        Assert.Equal(ProbeOutcome.Interrupted, read.Outcome);
-        Assert.Equal(SqliteResultsStore.InterruptedMessage, read.Message);
-        // The crash costs the probe no uptime: nothing counted, nothing failed.
-        Assert.Equal((1, 0, 1, (double?)null), (uptime[0].Runs, uptime[0].Failed, uptime[0].Interrupted, uptime[0].Uptime));
     }
 
     [Fact]
@@ -225,7 +146,7 @@ public sealed class SqliteResultsStoreTests : IDisposable
         Assert.Contains("dashboard stopped", run.Message);
         Assert.Equal(ProbeOutcome.Interrupted, restarted.Get<ProbeStatusFeed>().Get("hermes")!.Status);
         // Uptime does not count it: nothing failed, nothing was counted.
-        var day = (await restarted.Get<Webordinary.Dashboard.Probes.History.HistoryStore>().GetUptimeAsync("hermes", CancellationToken.None))[0];
+        var day = (await restarted.Get<IHistoryStore>().GetUptimeAsync("hermes", CancellationToken.None))[0];
         Assert.Equal((1, 0, 1, (double?)null), (day.Runs, day.Failed, day.Interrupted, day.Uptime));
         Assert.Empty(await restarted.Get<Webordinary.Dashboard.Storage.IIncidentStore>().ListAsync("hermes", false, 10, CancellationToken.None));
     }

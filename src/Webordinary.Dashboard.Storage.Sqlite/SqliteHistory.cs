@@ -1,0 +1,94 @@
+using System.Text.Json;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Webordinary.Dashboard.Probes.History;
+using Webordinary.Dashboard.Probes.Model;
+
+namespace Webordinary.Dashboard.Storage.Sqlite;
+
+/// <summary>What the history's queries and its compaction share: the watermarks, the runs of a stretch, the rollups' rows.</summary>
+internal static class SqliteHistory
+{
+    public const string HourDone = "hour.done";
+    public const string DayDone = "day.done";
+    public const string RawDeletedBefore = "raw.deleted-before";
+    public const string HourDeletedBefore = "hour.deleted-before";
+
+    /// <summary>Completed runs that started in [from, to): every probe's, or one probe's.</summary>
+    public static async Task<List<ProbeRun>> LoadRunsAsync(SqliteConnection connection, DateTimeOffset from, DateTimeOffset to, string? probeId = null)
+    {
+        const string InBucket = "r.probe_key IN (SELECT key FROM probe_keys WHERE @probeId IS NULL OR probe_id = @probeId) AND r.started_at >= @from AND r.started_at < @to AND r.ended_at IS NOT NULL";
+        var runs = (await connection.QueryAsync<(string Id, string ProbeId, string Outcome, double? DurationMs, long StartedAt, string? Metrics, string? Window)>(
+            $"SELECT r.id, k.probe_id, r.outcome, r.duration_ms, r.started_at, r.metrics, r.maintenance_window FROM runs r JOIN probe_keys k ON k.key = r.probe_key WHERE {InBucket};",
+            new { from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds(), probeId })).ToList();
+        var steps = (await connection.QueryAsync<(string RunId, string Name, double DurationMs)>(
+                $"SELECT r.id, n.name, s.duration_ms FROM runs r JOIN steps s ON s.run_seq = r.seq JOIN step_names n ON n.key = s.name_key WHERE {InBucket};",
+                new { from = from.ToUnixTimeMilliseconds(), to = to.ToUnixTimeMilliseconds(), probeId }))
+            .ToLookup(s => s.RunId);
+        return [.. runs.Select(r => new ProbeRun(r.Id, r.ProbeId, "", RunTrigger.Schedule, DateTimeOffset.FromUnixTimeMilliseconds(r.StartedAt), null, r.DurationMs,
+            Enum.Parse<ProbeOutcome>(r.Outcome), null,
+            [.. steps[r.Id].Select((s, i) => new StepResult(i, s.Name, StepOutcome.Pass, default, s.DurationMs, null, null))],
+            r.Metrics is null ? null : JsonSerializer.Deserialize<Dictionary<string, double>>(r.Metrics), r.Window))];
+    }
+
+    public static async Task<DateTimeOffset> MarkAsync(SqliteConnection connection, string mark) =>
+        await connection.ExecuteScalarAsync<long?>("SELECT at FROM history_marks WHERE name = @mark;", new { mark }) is { } at
+            ? DateTimeOffset.FromUnixTimeMilliseconds(at)
+            : DateTimeOffset.UnixEpoch;
+
+    public static Task SetMarkAsync(SqliteConnection connection, string mark, DateTimeOffset at, SqliteTransaction? transaction) =>
+        connection.ExecuteAsync("INSERT OR REPLACE INTO history_marks (name, at) VALUES (@mark, @at);", new { mark, at = at.ToUnixTimeMilliseconds() }, transaction);
+
+    public static DateTimeOffset Floor(DateTimeOffset at, TimeSpan length) => HistoryBuckets.Floor(at, length);
+
+    public static DateTimeOffset Ceiling(DateTimeOffset at, TimeSpan length) => Floor(at, length) == at ? at : Floor(at, length) + length;
+
+    public static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    public static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    public sealed class RollupRow
+    {
+        public string ProbeId { get; init; } = "";
+        public string Resolution { get; init; } = "";
+        public long BucketStart { get; init; }
+        public long Runs { get; init; }
+        public long Passes { get; init; }
+        public long Degraded { get; init; }
+        public long Fails { get; init; }
+        public long Parked { get; init; }
+        public double ParkedMs { get; init; }
+        public double? P50Ms { get; init; }
+        public double? P95Ms { get; init; }
+        public double? MaxMs { get; init; }
+        public string? StepStats { get; init; }
+        public string? MetricStats { get; init; }
+        public long Maintenance { get; init; }
+        public long Interrupted { get; init; }
+
+        public static RollupRow From(Rollup r) => new()
+        {
+            ProbeId = r.ProbeId,
+            Resolution = r.Resolution.ToString(),
+            BucketStart = r.BucketStart.ToUnixTimeMilliseconds(),
+            Runs = r.Runs,
+            Passes = r.Passes,
+            Degraded = r.Degraded,
+            Fails = r.Fails,
+            Parked = r.Parked,
+            ParkedMs = r.ParkedMs,
+            P50Ms = r.P50Ms,
+            P95Ms = r.P95Ms,
+            MaxMs = r.MaxMs,
+            StepStats = r.Steps is null ? null : JsonSerializer.Serialize(r.Steps),
+            MetricStats = r.Metrics is null ? null : JsonSerializer.Serialize(r.Metrics),
+            Maintenance = r.Maintenance,
+            Interrupted = r.Interrupted,
+        };
+
+        public Rollup ToRollup() => new(ProbeId, Enum.Parse<RollupResolution>(Resolution), DateTimeOffset.FromUnixTimeMilliseconds(BucketStart),
+            (int)Runs, (int)Passes, (int)Degraded, (int)Fails, (int)Parked, ParkedMs, P50Ms, P95Ms, MaxMs,
+            StepStats is null ? null : JsonSerializer.Deserialize<Dictionary<string, StepStats>>(StepStats),
+            MetricStats is null ? null : JsonSerializer.Deserialize<Dictionary<string, StepStats>>(MetricStats), (int)Maintenance, (int)Interrupted);
+    }
+}
