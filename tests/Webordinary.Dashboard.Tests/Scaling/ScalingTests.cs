@@ -1,3 +1,4 @@
+using Quartz;
 using Webordinary.Dashboard.Probes.Audit;
 using System.Net;
 using System.Net.Http.Json;
@@ -171,6 +172,40 @@ public sealed class ScalingTests
 
         await using var restarted = await DashboardHost.StartAsync(settings, contentRoot);
         Assert.True((await restarted.Get<ScaleSchedules>().ListAsync(CancellationToken.None)).Single(s => s.Name == "park-now").Paused);
+    }
+
+    [Fact]
+    public async Task A_fresh_start_with_the_shipped_configuration_has_no_active_scale_schedule()
+    {
+        // The shipped appsettings.json as the content root's own, as `dotnet run` and the container read it.
+        var contentRoot = Directory.CreateTempSubdirectory("shipped-config-").FullName;
+        var shipped = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+        File.Copy(shipped, Path.Combine(contentRoot, "appsettings.json"));
+        var json = JsonDocument.Parse(await File.ReadAllTextAsync(shipped)).RootElement;
+        var shippedSchedules = json.GetProperty("Scaling").GetProperty("Schedules").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.NotEmpty(shippedSchedules);
+        var settings = DashboardHost.BaseSettings();
+        // Only the schedules are under test: the shipped probes stay listed but do not run.
+        foreach (var probe in json.GetProperty("Dashboard").GetProperty("Probes").EnumerateObject())
+        {
+            settings[$"Dashboard:Probes:{probe.Name}:Enabled"] = "false";
+        }
+
+        await using var host = await DashboardHost.StartAsync(settings, contentRoot);
+
+        var listed = await host.Get<ScaleSchedules>().ListAsync(CancellationToken.None);
+        Assert.Equal(shippedSchedules.Order(), listed.Select(s => s.Name).Order());
+        Assert.All(listed, s => Assert.Equal((false, (DateTimeOffset?)null), (s.Enabled, s.NextFireAt)));
+        var scheduler = await host.Get<ISchedulerFactory>().GetScheduler();
+        foreach (var name in shippedSchedules)
+        {
+            Assert.Empty(await scheduler.GetTriggersOfJob(ScaleScheduleJob.KeyFor(name)));
+        }
+        using var http = host.CreateClient();
+        var dtos = await http.GetFromJsonAsync<JsonElement>("api/schedules");
+        Assert.All(dtos.EnumerateArray(), d => Assert.False(d.GetProperty("enabled").GetBoolean()));
+        // Pausing a schedule that never fires is refused, saying how to turn it on.
+        await AssertProblemAsync(await http.PostAsync($"api/schedules/{shippedSchedules[0]}/pause", null), HttpStatusCode.Conflict, $"Scaling:Schedules:{shippedSchedules[0]}:Enabled");
     }
 
     [Fact]
