@@ -179,8 +179,10 @@ public sealed class OverviewTests
 
         var banners = cut.FindAll("[data-testid='root-cause']");
         Assert.Equal(["dynamodb", "hermes"], banners.Select(b => b.GetAttribute("data-root-cause")));
-        Assert.Contains("2 probe(s) affected", banners[0].TextContent);
-        Assert.Contains("Describe table: ServiceUnavailable (HTTP 503)", banners[0].TextContent);
+        // The affected probes by name; the failed step as a step, not as if it were another probe's name.
+        Assert.Contains("2 probe(s) affected: zz-concurrent and routing.", banners[0].TextContent);
+        Assert.Contains("step “Describe table” failed: ServiceUnavailable (HTTP 503)", banners[0].TextContent);
+        Assert.DoesNotContain("affected: Describe table", banners[0].TextContent);
         // Root causes first, each with what it took down under it; the passing probes after.
         Assert.Equal(["dynamodb", "zz-concurrent", "routing", "hermes", "cloudwatch"],
             cut.FindAll("tr.probe-row").Select(r => r.GetAttribute("data-probe-id")));
@@ -225,9 +227,11 @@ public sealed class OverviewTests
 
         var chip = cut.Find("tr[data-probe-id='hermes'] .status-chip");
         Assert.Equal("Maintenance", chip.GetAttribute("data-outcome"));
-        Assert.Contains("mud-chip-color-dark", chip.ClassName);
+        Assert.Contains("mud-chip-color-default", chip.ClassName);
         Assert.Contains("night: upgrade", cut.Find("[data-testid='in-maintenance']").TextContent);
-        Assert.Equal(StatusChip.ColorOf(ProbeOutcome.Maintenance), StatusChip.ColorOf(ProbeOutcome.Interrupted));
+        // Parked, Maintenance and Interrupted: the same neutral grey, told apart by their icons.
+        Assert.All(new[] { ProbeOutcome.Parked, ProbeOutcome.Maintenance, ProbeOutcome.Interrupted }, o => Assert.Equal(MudBlazor.Color.Default, StatusChip.ColorOf(o)));
+        Assert.Equal(3, new[] { ProbeOutcome.Parked, ProbeOutcome.Maintenance, ProbeOutcome.Interrupted }.Select(StatusChip.IconOf).Distinct().Count());
     }
 
     private static AngleSharp.Dom.IElement Row(IRenderedComponent<Overview> cut) => cut.Find("tr[data-probe-id='hermes']");
