@@ -51,21 +51,6 @@ internal sealed class SandboxFaultRechecks(FaultInjector faults, ProbeCatalog ca
         }
 
         var affected = catalog.Topology.Affected(changed).Where(id => feed.Get(id) is { Enabled: true } && needsIt(id)).ToList();
-        _ = RecheckAsync(affected, cause);
-    }
-
-    private async Task RecheckAsync(IReadOnlyList<string> probes, string cause)
-    {
-        foreach (var probe in probes)
-        {
-            try
-            {
-                await triggers.RecheckAsync(probe, TimeSpan.Zero, CancellationToken.None);
-            }
-            catch (Exception exception)
-            {
-                logger.LogWarning(exception, "Re-running {ProbeId} after {Cause} failed", probe, cause);
-            }
-        }
+        _ = ProbeRechecks.RunNowAsync(triggers, affected, logger, cause);
     }
 }

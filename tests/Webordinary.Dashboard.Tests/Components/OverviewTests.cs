@@ -229,9 +229,37 @@ public sealed class OverviewTests
         Assert.Equal("Maintenance", chip.GetAttribute("data-outcome"));
         Assert.Contains("mud-chip-color-default", chip.ClassName);
         Assert.Contains("night: upgrade", cut.Find("[data-testid='in-maintenance']").TextContent);
+        // The window's end is a time in the reader's zone, as the banner's is, not the note's UTC text.
+        Assert.Equal("2026-12-01T05:00:00Z", cut.Find("[data-testid='in-maintenance'] time").GetAttribute("datetime"));
         // Parked, Maintenance and Interrupted: the same neutral grey, told apart by their icons.
         Assert.All(new[] { ProbeOutcome.Parked, ProbeOutcome.Maintenance, ProbeOutcome.Interrupted }, o => Assert.Equal(MudBlazor.Color.Default, StatusChip.ColorOf(o)));
         Assert.Equal(3, new[] { ProbeOutcome.Parked, ProbeOutcome.Maintenance, ProbeOutcome.Interrupted }.Select(StatusChip.IconOf).Distinct().Count());
+    }
+
+    [Theory]
+    [InlineData("Admin", true)]
+    [InlineData("Operator", false)]
+    public async Task A_parked_service_has_a_banner_saying_who_parked_it_and_what_is_paused_with_warm_up_for_admins(string role, bool mayWarmUp)
+    {
+        await using var context = NewContext(out _, out _, role: role);
+        var signals = (FakeSignals)context.Services.GetRequiredService<IPlatformSignals>();
+        signals.Parked = new ParkedService("webordinary-hermes-service", Webordinary.Dashboard.Probes.Audit.Actor.Schedule("park-weekday-evenings"), new DateTimeOffset(2026, 12, 7, 20, 0, 0, TimeSpan.Zero), 7);
+
+        var cut = context.Render<Overview>();
+
+        var banner = cut.Find("[data-testid='parked-banner']");
+        Assert.Contains("webordinary-hermes-service parked by schedule:park-weekday-evenings at 20:00 UTC — 7 probe(s) paused", banner.TextContent);
+        var warmUp = cut.Find("[data-testid='warm-up']");
+        Assert.Equal(!mayWarmUp, warmUp.HasAttribute("disabled"));
+        if (mayWarmUp)
+        {
+            await warmUp.ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+            Assert.Equal(1, signals.WarmUps);
+        }
+
+        signals.Parked = null;
+        signals.Change();
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid='parked-banner']")));
     }
 
     private static AngleSharp.Dom.IElement Row(IRenderedComponent<Overview> cut) => cut.Find("tr[data-probe-id='hermes']");
@@ -344,6 +372,10 @@ public sealed class OverviewTests
 
         public StoreHealth StoreHealth { get; set; } = StoreHealth.Ok;
 
+        public ParkedService? Parked { get; set; }
+
+        public int WarmUps { get; private set; }
+
         public string DatabasePath => "/data/dashboard.db";
 
         public event Action? Changed;
@@ -361,5 +393,12 @@ public sealed class OverviewTests
 
         public Task<Webordinary.Dashboard.Security.ActionOutcome<MaintenanceWindows.EndResult>> EndWindowAsync(System.Security.Claims.ClaimsPrincipal user, string id) =>
             Task.FromResult(new Webordinary.Dashboard.Security.ActionOutcome<MaintenanceWindows.EndResult>(MaintenanceWindows.EndResult.Ended));
+
+        public Task<Webordinary.Dashboard.Security.ActionOutcome<Webordinary.Dashboard.Probes.Scaling.ScaleRequestResult>> WarmUpAsync(System.Security.Claims.ClaimsPrincipal user)
+        {
+            WarmUps++;
+            return Task.FromResult(new Webordinary.Dashboard.Security.ActionOutcome<Webordinary.Dashboard.Probes.Scaling.ScaleRequestResult>(
+                new Webordinary.Dashboard.Probes.Scaling.ScaleRequestResult(Webordinary.Dashboard.Probes.Scaling.ScaleRequestStatus.Accepted, "webordinary-hermes-service", "Scaling to 1")));
+        }
     }
 }

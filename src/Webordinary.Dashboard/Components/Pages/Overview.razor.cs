@@ -5,6 +5,7 @@ using Webordinary.Dashboard.Platform;
 using Webordinary.Dashboard.Probes.Configuration;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Model;
+using Webordinary.Dashboard.Probes.Scaling;
 using Webordinary.Dashboard.Probes.Scheduling;
 using Webordinary.Dashboard.Security;
 
@@ -17,6 +18,8 @@ public sealed partial class Overview : IDisposable
     private IReadOnlyList<Probes.Health.Incident> _incidents = [];
     private IReadOnlyList<Probes.Maintenance.WindowState> _windows = [];
     private Probes.Store.StoreHealth? _store;
+    private ParkedService? _parked;
+    private bool _warmingUp;
     private IReadOnlyList<Probes.History.UptimeWindow> _platformUptime = [];
     private IDisposable? _subscription;
     private bool _runAllBusy;
@@ -35,9 +38,10 @@ public sealed partial class Overview : IDisposable
     [Inject]
     public required CurrentUser User { get; init; }
 
-    /// <summary>Why this user may not run probes, or start and end maintenance; null when they may.</summary>
+    /// <summary>Why this user may not run probes, start and end maintenance, or warm the parked service up; null when they may.</summary>
     private string? _runDenied;
     private string? _maintenanceDenied;
+    private string? _scaleDenied;
 
     [Inject]
     public required ISnackbar Snackbar { get; init; }
@@ -170,6 +174,7 @@ public sealed partial class Overview : IDisposable
         ReadState();
         _runDenied = await User.DenialAsync(ProbeActions.RunRole);
         _maintenanceDenied = await User.DenialAsync(MaintenanceActions.MaintenanceRole);
+        _scaleDenied = await User.DenialAsync(PlatformActions.ScaleRole);
         _platformUptime = await PlatformUptime.GetAsync(CancellationToken.None);
     }
 
@@ -210,6 +215,7 @@ public sealed partial class Overview : IDisposable
         _incidents = Signals.OpenIncidents;
         _windows = Signals.ActiveWindows;
         _store = Signals.StoreHealth;
+        _parked = Signals.Parked;
     }
 
     private async Task RunNowAsync(string probeId) =>
@@ -244,6 +250,27 @@ public sealed partial class Overview : IDisposable
         var parameters = new DialogParameters<Dialogs.MaintenanceDialog> { { d => d.ProbeIds, _probes.Select(p => p.ProbeId).ToList() } };
         await Dialogs.ShowAsync<Dialogs.MaintenanceDialog>("Start maintenance", parameters,
             new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, CloseOnEscapeKey = true });
+    }
+
+    private async Task WarmUpAsync()
+    {
+        _warmingUp = true;
+        try
+        {
+            var outcome = await Signals.WarmUpAsync(await User.GetAsync());
+            if (outcome.Denied is { } denied)
+            {
+                Snackbar.Add($"{denied}: your role does not allow scaling.", Severity.Error);
+                return;
+            }
+
+            var result = outcome.Value!;
+            Snackbar.Add(result.Message, result.Status is ScaleRequestStatus.Accepted or ScaleRequestStatus.NoChange ? Severity.Info : Severity.Error);
+        }
+        finally
+        {
+            _warmingUp = false;
+        }
     }
 
     private async Task EndWindowAsync(string id)
