@@ -21,6 +21,9 @@ public interface IPlatformSignals
 {
     IReadOnlyList<Incident> OpenIncidents { get; }
 
+    /// <summary>The root cause the probe is Down because of (an open incident's, or one silenced by a window), or null.</summary>
+    string? CauseOf(string probeId);
+
     IReadOnlyList<WindowState> ActiveWindows { get; }
 
     /// <summary>The Hermes service while it is parked (desired count 0), else null.</summary>
@@ -66,6 +69,8 @@ internal sealed class PlatformSignals : IPlatformSignals, IDisposable
     }
 
     public IReadOnlyList<Incident> OpenIncidents => _health.OpenIncidents;
+
+    public string? CauseOf(string probeId) => _health.CauseOf(probeId);
 
     public IReadOnlyList<WindowState> ActiveWindows => _windows.Active();
 

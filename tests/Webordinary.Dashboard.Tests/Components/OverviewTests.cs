@@ -236,6 +236,32 @@ public sealed class OverviewTests
         Assert.Equal(3, new[] { ProbeOutcome.Parked, ProbeOutcome.Maintenance, ProbeOutcome.Interrupted }.Select(StatusChip.IconOf).Distinct().Count());
     }
 
+    [Fact]
+    public async Task A_root_cause_silenced_by_a_window_still_holds_the_probes_it_took_down_under_it()
+    {
+        await using var context = NewContext(out var feed, out _);
+        foreach (var (id, kind) in new[] { ("cloudwatch", "CloudWatchHeartbeat"), ("routing", "SessionRouting"), ("dynamodb", "DynamoDbTable") })
+        {
+            feed.Register(id, kind, "every 15 s", true, []);
+        }
+
+        foreach (var (id, outcome) in new[] { ("cloudwatch", ProbeOutcome.Pass), ("routing", ProbeOutcome.Fail), ("dynamodb", ProbeOutcome.Fail) })
+        {
+            feed.Publish(new RunCompletedEvent(new ProbeRun($"run-{id}", id, "K", RunTrigger.Schedule, T0, T0.AddSeconds(1), 1000, outcome, $"{id}: ServiceUnavailable", [],
+                null, "adhoc-1: Table migration (until 2026-12-01 05:00 UTC)"), outcome == ProbeOutcome.Fail ? ProbeHealth.Down : ProbeHealth.Up));
+        }
+
+        // No incident (the window silenced it), but the health tracker knows what routing is Down because of.
+        var signals = (FakeSignals)context.Services.GetRequiredService<IPlatformSignals>();
+        signals.Causes["routing"] = "dynamodb";
+
+        var cut = context.Render<Overview>();
+
+        Assert.Empty(cut.FindAll("[data-testid='root-cause']"));
+        Assert.Equal(["dynamodb", "routing"], cut.FindAll("tr.probe-row").Select(r => r.GetAttribute("data-probe-id")).Take(2));
+        Assert.Contains("caused by dynamodb", cut.Find("tr[data-probe-id='routing']").TextContent);
+    }
+
     [Theory]
     [InlineData("Admin", true)]
     [InlineData("Operator", false)]
@@ -369,6 +395,10 @@ public sealed class OverviewTests
         public IReadOnlyList<Incident> OpenIncidents { get; set; } = [];
 
         public IReadOnlyList<WindowState> ActiveWindows { get; set; } = [];
+
+        public Dictionary<string, string> Causes { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+        public string? CauseOf(string probeId) => Causes.GetValueOrDefault(probeId);
 
         public StoreHealth StoreHealth { get; set; } = StoreHealth.Ok;
 

@@ -115,9 +115,29 @@ public sealed partial class Overview : IDisposable
                 }
             }
 
-            foreach (var probe in _probes.Where(p => p.Status == ProbeOutcome.Fail || p.Health == Probes.Health.ProbeHealth.Down).Where(p => shown.Add(p.ProbeId)))
+            // A root cause Down inside a maintenance window opens no incident, but still holds what it took down: each
+            // such probe right under it, with its "caused by" line.
+            var failing = _probes.Where(p => (p.Status == ProbeOutcome.Fail || p.Health == Probes.Health.ProbeHealth.Down) && !shown.Contains(p.ProbeId))
+                .Select(p => (Probe: p, Cause: Signals.CauseOf(p.ProbeId))).ToList();
+            foreach (var (probe, _) in failing.Where(f => f.Cause is null || !byId.ContainsKey(f.Cause)))
             {
-                yield return (probe, null);
+                if (shown.Add(probe.ProbeId))
+                {
+                    yield return (probe, null);
+                }
+
+                foreach (var (below, _) in failing.Where(f => string.Equals(f.Cause, probe.ProbeId, StringComparison.OrdinalIgnoreCase)))
+                {
+                    if (shown.Add(below.ProbeId))
+                    {
+                        yield return (below, probe.ProbeId);
+                    }
+                }
+            }
+
+            foreach (var (probe, cause) in failing.Where(f => shown.Add(f.Probe.ProbeId)))
+            {
+                yield return (probe, cause);
             }
 
             foreach (var probe in _probes.Where(p => shown.Add(p.ProbeId)))
