@@ -98,6 +98,9 @@ public sealed class FaultInjector
     /// <summary>A component's fault was taken away (set to none, or all cleared): what it broke can be checked again.</summary>
     public event Action<string>? Cleared;
 
+    /// <summary>A component got a fault, or a different one: what it breaks can be checked now rather than at its next run.</summary>
+    public event Action<string>? Injected;
+
     public IReadOnlyDictionary<string, FaultSetting> Current =>
         SandboxComponents.All.ToDictionary(c => c, Get);
 
@@ -133,6 +136,10 @@ public sealed class FaultInjector
         if (setting.Mode == FaultMode.None && before.Mode != FaultMode.None)
         {
             Cleared?.Invoke(component);
+        }
+        else if (setting.Mode != FaultMode.None && setting != before)
+        {
+            Injected?.Invoke(component);
         }
     }
 

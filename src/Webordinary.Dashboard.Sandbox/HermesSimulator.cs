@@ -15,6 +15,8 @@ namespace Webordinary.Dashboard.Sandbox;
 /// <c>GET</c>/<c>DELETE /hermes/api/sessions/{id}</c> (404 unknown), <c>PUT /hermes/api/sessions/{id}/state</c>,
 /// the session's own route <c>GET /hermes/sessions/{id}/</c>, and 404 for any other <c>/hermes/*</c> path.
 /// Sessions are rows in the DynamoDB session table; each is served by one task (sticky), named in <c>X-Hermes-Task</c>.
+/// As on AWS, the ALB's own errors (no healthy target, its faults) carry <c>Server: awselb/2.0</c> and its HTML page and
+/// none of Hermes's headers; Hermes's own errors carry <c>X-Hermes-Task</c> and a JSON reason.
 /// </summary>
 public static class HermesSimulator
 {
@@ -51,7 +53,7 @@ public static class HermesSimulator
     private static async Task<IResult> ServeAsync(HttpContext http, SandboxPlatform platform, FaultInjector faults, (string Table, string Id)? session,
         CancellationToken cancellationToken, Func<string, Task<IResult>> handle, bool usesTable = true)
     {
-        if (await ThroughAlbAsync(faults, cancellationToken) is { } albAnswer)
+        if (await ThroughAlbAsync(http, faults, cancellationToken) is { } albAnswer)
         {
             return albAnswer;
         }
@@ -59,7 +61,7 @@ public static class HermesSimulator
         var target = session is { } s ? StickyTarget(platform, s.Table, s.Id) : platform.PickHealthyTarget();
         if (target is null)
         {
-            return Results.Text("<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>", "text/html", statusCode: 503);
+            return AlbError(http, 503);
         }
 
         http.Response.Headers[TaskHeader] = target;
@@ -161,22 +163,36 @@ public static class HermesSimulator
     private static Dictionary<string, object> Key(string id) => new() { ["sessionId"] = id };
 
     /// <summary>The ALB's own faults, before any target is chosen.</summary>
-    private static async Task<IResult?> ThroughAlbAsync(FaultInjector faults, CancellationToken cancellationToken)
+    private static async Task<IResult?> ThroughAlbAsync(HttpContext http, FaultInjector faults, CancellationToken cancellationToken)
     {
         var alb = faults.Get(SandboxComponents.Alb);
         switch (alb.Mode)
         {
             case FaultMode.Down:
-                return Results.Text("<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html", statusCode: 502);
+                return AlbError(http, 502);
             case FaultMode.Slow:
                 await Task.Delay(alb.LatencyMs, cancellationToken);
                 return null;
             case FaultMode.Errors when Random.Shared.NextDouble() < alb.ErrorRate:
-                return Results.Text("<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html", statusCode: 502);
+                return AlbError(http, 502);
             case FaultMode.Throttle:
-                return Results.Text("<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>", "text/html", statusCode: 503);
+                return AlbError(http, 503);
             default:
                 return null;
         }
+    }
+
+    /// <summary>An error the ALB makes itself, as an AWS ALB sends it: its server name and its HTML page.</summary>
+    private static IResult AlbError(HttpContext http, int status)
+    {
+        var title = status switch
+        {
+            502 => "502 Bad Gateway",
+            504 => "504 Gateway Time-out",
+            _ => "503 Service Temporarily Unavailable",
+        };
+        http.Response.Headers.Server = "awselb/2.0";
+        return Results.Text($"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n</body>\r\n</html>\r\n",
+            "text/html", statusCode: status);
     }
 }

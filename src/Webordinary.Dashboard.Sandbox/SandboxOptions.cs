@@ -28,6 +28,9 @@ public sealed class SandboxOptions
 
     /// <summary>Clearing a fault re-runs at once the probes it left failing (those that check the component or need one that does).</summary>
     public bool RecheckOnClear { get; set; } = true;
+
+    /// <summary>Injecting a fault re-runs at once the probes it affects, so the overview shows it within seconds.</summary>
+    public bool RecheckOnInject { get; set; } = true;
 }
 
 /// <summary><c>Sandbox:Faults:{component}</c>: a fault's mode (<c>none</c>, <c>down</c>, <c>slow</c>, <c>errors</c>, <c>throttle</c>, <c>openrule</c>) and its settings.</summary>

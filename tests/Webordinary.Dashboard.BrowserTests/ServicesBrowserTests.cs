@@ -47,6 +47,26 @@ public sealed class ServicesBrowserTests(ChromiumFixture chromium) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_schedule_disabled_by_configuration_is_listed_as_such_with_no_next_run_and_no_switch()
+    {
+        var settings = DashboardHost.BaseSettings();
+        settings["Scaling:Schedules:park-weekday-evenings:Service"] = Hermes;
+        settings["Scaling:Schedules:park-weekday-evenings:Cron"] = "0 0 20 ? * MON-FRI";
+        settings["Scaling:Schedules:park-weekday-evenings:DesiredCount"] = "0";
+        settings["Scaling:Schedules:park-weekday-evenings:Enabled"] = "false";
+        await using var host = await DashboardHost.StartAsync(settings);
+        await using var context = await chromium.NewContextAsync(host.BaseAddress.ToString());
+        var page = await context.NewPageAsync();
+
+        await page.GotoInteractiveAsync("/services");
+
+        var row = page.Locator("tr[data-schedule='park-weekday-evenings']");
+        await Expect(row).ToHaveAttributeAsync("data-enabled", "false");
+        await Expect(row.GetByTestId("schedule-disabled")).ToContainTextAsync("Disabled by configuration: never fires (Scaling:Schedules:park-weekday-evenings:Enabled)");
+        await Expect(row.Locator(".mud-switch")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
     public async Task A_rollout_that_starts_after_the_pages_last_tick_shows_zero_then_counts_up_never_below_zero()
     {
         // ECS is read once at the start and then not for an hour: the only snapshot after it is the test's.

@@ -45,8 +45,9 @@ public sealed class DashboardHost : IAsyncDisposable
         ["Sandbox:TaskStartDelay"] = "00:00:00.300",
         ["Sandbox:HealthCheckDelay"] = "00:00:00.200",
         ["Sandbox:DrainDelay"] = "00:00:00.200",
-        // Tests run probes when they say so; the recovery tests turn the re-run on clearing a fault back on.
+        // Tests run probes when they say so; the recovery tests turn the re-runs on a fault's change back on.
         ["Sandbox:RecheckOnClear"] = "false",
+        ["Sandbox:RecheckOnInject"] = "false",
         ["Dashboard:RunNowCooldown"] = "00:00:10",
         ["Scaling:Services:webordinary-hermes-service:MaxDesiredCount"] = "2",
         ["Scaling:PollInterval"] = "00:00:01",

@@ -42,8 +42,11 @@ public sealed class HermesHealthProbe(ProbeDefinition definition, IHttpClientFac
                 return;
             }
 
-            // The step's name says what was asked (GET /hermes/health via ALB): the message says only what came back.
-            StepScope.Check(false, $"answered HTTP {status} {response.ReasonPhrase}, expected {_options.ExpectedStatus}.", status);
+            // The step's name says what was asked (GET /hermes/health via ALB): the message says only what came back,
+            // and for a 5xx who made it: the ALB (no target answered) or Hermes (with its reason).
+            StepScope.Check(false, status >= 500
+                ? $"{(await GatewayAnswer.ReadAsync(response, step.CancellationToken)).Describe()}, expected {_options.ExpectedStatus}."
+                : $"answered HTTP {status} {response.ReasonPhrase}, expected {_options.ExpectedStatus}.", status);
         }, cancellationToken);
 }
 

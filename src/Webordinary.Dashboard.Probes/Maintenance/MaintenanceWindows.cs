@@ -15,13 +15,13 @@ public enum MaintenanceWindowKind
     AdHoc,
 }
 
-/// <summary>What a window covers: some probes, some components (the probes that check them), or — neither — everything.</summary>
+/// <summary>
+/// What a window covers: some probes, some components (the probes that check them), or — neither — everything; and
+/// with each, every probe that needs it (<see cref="MaintenanceCoverage"/>).
+/// </summary>
 public sealed record MaintenanceScope(IReadOnlyList<string> Probes, IReadOnlyList<PlatformComponent> Components)
 {
     public bool IsGlobal => Probes.Count == 0 && Components.Count == 0;
-
-    public bool Covers(string probeId, PlatformComponent? component) =>
-        IsGlobal || Probes.Contains(probeId, StringComparer.OrdinalIgnoreCase) || (component is { } c && Components.Contains(c));
 
     public string Describe() => IsGlobal
         ? "everything"
@@ -45,8 +45,25 @@ public sealed record MaintenanceWindow(
 /// <summary>A window as it stands at a moment: open from <see cref="From"/> until <see cref="Until"/>, or next opening then.</summary>
 public sealed record WindowState(MaintenanceWindow Window, bool Active, DateTimeOffset? From, DateTimeOffset? Until)
 {
+    private const string UntilFormat = "yyyy-MM-dd HH:mm";
+
     /// <summary>What a run in it records: "name: reason (until 2026-12-01 05:00 UTC)".</summary>
-    public string Describe() => $"{Window.Id}: {Window.Reason} (until {Until:yyyy-MM-dd HH:mm} UTC)";
+    public string Describe() => $"{Window.Id}: {Window.Reason} (until {Until?.UtcDateTime.ToString(UntilFormat, System.Globalization.CultureInfo.InvariantCulture)} UTC)";
+
+    /// <summary>
+    /// A run's note (<see cref="Describe"/>) as its text and its end, so a page can show the end in the reader's zone;
+    /// a note of another form is all text.
+    /// </summary>
+    public static (string Text, DateTimeOffset? Until) ParseNote(string note)
+    {
+        const string marker = " (until ";
+        var at = note.LastIndexOf(marker, StringComparison.Ordinal);
+        return at >= 0 && note.EndsWith(" UTC)", StringComparison.Ordinal)
+            && DateTimeOffset.TryParseExact(note[(at + marker.Length)..^" UTC)".Length], UntilFormat, System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal, out var until)
+            ? (note[..at], until)
+            : (note, null);
+    }
 }
 
 /// <summary>An ad hoc window asked for through the API or the UI.</summary>
@@ -109,14 +126,14 @@ public sealed class MaintenanceWindows(IMaintenanceWindowStore store, IOptions<M
     /// <summary>The window the probe is in at <paramref name="at"/>, if any (the one that lasts longest).</summary>
     public WindowState? ActiveFor(string probeId, DateTimeOffset at)
     {
-        var component = catalog.Topology.ComponentOf(probeId);
+        var coverage = new MaintenanceCoverage(catalog.Topology);
         List<MaintenanceWindow> adHoc;
         lock (_gate)
         {
             adHoc = [.. _adHoc];
         }
 
-        return Scheduled.Concat(adHoc).Where(w => w.Scope.Covers(probeId, component)).Select(w => StateOf(w, at))
+        return Scheduled.Concat(adHoc).Where(w => coverage.Covers(w.Scope, probeId)).Select(w => StateOf(w, at))
             .Where(s => s.Active).MaxBy(s => s.Until);
     }
 

@@ -13,6 +13,7 @@ public static class StepFailures
     {
         PlatformCallException aws => new StepFailure("Aws", aws.ErrorMessage, aws.ErrorCode, aws.RequestId, aws.HttpStatus),
         Sessions.HermesUnreachableException unreachable => new StepFailure("Http", unreachable.Message, HttpStatus: unreachable.HttpStatus),
+        Sessions.HermesErrorException hermes => new StepFailure("Http", hermes.Message, HttpStatus: hermes.HttpStatus),
         ProbeCheckException check => new StepFailure(check.HttpStatus is null ? "Check" : "Http", check.Message, HttpStatus: check.HttpStatus),
         HttpRequestException http => new StepFailure("Http", Describe(http), HttpStatus: http.StatusCode is { } status ? (int)status : null),
         _ => new StepFailure("Exception", $"{exception.GetType().Name}: {exception.Message}"),

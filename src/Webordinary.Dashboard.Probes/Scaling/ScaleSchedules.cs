@@ -6,7 +6,9 @@ using Webordinary.Dashboard.Storage;
 
 namespace Webordinary.Dashboard.Probes.Scaling;
 
-public sealed record ScaleScheduleState(string Name, string Service, string Cron, int DesiredCount, string TimeZone, bool Paused, DateTimeOffset? NextFireAt);
+/// <param name="Enabled">False: disabled by configuration (<c>Scaling:Schedules:{name}:Enabled</c>), never fired.</param>
+public sealed record ScaleScheduleState(string Name, string Service, string Cron, int DesiredCount, string TimeZone, bool Paused, DateTimeOffset? NextFireAt,
+    bool Enabled = true);
 
 /// <summary>Fires one scale schedule: asks the scaler for the configured count (which audits it, a refusal too).</summary>
 [DisallowConcurrentExecution]
@@ -34,22 +36,22 @@ public sealed class ScaleScheduleJob(ScaleSchedules schedules, ServiceScaler sca
 
 /// <summary>
 /// The configured scale schedules as Quartz cron triggers: listed with their next fire time, and each one can be
-/// paused (remembered across restarts).
+/// paused (remembered across restarts). One disabled by configuration gets no trigger: it is listed, never fired.
 /// </summary>
 public sealed class ScaleSchedules(ISchedulerFactory schedulers, IOptions<ScalingOptions> options, ISchedulePauses pauses) : IHostedService
 {
-    public bool TryGet(string name, out ScaleSchedule schedule) => options.Value.Schedules.TryGetValue(name, out schedule!);
+    public bool TryGet(string name, out ScaleSchedule schedule) => options.Value.Schedules.TryGetValue(name, out schedule!) && schedule.Enabled;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (options.Value.Schedules.Count == 0)
+        if (!options.Value.Schedules.Values.Any(s => s.Enabled))
         {
             return;
         }
 
         var paused = await pauses.ListAsync(cancellationToken);
         var scheduler = await schedulers.GetScheduler(cancellationToken);
-        foreach (var (name, schedule) in options.Value.Schedules)
+        foreach (var (name, schedule) in options.Value.Schedules.Where(s => s.Value.Enabled))
         {
             var job = JobBuilder.Create<ScaleScheduleJob>().WithIdentity(ScaleScheduleJob.KeyFor(name)).StoreDurably().Build();
             await scheduler.AddJob(job, AddJobOptions.Replacing, cancellationToken);
@@ -76,21 +78,27 @@ public sealed class ScaleSchedules(ISchedulerFactory schedulers, IOptions<Scalin
         var states = new List<ScaleScheduleState>();
         foreach (var (name, schedule) in options.Value.Schedules)
         {
+            var zone = string.IsNullOrEmpty(schedule.TimeZone) ? "UTC" : schedule.TimeZone;
+            if (!schedule.Enabled)
+            {
+                states.Add(new ScaleScheduleState(name, schedule.Service, schedule.Cron, schedule.DesiredCount, zone, Paused: false, NextFireAt: null, Enabled: false));
+                continue;
+            }
+
             var key = new TriggerKey(name, ScaleScheduleJob.Group);
             var trigger = await scheduler.GetTrigger(key, cancellationToken);
             var state = await scheduler.GetTriggerState(key, cancellationToken);
-            states.Add(new ScaleScheduleState(name, schedule.Service, schedule.Cron, schedule.DesiredCount,
-                string.IsNullOrEmpty(schedule.TimeZone) ? "UTC" : schedule.TimeZone, state == TriggerState.Paused,
+            states.Add(new ScaleScheduleState(name, schedule.Service, schedule.Cron, schedule.DesiredCount, zone, state == TriggerState.Paused,
                 state == TriggerState.Paused ? null : trigger?.NextFireTimeUtc));
         }
 
         return states;
     }
 
-    /// <returns>False when there is no such schedule.</returns>
+    /// <returns>False when there is no such schedule, or it is disabled by configuration (it has nothing to pause).</returns>
     public async Task<bool> SetPausedAsync(string name, bool paused, CancellationToken cancellationToken)
     {
-        if (!options.Value.Schedules.ContainsKey(name))
+        if (!TryGet(name, out _))
         {
             return false;
         }

@@ -43,6 +43,12 @@ public sealed class ScaleSchedule
 
     /// <summary>IANA time zone of the cron; UTC when empty.</summary>
     public string? TimeZone { get; set; }
+
+    /// <summary>
+    /// False: listed, never fired (the shipped schedules are examples: a dashboard pointed at a real account must not
+    /// park production on its first evening). True when omitted, so a team's own schedule works as written.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
 }
 
 internal sealed class ScalingOptionsValidator : IValidateOptions<ScalingOptions>

@@ -186,6 +186,10 @@ public sealed class ColdStartProbe(ProbeDefinition definition, SessionFlow flow,
                 {
                     // The ALB has not routed to the new target yet.
                 }
+                catch (HermesErrorException)
+                {
+                    // A task still starting may fail its first requests; the readiness timeout bounds the wait.
+                }
             }
 
             step.Detail = $"waiting: task {(taskRunning is null ? "not running" : "running")}, target {(targetHealthy is null ? "not healthy" : "healthy")}";

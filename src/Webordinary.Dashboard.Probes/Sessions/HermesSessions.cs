@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Webordinary.Dashboard.Platform;
@@ -12,8 +11,9 @@ public sealed record HermesSession(string SessionId, string? Status, string? Tas
 
 /// <summary>
 /// The Hermes session contract, called through the ALB: create, read, write state, delete, the session's own
-/// route. Unexpected statuses fail the step with the HTTP status; an ALB gateway error or a refused connection is
-/// <see cref="HermesUnreachableException"/>, which flows may work around.
+/// route. Unexpected statuses fail the step with the HTTP status; the ALB's own error (no target answered, see
+/// <see cref="GatewayAnswer"/>) or a refused connection is <see cref="HermesUnreachableException"/>, which flows may
+/// work around; Hermes's own 5xx is <see cref="HermesErrorException"/>, with its reason.
 /// </summary>
 public sealed class HermesSessions(IHttpClientFactory httpClients, IAlbEndpoint alb, HermesSessionOptions options)
 {
@@ -113,11 +113,16 @@ public sealed class HermesSessions(IHttpClientFactory httpClients, IAlbEndpoint 
             throw new HermesUnreachableException($"{method} {path}: {exception.Message}", null, exception);
         }
 
-        if (response.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout)
+        if ((int)response.StatusCode >= 500)
         {
-            var status = (int)response.StatusCode;
-            response.Dispose();
-            throw new HermesUnreachableException($"{method} {path} answered HTTP {status}: no healthy Hermes behind the ALB.", status);
+            using (response)
+            {
+                var answer = await GatewayAnswer.ReadAsync(response, cancellationToken);
+                var message = $"{method} {path}: {answer.Describe()}.";
+                throw answer.FromLoadBalancer
+                    ? new HermesUnreachableException(message, answer.Status)
+                    : new HermesErrorException(message, answer.Status, answer.Dependency);
+            }
         }
 
         return response;
@@ -130,9 +135,8 @@ public sealed class HermesSessions(IHttpClientFactory httpClients, IAlbEndpoint 
             return;
         }
 
-        var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        throw new ProbeCheckException($"Hermes {what}: HTTP {(int)response.StatusCode}, expected {expected}. {(body.Length > 200 ? body[..200] : body)}".Trim(),
-            (int)response.StatusCode);
+        var reason = await GatewayAnswer.ReadReasonAsync(response, cancellationToken);
+        throw new ProbeCheckException($"Hermes {what}: HTTP {(int)response.StatusCode}, expected {expected}. {reason}".Trim(), (int)response.StatusCode);
     }
 
     private static async Task<HermesSession> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
@@ -146,8 +150,19 @@ public sealed class HermesSessions(IHttpClientFactory httpClients, IAlbEndpoint 
         json.ValueKind == JsonValueKind.Object && json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }
 
-/// <summary>Hermes could not be reached through the ALB (connection refused, or the ALB's 502/503/504).</summary>
+/// <summary>Hermes could not be reached through the ALB (connection refused, or the ALB's own 502/503/504: no target answered).</summary>
 public sealed class HermesUnreachableException(string message, int? httpStatus, Exception? inner = null) : Exception(message, inner)
 {
     public int? HttpStatus { get; } = httpStatus;
+}
+
+/// <summary>
+/// Hermes answered, with a 5xx of its own: it is reachable, and failing. <see cref="Dependency"/> is set when its
+/// reason names what it needs (its session table), so the failure reads as that dependency's, not Hermes's or the ALB's.
+/// </summary>
+public sealed class HermesErrorException(string message, int httpStatus, Configuration.PlatformComponent? dependency) : Exception(message)
+{
+    public int HttpStatus { get; } = httpStatus;
+
+    public Configuration.PlatformComponent? Dependency { get; } = dependency;
 }

@@ -73,9 +73,9 @@ public sealed class PersistenceProbe(ProbeDefinition definition, SessionFlow flo
                                 return;
                             }
                         }
-                        catch (HermesUnreachableException)
+                        catch (Exception exception) when (exception is HermesUnreachableException or HermesErrorException)
                         {
-                            step.Detail = "not served right now";
+                            step.Detail = $"not served right now ({exception.Message})";
                         }
 
                         await poll.WaitForNextTickAsync(step.CancellationToken);

@@ -37,11 +37,30 @@ public sealed class SessionFlow(
     public async Task<HermesReachability> CheckHealthAsync(ProbeContext context, HermesSessions hermes, CancellationToken cancellationToken,
         bool markParked = true, bool allowDown = false)
     {
+        // What the health check met, for the run's message when the flow cannot go on: who answered, and what.
+        string? found = null;
+        var answered = false;
         var healthy = await context.AttemptAsync("Hermes health via ALB", async step =>
         {
-            var status = await hermes.StatusOfPathAsync(hermes.Options.HealthPath, step.CancellationToken);
+            int status;
+            try
+            {
+                status = await hermes.StatusOfPathAsync(hermes.Options.HealthPath, step.CancellationToken);
+            }
+            catch (HermesUnreachableException exception)
+            {
+                found = exception.Message;
+                throw;
+            }
+            catch (HermesErrorException exception)
+            {
+                (found, answered) = (exception.Message, true);
+                throw;
+            }
+
             step.Detail = $"HTTP {status}";
-            StepScope.Check(status == 200, $"{hermes.Options.HealthPath} answered HTTP {status}.", status);
+            (found, answered) = ($"{hermes.Options.HealthPath} answered HTTP {status}.", true);
+            StepScope.Check(status == 200, found, status);
             return "up";
         }, cancellationToken, hermes.Options.StepTimeout) is not null;
         if (healthy)
@@ -62,8 +81,14 @@ public sealed class SessionFlow(
         if (!allowDown)
         {
             // The run's message is "step: reason": the step says what was checked, the reason what was found, each once.
-            await context.StepAsync("Hermes up", _ => throw new HermesUnreachableException(
-                "no answer to its health check through the ALB, and the service is not parked.", null), cancellationToken);
+            // Hermes that answered its health check is reachable and unhealthy; one that did not is unreachable.
+            if (answered)
+            {
+                await context.StepAsync("Hermes healthy", _ => throw new ProbeCheckException($"no — {found}"), cancellationToken);
+            }
+
+            await context.StepAsync("Hermes reachable", _ => throw new HermesUnreachableException(
+                $"no — {found ?? $"{hermes.Options.HealthPath} did not answer in time."} The service is not parked.", null), cancellationToken);
         }
 
         return HermesReachability.Down;
@@ -110,6 +135,10 @@ public sealed class SessionFlow(
                 {
                     // The row below is what keeps the session; Hermes being away must not hide a clean removal.
                     step.Degrade($"Hermes unreachable ({exception.Message}); the row is removed directly.");
+                }
+                catch (HermesErrorException exception)
+                {
+                    step.Degrade($"Hermes failed ({exception.Message}); the row is removed directly.");
                 }
             });
         }

@@ -44,9 +44,9 @@ public sealed class SessionJanitorProbe(ProbeDefinition definition, SessionFlow 
                 {
                     await hermes.DeleteAsync(sessionId, step.CancellationToken);
                 }
-                catch (HermesUnreachableException)
+                catch (Exception exception) when (exception is HermesUnreachableException or HermesErrorException)
                 {
-                    // Hermes is away (parked, down): the row is what costs, and it goes next.
+                    // Hermes is away (parked, down) or failing: the row is what costs, and it goes next.
                 }
 
                 await flow.Rows.DeleteAsync(sessionId, step.CancellationToken);

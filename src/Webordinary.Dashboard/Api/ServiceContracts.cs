@@ -45,7 +45,8 @@ public sealed record ScaleAcceptedDto(string Service, int? From, int? To, string
 public sealed record AuditEntryDto(string Id, DateTimeOffset At, string Actor, string ActorId, string Via, string Action, string Target, string Outcome,
     string? Message, string? Service, int? From, int? To, string? Reason, DateTimeOffset? CompletedAt, double? RolloutMs);
 
-public sealed record ScheduleDto(string Name, string Service, string Cron, int DesiredCount, string TimeZone, bool Paused, DateTimeOffset? NextFireAt);
+/// <param name="Enabled">False: disabled by configuration (<c>Scaling:Schedules:{name}:Enabled</c>); it never fires.</param>
+public sealed record ScheduleDto(string Name, string Service, string Cron, int DesiredCount, string TimeZone, bool Paused, DateTimeOffset? NextFireAt, bool Enabled);
 
 /// <summary>What the services page and API show for each service, the same in both.</summary>
 public static class ServiceViews
@@ -71,5 +72,5 @@ public static class ServiceViews
     public static AuditEntryDto ToDto(this AuditEntry e) => new(e.Id, e.At, e.Actor.Name, e.Actor.Id, e.Actor.Via, e.Action.ToString(), e.Target, e.Outcome,
         e.Message, e.Scale is null ? null : e.Target, e.Scale?.From, e.Scale?.To, e.Scale?.Reason.ToString(), e.Scale?.CompletedAt, e.Scale?.RolloutMs);
 
-    public static ScheduleDto ToDto(this ScaleScheduleState s) => new(s.Name, s.Service, s.Cron, s.DesiredCount, s.TimeZone, s.Paused, s.NextFireAt);
+    public static ScheduleDto ToDto(this ScaleScheduleState s) => new(s.Name, s.Service, s.Cron, s.DesiredCount, s.TimeZone, s.Paused, s.NextFireAt, s.Enabled);
 }

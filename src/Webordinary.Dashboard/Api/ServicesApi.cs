@@ -23,13 +23,13 @@ public static class ServicesApi
         api.MapGet("/audit", AuditAsync).WithTags("Audit").WithSummary("The audit log of every action, newest first; filter by actor, action, service.");
         api.MapGet("/schedules", async (ScaleSchedules schedules, CancellationToken cancellationToken) =>
             TypedResults.Ok((await schedules.ListAsync(cancellationToken)).Select(s => s.ToDto())))
-            .WithSummary("The scale schedules with their next run and whether they are paused.");
+            .WithSummary("The scale schedules with their next run, whether they are paused, and whether configuration enables them.");
         api.MapPost("/schedules/{name}/pause", (string name, ScaleSchedules schedules, PlatformActions actions, HttpContext http, CancellationToken cancellationToken) =>
             SetPausedAsync(name, true, schedules, actions, http, cancellationToken))
-            .WithSummary("Pause a scale schedule (Operator).").Produces<ScheduleDto>().ProducesProblem(StatusCodes.Status404NotFound);
+            .WithSummary("Pause a scale schedule (Operator).").Produces<ScheduleDto>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         api.MapPost("/schedules/{name}/resume", (string name, ScaleSchedules schedules, PlatformActions actions, HttpContext http, CancellationToken cancellationToken) =>
             SetPausedAsync(name, false, schedules, actions, http, cancellationToken))
-            .WithSummary("Resume a scale schedule (Operator).").Produces<ScheduleDto>().ProducesProblem(StatusCodes.Status404NotFound);
+            .WithSummary("Resume a scale schedule (Operator).").Produces<ScheduleDto>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         return endpoints;
     }
 
@@ -88,6 +88,12 @@ public static class ServicesApi
     private static async Task<IResult> SetPausedAsync(string name, bool paused, ScaleSchedules schedules, PlatformActions actions, HttpContext http,
         CancellationToken cancellationToken)
     {
+        if ((await schedules.ListAsync(cancellationToken)).FirstOrDefault(s => s.Name == name) is { Enabled: false })
+        {
+            return Problem(StatusCodes.Status409Conflict, "Schedule disabled by configuration",
+                $"'{name}' never fires: set Scaling:Schedules:{name}:Enabled to true to use it.");
+        }
+
         var outcome = await actions.SetSchedulePausedAsync(http.User, name, paused, cancellationToken);
         if (outcome.Denied is { } denied)
         {

@@ -62,6 +62,7 @@ public static class DashboardHostingExtensions
         builder.AddDashboardMetrics();
         services.AddSingleton<StatusHubConnections>();
         services.AddHostedService<StatusHubBridge>();
+        services.AddHostedService<ParkingRechecks>();
         services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag])
             .AddCheck<ResultsStoreHealthCheck>("results-store");

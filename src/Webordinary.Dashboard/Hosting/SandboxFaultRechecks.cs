@@ -8,8 +8,9 @@ using Webordinary.Dashboard.Sandbox;
 namespace Webordinary.Dashboard.Hosting;
 
 /// <summary>
-/// Sandbox: clearing a fault re-runs at once the probes it affected (those that check the component and those that
-/// need them) that are failing, degraded or Down, so the overview turns green within seconds of the click
+/// Sandbox: a fault's change re-runs at once the probes it affects (those that check the component and those that
+/// need them), so the overview follows the click within seconds instead of each probe's interval. Injecting re-runs
+/// every enabled one (<c>Sandbox:RecheckOnInject</c>); clearing those that are failing, degraded or Down
 /// (<c>Sandbox:RecheckOnClear</c>).
 /// </summary>
 internal sealed class SandboxFaultRechecks(FaultInjector faults, ProbeCatalog catalog, ProbeStatusFeed feed, ProbeHealthTracker health,
@@ -22,40 +23,34 @@ internal sealed class SandboxFaultRechecks(FaultInjector faults, ProbeCatalog ca
             faults.Cleared += OnCleared;
         }
 
+        if (options.Value.RecheckOnInject)
+        {
+            faults.Injected += OnInjected;
+        }
+
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
         faults.Cleared -= OnCleared;
+        faults.Injected -= OnInjected;
         return Task.CompletedTask;
     }
 
-    private void OnCleared(string component)
+    private void OnCleared(string component) => Recheck(component, "a cleared fault",
+        id => feed.Get(id) is { Status: ProbeOutcome.Fail or ProbeOutcome.Degraded } || health.HealthOf(id) == ProbeHealth.Down);
+
+    private void OnInjected(string component) => Recheck(component, "an injected fault", _ => true);
+
+    private void Recheck(string component, string cause, Func<string, bool> needsIt)
     {
-        if (!PlatformComponents.TryParse(component, out var cleared))
+        if (!PlatformComponents.TryParse(component, out var changed))
         {
             return;
         }
 
-        var affected = catalog.Topology.Affected(cleared)
-            .Where(id => feed.Get(id) is { Enabled: true } state && (state.Status is ProbeOutcome.Fail or ProbeOutcome.Degraded || health.HealthOf(id) == ProbeHealth.Down))
-            .ToList();
-        _ = RecheckAsync(affected);
-    }
-
-    private async Task RecheckAsync(IReadOnlyList<string> probes)
-    {
-        foreach (var probe in probes)
-        {
-            try
-            {
-                await triggers.RecheckAsync(probe, TimeSpan.Zero, CancellationToken.None);
-            }
-            catch (Exception exception)
-            {
-                logger.LogWarning(exception, "Re-running {ProbeId} after a cleared fault failed", probe);
-            }
-        }
+        var affected = catalog.Topology.Affected(changed).Where(id => feed.Get(id) is { Enabled: true } && needsIt(id)).ToList();
+        _ = ProbeRechecks.RunNowAsync(triggers, affected, logger, cause);
     }
 }

@@ -180,8 +180,10 @@ public sealed class OverviewTests
 
         var banners = cut.FindAll("[data-testid='root-cause']");
         Assert.Equal(["dynamodb", "hermes"], banners.Select(b => b.GetAttribute("data-root-cause")));
-        Assert.Contains("2 probe(s) affected", banners[0].TextContent);
-        Assert.Contains("Describe table: ServiceUnavailable (HTTP 503)", banners[0].TextContent);
+        // The affected probes by name; the failed step as a step, not as if it were another probe's name.
+        Assert.Contains("2 probe(s) affected: zz-concurrent and routing.", banners[0].TextContent);
+        Assert.Contains("step “Describe table” failed: ServiceUnavailable (HTTP 503)", banners[0].TextContent);
+        Assert.DoesNotContain("affected: Describe table", banners[0].TextContent);
         // Root causes first, each with what it took down under it; the passing probes after.
         Assert.Equal(["dynamodb", "zz-concurrent", "routing", "hermes", "cloudwatch"],
             cut.FindAll("tr.probe-row").Select(r => r.GetAttribute("data-probe-id")));
@@ -226,9 +228,65 @@ public sealed class OverviewTests
 
         var chip = cut.Find("tr[data-probe-id='hermes'] .status-chip");
         Assert.Equal("Maintenance", chip.GetAttribute("data-outcome"));
-        Assert.Contains("mud-chip-color-dark", chip.ClassName);
+        Assert.Contains("mud-chip-color-default", chip.ClassName);
         Assert.Contains("night: upgrade", cut.Find("[data-testid='in-maintenance']").TextContent);
-        Assert.Equal(StatusChip.ColorOf(ProbeOutcome.Maintenance), StatusChip.ColorOf(ProbeOutcome.Interrupted));
+        // The window's end is a time in the reader's zone, as the banner's is, not the note's UTC text.
+        Assert.Equal("2026-12-01T05:00:00Z", cut.Find("[data-testid='in-maintenance'] time").GetAttribute("datetime"));
+        // Parked, Maintenance and Interrupted: the same neutral grey, told apart by their icons.
+        Assert.All(new[] { ProbeOutcome.Parked, ProbeOutcome.Maintenance, ProbeOutcome.Interrupted }, o => Assert.Equal(MudBlazor.Color.Default, StatusChip.ColorOf(o)));
+        Assert.Equal(3, new[] { ProbeOutcome.Parked, ProbeOutcome.Maintenance, ProbeOutcome.Interrupted }.Select(StatusChip.IconOf).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_root_cause_silenced_by_a_window_still_holds_the_probes_it_took_down_under_it()
+    {
+        await using var context = NewContext(out var feed, out _);
+        foreach (var (id, kind) in new[] { ("cloudwatch", "CloudWatchHeartbeat"), ("routing", "SessionRouting"), ("dynamodb", "DynamoDbTable") })
+        {
+            feed.Register(id, kind, "every 15 s", true, []);
+        }
+
+        foreach (var (id, outcome) in new[] { ("cloudwatch", ProbeOutcome.Pass), ("routing", ProbeOutcome.Fail), ("dynamodb", ProbeOutcome.Fail) })
+        {
+            feed.Publish(new RunCompletedEvent(new ProbeRun($"run-{id}", id, "K", RunTrigger.Schedule, T0, T0.AddSeconds(1), 1000, outcome, $"{id}: ServiceUnavailable", [],
+                null, "adhoc-1: Table migration (until 2026-12-01 05:00 UTC)"), outcome == ProbeOutcome.Fail ? ProbeHealth.Down : ProbeHealth.Up));
+        }
+
+        // No incident (the window silenced it), but the health tracker knows what routing is Down because of.
+        var signals = (FakeSignals)context.Services.GetRequiredService<IPlatformSignals>();
+        signals.Causes["routing"] = "dynamodb";
+
+        var cut = context.Render<Overview>();
+
+        Assert.Empty(cut.FindAll("[data-testid='root-cause']"));
+        Assert.Equal(["dynamodb", "routing"], cut.FindAll("tr.probe-row").Select(r => r.GetAttribute("data-probe-id")).Take(2));
+        Assert.Contains("caused by dynamodb", cut.Find("tr[data-probe-id='routing']").TextContent);
+    }
+
+    [Theory]
+    [InlineData("Admin", true)]
+    [InlineData("Operator", false)]
+    public async Task A_parked_service_has_a_banner_saying_who_parked_it_and_what_is_paused_with_warm_up_for_admins(string role, bool mayWarmUp)
+    {
+        await using var context = NewContext(out _, out _, role: role);
+        var signals = (FakeSignals)context.Services.GetRequiredService<IPlatformSignals>();
+        signals.Parked = new ParkedService("webordinary-hermes-service", Webordinary.Dashboard.Probes.Audit.Actor.Schedule("park-weekday-evenings"), new DateTimeOffset(2026, 12, 7, 20, 0, 0, TimeSpan.Zero), 7);
+
+        var cut = context.Render<Overview>();
+
+        var banner = cut.Find("[data-testid='parked-banner']");
+        Assert.Contains("webordinary-hermes-service parked by schedule:park-weekday-evenings at 20:00 UTC — 7 probe(s) paused", banner.TextContent);
+        var warmUp = cut.Find("[data-testid='warm-up']");
+        Assert.Equal(!mayWarmUp, warmUp.HasAttribute("disabled"));
+        if (mayWarmUp)
+        {
+            await warmUp.ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+            Assert.Equal(1, signals.WarmUps);
+        }
+
+        signals.Parked = null;
+        signals.Change();
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid='parked-banner']")));
     }
 
     private static AngleSharp.Dom.IElement Row(IRenderedComponent<Overview> cut) => cut.Find("tr[data-probe-id='hermes']");
@@ -338,7 +396,15 @@ public sealed class OverviewTests
 
         public IReadOnlyList<WindowState> ActiveWindows { get; set; } = [];
 
+        public Dictionary<string, string> Causes { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+        public string? CauseOf(string probeId) => Causes.GetValueOrDefault(probeId);
+
         public StoreHealth StoreHealth { get; set; } = StoreHealth.Ok;
+
+        public ParkedService? Parked { get; set; }
+
+        public int WarmUps { get; private set; }
 
         public string DatabasePath => "/data/dashboard.db";
 
@@ -357,5 +423,12 @@ public sealed class OverviewTests
 
         public Task<Webordinary.Dashboard.Security.ActionOutcome<MaintenanceWindows.EndResult>> EndWindowAsync(System.Security.Claims.ClaimsPrincipal user, string id) =>
             Task.FromResult(new Webordinary.Dashboard.Security.ActionOutcome<MaintenanceWindows.EndResult>(MaintenanceWindows.EndResult.Ended));
+
+        public Task<Webordinary.Dashboard.Security.ActionOutcome<Webordinary.Dashboard.Probes.Scaling.ScaleRequestResult>> WarmUpAsync(System.Security.Claims.ClaimsPrincipal user)
+        {
+            WarmUps++;
+            return Task.FromResult(new Webordinary.Dashboard.Security.ActionOutcome<Webordinary.Dashboard.Probes.Scaling.ScaleRequestResult>(
+                new Webordinary.Dashboard.Probes.Scaling.ScaleRequestResult(Webordinary.Dashboard.Probes.Scaling.ScaleRequestStatus.Accepted, "webordinary-hermes-service", "Scaling to 1")));
+        }
     }
 }

@@ -116,6 +116,7 @@ public sealed class SandboxProbeTests : IClassFixture<SandboxPlatformHost>, IAsy
         var step = Assert.Single(run.Steps);
         Assert.Equal("Http", step.Failure!.Kind);
         Assert.Equal(502, step.Failure.HttpStatus);
+        Assert.Contains("the ALB answered HTTP 502: bad gateway", run.Message);
     }
 
     [Fact]
@@ -129,7 +130,7 @@ public sealed class SandboxProbeTests : IClassFixture<SandboxPlatformHost>, IAsy
         Assert.Equal(ProbeOutcome.Fail, health.Outcome);
         Assert.Equal(503, health.Steps.Single().Failure!.HttpStatus);
         // Each fact once: the step names what was asked, the failure what came back (not "(HTTP 503) /hermes/health answered HTTP 503").
-        Assert.Equal("GET /hermes/health via ALB: answered HTTP 503 Service Unavailable, expected 200.", health.Message);
+        Assert.Equal("GET /hermes/health via ALB: the ALB answered HTTP 503: no healthy target behind the ALB, expected 200.", health.Message);
         Assert.Equal(ProbeOutcome.Fail, targets.Outcome);
         Assert.Contains("Target.FailedHealthChecks", targets.Steps.Single().Failure!.Message);
     }

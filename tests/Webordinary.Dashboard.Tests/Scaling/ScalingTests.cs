@@ -1,3 +1,4 @@
+using Quartz;
 using Webordinary.Dashboard.Probes.Audit;
 using System.Net;
 using System.Net.Http.Json;
@@ -171,6 +172,75 @@ public sealed class ScalingTests
 
         await using var restarted = await DashboardHost.StartAsync(settings, contentRoot);
         Assert.True((await restarted.Get<ScaleSchedules>().ListAsync(CancellationToken.None)).Single(s => s.Name == "park-now").Paused);
+    }
+
+    [Fact]
+    public async Task Parking_turns_the_probes_that_need_the_service_parked_at_once_and_warming_re_runs_them()
+    {
+        var settings = DashboardHost.BaseSettings();
+        // Hourly: a run within seconds of the change is the change's doing, not a schedule's.
+        PlatformProbes.Add(settings, interval: "01:00:00", persistenceInterval: "01:00:00",
+            only: string.Join(',', PlatformProbes.Ecs, PlatformProbes.Alb, PlatformProbes.Hermes, PlatformProbes.Routing, PlatformProbes.CloudWatch));
+        await using var host = await DashboardHost.StartAsync(settings);
+        using var recorder = new FeedRecorder(host.Get<Webordinary.Dashboard.Probes.Feed.ProbeStatusFeed>());
+        foreach (var probe in new[] { PlatformProbes.Ecs, PlatformProbes.Hermes, PlatformProbes.Routing, PlatformProbes.CloudWatch })
+        {
+            await recorder.WaitForCompletionAsync(probe, match: e => e.Run.Outcome == ProbeOutcome.Pass);
+        }
+
+        var cloudWatchRuns = recorder.Events.OfType<Webordinary.Dashboard.Probes.Feed.RunCompletedEvent>().Count(e => e.Run.ProbeId == PlatformProbes.CloudWatch);
+        var parkedAt = DateTimeOffset.UtcNow;
+        await host.Get<ServiceScaler>().RequestAsync(Hermes, 0, ScaleReason.Manual, Actor.Local, CancellationToken.None);
+
+        // Re-run by the parking itself (a recheck), not by their hourly schedule: Parked, not their last green.
+        foreach (var probe in new[] { PlatformProbes.Ecs, PlatformProbes.Hermes, PlatformProbes.Routing })
+        {
+            var parked = await recorder.WaitForCompletionAsync(probe, TimeSpan.FromSeconds(30), e => e.Run.StartedAt >= parkedAt && e.Run.Outcome == ProbeOutcome.Parked);
+            Assert.Equal(RunTrigger.Recheck, parked.Run.Trigger);
+        }
+
+        var warmedAt = DateTimeOffset.UtcNow;
+        await host.Get<ServiceScaler>().RequestAsync(Hermes, 1, ScaleReason.Manual, Actor.Local, CancellationToken.None);
+
+        // Once it is steady again, the flow is re-run and passes.
+        var warm = await recorder.WaitForCompletionAsync(PlatformProbes.Routing, TimeSpan.FromSeconds(30), e => e.Run.StartedAt >= warmedAt && e.Run.Outcome == ProbeOutcome.Pass);
+        Assert.Equal(RunTrigger.Recheck, warm.Run.Trigger);
+        // CloudWatch does not need the service: never re-run.
+        Assert.Equal(cloudWatchRuns, recorder.Events.OfType<Webordinary.Dashboard.Probes.Feed.RunCompletedEvent>().Count(e => e.Run.ProbeId == PlatformProbes.CloudWatch));
+    }
+
+    [Fact]
+    public async Task A_fresh_start_with_the_shipped_configuration_has_no_active_scale_schedule()
+    {
+        // The shipped appsettings.json as the content root's own, as `dotnet run` and the container read it.
+        var contentRoot = Directory.CreateTempSubdirectory("shipped-config-").FullName;
+        var shipped = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+        File.Copy(shipped, Path.Combine(contentRoot, "appsettings.json"));
+        var json = JsonDocument.Parse(await File.ReadAllTextAsync(shipped)).RootElement;
+        var shippedSchedules = json.GetProperty("Scaling").GetProperty("Schedules").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.NotEmpty(shippedSchedules);
+        var settings = DashboardHost.BaseSettings();
+        // Only the schedules are under test: the shipped probes stay listed but do not run.
+        foreach (var probe in json.GetProperty("Dashboard").GetProperty("Probes").EnumerateObject())
+        {
+            settings[$"Dashboard:Probes:{probe.Name}:Enabled"] = "false";
+        }
+
+        await using var host = await DashboardHost.StartAsync(settings, contentRoot);
+
+        var listed = await host.Get<ScaleSchedules>().ListAsync(CancellationToken.None);
+        Assert.Equal(shippedSchedules.Order(), listed.Select(s => s.Name).Order());
+        Assert.All(listed, s => Assert.Equal((false, (DateTimeOffset?)null), (s.Enabled, s.NextFireAt)));
+        var scheduler = await host.Get<ISchedulerFactory>().GetScheduler();
+        foreach (var name in shippedSchedules)
+        {
+            Assert.Empty(await scheduler.GetTriggersOfJob(ScaleScheduleJob.KeyFor(name)));
+        }
+        using var http = host.CreateClient();
+        var dtos = await http.GetFromJsonAsync<JsonElement>("api/schedules");
+        Assert.All(dtos.EnumerateArray(), d => Assert.False(d.GetProperty("enabled").GetBoolean()));
+        // Pausing a schedule that never fires is refused, saying how to turn it on.
+        await AssertProblemAsync(await http.PostAsync($"api/schedules/{shippedSchedules[0]}/pause", null), HttpStatusCode.Conflict, $"Scaling:Schedules:{shippedSchedules[0]}:Enabled");
     }
 
     [Fact]

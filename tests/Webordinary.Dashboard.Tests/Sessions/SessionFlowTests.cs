@@ -113,7 +113,24 @@ public sealed class SessionFlowTests : IClassFixture<SessionFlowHost>, IAsyncLif
         var run = await _host.RunProbeAsync("routing");
 
         Assert.Equal(ProbeOutcome.Fail, run.Outcome);
-        Assert.Equal("Hermes up: no answer to its health check through the ALB, and the service is not parked.", run.Message);
+        // The ALB's own 503 (no healthy target), not a contradiction such as "Hermes up: no answer…".
+        Assert.Equal("Hermes reachable: no — GET /hermes/health: the ALB answered HTTP 503: no healthy target behind the ALB. The service is not parked.", run.Message);
+    }
+
+    [Fact]
+    public async Task DynamoDB_down_names_hermes_own_503_and_its_reason_not_the_alb()
+    {
+        _faults.Set(SandboxComponents.DynamoDb, new FaultSetting(FaultMode.Down));
+
+        var run = await _host.RunProbeAsync("routing");
+
+        Assert.Equal(ProbeOutcome.Fail, run.Outcome);
+        // Hermes answered (its health check passed): the session API's 503 is Hermes's, because its table is down.
+        Assert.Equal(StepOutcome.Pass, run.Steps.Single(s => s.Name == "Hermes health via ALB").Outcome);
+        Assert.StartsWith("Create session via API: POST /hermes/api/sessions: Hermes answered HTTP 503: Session table unavailable", run.Message);
+        Assert.Contains("(a failure of what Hermes needs: DynamoDB)", run.Message);
+        Assert.DoesNotContain("no healthy target", run.Message);
+        Assert.Equal(503, run.Steps.Single(s => s.Name == "Create session via API").Failure!.HttpStatus);
     }
 
     [Fact]
@@ -134,19 +151,19 @@ public sealed class SessionFlowTests : IClassFixture<SessionFlowHost>, IAsyncLif
     }
 
     [Fact]
-    public async Task DynamoDb_down_fails_at_the_dynamodb_step_and_cleanup_still_runs()
+    public async Task DynamoDb_down_fails_at_hermes_own_503_naming_the_table_and_cleanup_still_runs()
     {
         _faults.Set(SandboxComponents.DynamoDb, new FaultSetting(FaultMode.Down));
 
         var run = await _host.RunProbeAsync("cold-start");
 
         Assert.Equal(ProbeOutcome.Fail, run.Outcome);
-        // Hermes keeps sessions in the table, so its API cannot create one (503); the fallback straight into the
-        // table fails at DynamoDB itself.
-        Assert.Contains(run.Steps, s => s.Name == "Create session via API" && s.Outcome == StepOutcome.Degraded && s.Failure?.HttpStatus == 503);
+        // Hermes keeps sessions in the table, so its API cannot create one: Hermes answered (it is reachable, no
+        // fallback around it), and its reason names the table.
         var failed = run.Steps.First(s => s.Outcome == StepOutcome.Fail);
-        Assert.Equal("Create session row in DynamoDB (fallback)", failed.Name);
-        Assert.Equal("ServiceUnavailable", failed.Failure!.ErrorCode);
+        Assert.Equal(("Create session via API", 503), (failed.Name, failed.Failure!.HttpStatus));
+        Assert.Contains("Hermes answered HTTP 503: Session table unavailable", failed.Failure.Message);
+        Assert.Contains("DynamoDB", failed.Failure.Message);
         Assert.Contains(run.Steps, s => s.Name == "Delete session row in DynamoDB");
         _faults.ClearAll();
         Assert.Equal(0, SessionSettings.MarkedRows(_host));

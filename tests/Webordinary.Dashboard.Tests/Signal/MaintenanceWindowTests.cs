@@ -15,6 +15,27 @@ namespace Webordinary.Dashboard.Tests.Signal;
 public sealed class MaintenanceWindowTests
 {
     [Fact]
+    public async Task A_window_over_dynamodb_covers_the_session_flows_that_need_it()
+    {
+        var settings = DashboardHost.BaseSettings();
+        PlatformProbes.Add(settings, interval: "01:00:00", persistenceInterval: "01:00:00", only: string.Join(',', PlatformProbes.Dynamo, PlatformProbes.Hermes, PlatformProbes.Routing));
+        await using var host = await DashboardHost.StartAsync(settings);
+        using var http = host.CreateClient();
+        var created = await http.PostAsJsonAsync("api/maintenance", new { reason = "Table migration", duration = "01:00:00", components = new[] { "DynamoDB" } });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        host.Get<FaultInjector>().Set(SandboxComponents.DynamoDb, new FaultSetting(FaultMode.Down));
+
+        // The flow is Hermes's, and needs the table: the window over DynamoDB covers it. Hermes's own check does not.
+        var routing = await host.RunProbeAsync(PlatformProbes.Routing);
+        var hermes = await host.RunProbeAsync(PlatformProbes.Hermes);
+
+        Assert.Equal(ProbeOutcome.Fail, routing.Outcome);
+        Assert.StartsWith($"{(await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()}: Table migration (until ", routing.MaintenanceWindow);
+        Assert.Null(hermes.MaintenanceWindow);
+        Assert.Empty(host.Get<ProbeHealthTracker>().OpenIncidents);
+    }
+
+    [Fact]
     public async Task A_failure_inside_a_window_is_recorded_opens_nothing_costs_no_uptime_and_opens_its_incident_once_the_window_ends()
     {
         var settings = DashboardHost.BaseSettings();

@@ -174,6 +174,33 @@ public sealed class SignalTests
         Assert.Equal(cloudWatchRuns, Count(recorder, PlatformProbes.CloudWatch));
     }
 
+    [Fact]
+    public async Task Injecting_a_sandbox_fault_reruns_at_once_the_probes_it_affects()
+    {
+        var settings = DashboardHost.BaseSettings();
+        settings["Sandbox:RecheckOnInject"] = "true";
+        // Hourly: a run within seconds of the injection is the injection's doing.
+        PlatformProbes.Add(settings, interval: "01:00:00", persistenceInterval: "01:00:00", only: string.Join(',', PlatformProbes.Dynamo, PlatformProbes.Routing, PlatformProbes.CloudWatch));
+        await using var host = await DashboardHost.StartAsync(settings);
+        using var recorder = new FeedRecorder(host.Get<ProbeStatusFeed>());
+        await recorder.WaitForAsync<RunCompletedEvent>(_ => Count(recorder, PlatformProbes.Dynamo) >= 1 && Count(recorder, PlatformProbes.Routing) >= 1
+            && Count(recorder, PlatformProbes.CloudWatch) >= 1);
+        var cloudWatchRuns = Count(recorder, PlatformProbes.CloudWatch);
+        var injectedAt = DateTimeOffset.UtcNow;
+
+        host.Get<FaultInjector>().Set(SandboxComponents.DynamoDb, new FaultSetting(FaultMode.Down));
+
+        // The table's own probe and the flow that needs it, each re-run by the injection and failing on it.
+        foreach (var probe in new[] { PlatformProbes.Dynamo, PlatformProbes.Routing })
+        {
+            var rerun = await recorder.WaitForCompletionAsync(probe, TimeSpan.FromSeconds(20), e => e.Run.StartedAt >= injectedAt);
+            Assert.Equal((RunTrigger.Recheck, ProbeOutcome.Fail), (rerun.Run.Trigger, rerun.Run.Outcome));
+        }
+
+        // CloudWatch does not involve DynamoDB: not re-run.
+        Assert.Equal(cloudWatchRuns, Count(recorder, PlatformProbes.CloudWatch));
+    }
+
     private static async Task<List<JsonElement>> OpenIncidentsAsync(HttpClient http) =>
         [.. (await http.GetFromJsonAsync<JsonElement>("api/incidents")).EnumerateArray().Where(i => i.GetProperty("endedAt").ValueKind == JsonValueKind.Null)];
 

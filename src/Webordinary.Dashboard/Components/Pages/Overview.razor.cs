@@ -5,6 +5,7 @@ using Webordinary.Dashboard.Platform;
 using Webordinary.Dashboard.Probes.Configuration;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Model;
+using Webordinary.Dashboard.Probes.Scaling;
 using Webordinary.Dashboard.Probes.Scheduling;
 using Webordinary.Dashboard.Security;
 
@@ -17,6 +18,8 @@ public sealed partial class Overview : IDisposable
     private IReadOnlyList<Probes.Health.Incident> _incidents = [];
     private IReadOnlyList<Probes.Maintenance.WindowState> _windows = [];
     private Storage.StoreHealth? _store;
+    private ParkedService? _parked;
+    private bool _warmingUp;
     private IReadOnlyList<Probes.History.UptimeWindow> _platformUptime = [];
     private IDisposable? _subscription;
     private bool _runAllBusy;
@@ -35,9 +38,10 @@ public sealed partial class Overview : IDisposable
     [Inject]
     public required CurrentUser User { get; init; }
 
-    /// <summary>Why this user may not run probes, or start and end maintenance; null when they may.</summary>
+    /// <summary>Why this user may not run probes, start and end maintenance, or warm the parked service up; null when they may.</summary>
     private string? _runDenied;
     private string? _maintenanceDenied;
+    private string? _scaleDenied;
 
     [Inject]
     public required ISnackbar Snackbar { get; init; }
@@ -111,9 +115,29 @@ public sealed partial class Overview : IDisposable
                 }
             }
 
-            foreach (var probe in _probes.Where(p => p.Status == ProbeOutcome.Fail || p.Health == Probes.Health.ProbeHealth.Down).Where(p => shown.Add(p.ProbeId)))
+            // A root cause Down inside a maintenance window opens no incident, but still holds what it took down: each
+            // such probe right under it, with its "caused by" line.
+            var failing = _probes.Where(p => (p.Status == ProbeOutcome.Fail || p.Health == Probes.Health.ProbeHealth.Down) && !shown.Contains(p.ProbeId))
+                .Select(p => (Probe: p, Cause: Signals.CauseOf(p.ProbeId))).ToList();
+            foreach (var (probe, _) in failing.Where(f => f.Cause is null || !byId.ContainsKey(f.Cause)))
             {
-                yield return (probe, null);
+                if (shown.Add(probe.ProbeId))
+                {
+                    yield return (probe, null);
+                }
+
+                foreach (var (below, _) in failing.Where(f => string.Equals(f.Cause, probe.ProbeId, StringComparison.OrdinalIgnoreCase)))
+                {
+                    if (shown.Add(below.ProbeId))
+                    {
+                        yield return (below, probe.ProbeId);
+                    }
+                }
+            }
+
+            foreach (var (probe, cause) in failing.Where(f => shown.Add(f.Probe.ProbeId)))
+            {
+                yield return (probe, cause);
             }
 
             foreach (var probe in _probes.Where(p => shown.Add(p.ProbeId)))
@@ -170,6 +194,7 @@ public sealed partial class Overview : IDisposable
         ReadState();
         _runDenied = await User.DenialAsync(ProbeActions.RunRole);
         _maintenanceDenied = await User.DenialAsync(MaintenanceActions.MaintenanceRole);
+        _scaleDenied = await User.DenialAsync(PlatformActions.ScaleRole);
         _platformUptime = await PlatformUptime.GetAsync(CancellationToken.None);
     }
 
@@ -210,6 +235,7 @@ public sealed partial class Overview : IDisposable
         _incidents = Signals.OpenIncidents;
         _windows = Signals.ActiveWindows;
         _store = Signals.StoreHealth;
+        _parked = Signals.Parked;
     }
 
     private async Task RunNowAsync(string probeId) =>
@@ -244,6 +270,27 @@ public sealed partial class Overview : IDisposable
         var parameters = new DialogParameters<Dialogs.MaintenanceDialog> { { d => d.ProbeIds, _probes.Select(p => p.ProbeId).ToList() } };
         await Dialogs.ShowAsync<Dialogs.MaintenanceDialog>("Start maintenance", parameters,
             new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, CloseOnEscapeKey = true });
+    }
+
+    private async Task WarmUpAsync()
+    {
+        _warmingUp = true;
+        try
+        {
+            var outcome = await Signals.WarmUpAsync(await User.GetAsync());
+            if (outcome.Denied is { } denied)
+            {
+                Snackbar.Add($"{denied}: your role does not allow scaling.", Severity.Error);
+                return;
+            }
+
+            var result = outcome.Value!;
+            Snackbar.Add(result.Message, result.Status is ScaleRequestStatus.Accepted or ScaleRequestStatus.NoChange ? Severity.Info : Severity.Error);
+        }
+        finally
+        {
+            _warmingUp = false;
+        }
     }
 
     private async Task EndWindowAsync(string id)
