@@ -2,6 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 using Webordinary.Dashboard.Probes.Audit;
 using Webordinary.Dashboard.Testing;
 
@@ -77,6 +81,33 @@ public sealed class BadInputTests(SecurityHostForOpenApi fixture) : IClassFixtur
         var response = await SendAsync(http, "POST", "api/maintenance", $$"""{"reason":"forever","duration":"{{duration}}"}""");
 
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, "a window lasts from 1 minute to 7 days");
+    }
+
+    [Fact]
+    public async Task A_change_whose_write_fails_for_the_disk_is_503_before_the_store_has_noticed_and_a_statements_own_error_is_not()
+    {
+        var full = await HandleAsync(new SqliteException("database or disk is full", 13));
+        var bug = await HandleAsync(new SqliteException("no such table: nope", 1));
+
+        Assert.NotNull(full);
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, full!.Response.StatusCode);
+        Assert.Contains("Results are not being stored", Encoding.UTF8.GetString(((MemoryStream)full.Response.Body).ToArray()));
+        Assert.Null(bug);
+    }
+
+    /// <summary>The app's exception handlers, in order, as the exception handler middleware asks them: the context of the one that took it.</summary>
+    private async Task<HttpContext?> HandleAsync(Exception exception)
+    {
+        var context = new DefaultHttpContext { RequestServices = fixture.Host.Services, Response = { Body = new MemoryStream() } };
+        foreach (var handler in fixture.Host.Services.GetServices<IExceptionHandler>())
+        {
+            if (await handler.TryHandleAsync(context, exception, CancellationToken.None))
+            {
+                return context;
+            }
+        }
+
+        return null;
     }
 
     private static async Task<HttpResponseMessage> SendAsync(HttpClient http, string method, string path, string body, string contentType = "application/json")
