@@ -31,7 +31,7 @@ public static class ConfigurationErrors
             $"  - The address to listen on{AddressesOf(services)} has a port beyond 65535: give {AddressKeys} a port from 0 to 65535.",
         // The header and schema read, but the pages behind them do not: the file is damaged, not the code.
         SqliteException { SqliteErrorCode: 11 or 26 } damaged =>
-            $"  - Dashboard:DataDirectory: the results database {DatabaseOf(services)} is damaged ({damaged.Message.TrimEnd('.')}, SQLite error {damaged.SqliteErrorCode}). " +
+            $"  - Dashboard:DataDirectory: the results database {DatabaseOf(services)} is damaged ({damaged.Message.TrimEnd('.')}). " +
             "Restore it from a backup, or move it aside to start with an empty one.",
         _ => null,
     };

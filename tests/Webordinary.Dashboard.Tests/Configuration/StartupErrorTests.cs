@@ -102,9 +102,18 @@ public sealed class StartupErrorTests
             process.Kill(entireProcessTree: true);
         }
 
-        var output = await stderr + await stdout;
+        var report = await stderr;
+        var output = report + await stdout;
         Assert.True(process.ExitCode == 2, $"exit {process.ExitCode}: {output}");
         Assert.Contains(key, output);
+        Assert.StartsWith("The dashboard did not start:", report);
+        if (bad >= BadStart.PortAlreadyInUse)
+        {
+            // Not the configuration's validation (a list): one line, naming the problem.
+            var line = Assert.Single(report.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            Assert.Contains(key, line);
+        }
+
         Assert.False(output.Contains("   at ", StringComparison.Ordinal), $"a stack trace: {output}");
         if (path is not null)
         {
