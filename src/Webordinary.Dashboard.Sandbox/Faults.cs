@@ -114,10 +114,16 @@ public sealed class FaultInjector
             return $"Unknown component '{component}'. Known: {string.Join(", ", SandboxComponents.All)}.";
         }
 
+        // Whatever the mode, a rate is a share: NaN or Infinity could be neither applied nor shown (nor written as JSON).
+        if (!double.IsFinite(setting.ErrorRate) || setting.ErrorRate is < 0 or > 1)
+        {
+            return "errorRate must be a number from 0 to 1.";
+        }
+
         return setting.Mode switch
         {
             FaultMode.Slow when setting.LatencyMs is <= 0 or > MaxLatencyMs => $"latencyMs must be between 1 and {MaxLatencyMs} for mode slow.",
-            FaultMode.Errors when setting.ErrorRate is <= 0 or > 1 || double.IsNaN(setting.ErrorRate) => "errorRate must be above 0 and at most 1 for mode errors.",
+            FaultMode.Errors when setting.ErrorRate is 0 => "errorRate must be above 0 and at most 1 for mode errors.",
             FaultMode.OpenRule when component != SandboxComponents.Ec2 => $"Mode openrule opens a security-group rule: it applies to component {SandboxComponents.Ec2} only.",
             _ => null,
         };

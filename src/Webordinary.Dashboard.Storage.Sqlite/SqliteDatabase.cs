@@ -35,6 +35,15 @@ public sealed class SqliteDatabase : IStore, IAsyncDisposable
 
     public string Location => DatabasePath;
 
+    /// <summary>BUSY, LOCKED, NOMEM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN: the file or its disk, not the statement.</summary>
+    public bool IsUnavailable(Exception exception) => exception is SqliteException { SqliteErrorCode: 5 or 6 or 7 or 8 or 10 or 11 or 13 or 14 };
+
+    /// <summary>SQLITE_CORRUPT (11) or SQLITE_NOTADB (26): the header and schema read, but pages behind them do not.</summary>
+    public string? DescribeDamage(Exception exception) => exception is SqliteException { SqliteErrorCode: 11 or 26 } damaged
+        ? $"Dashboard:DataDirectory: the results database {DatabasePath} is damaged ({damaged.Message.TrimEnd('.')}). " +
+          "Restore it from a backup, or move it aside to start with an empty one."
+        : null;
+
     /// <summary>The migration scripts in order (tests build older schemas from them).</summary>
     internal static IReadOnlyList<string> MigrationScripts => SqliteMigrations.Scripts;
 

@@ -23,6 +23,18 @@ public interface IStore
     /// <summary>Writes what waits in memory, in order, until it is all stored or the engine fails again.</summary>
     /// <returns>True when nothing is waiting any more.</returns>
     Task<bool> FlushAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// When <paramref name="exception"/> says the store itself is damaged (not the code): one line for the operator,
+    /// naming the store and what to do; otherwise null.
+    /// </summary>
+    string? DescribeDamage(Exception exception) => null;
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> is the engine refusing writes for itself (its disk, file or server, not the
+    /// statement): an API change is then answered 503 "Results are not being stored", not 500.
+    /// </summary>
+    bool IsUnavailable(Exception exception) => false;
 }
 
 /// <summary>The results store's own health: the dashboard is only as good as what it can record.</summary>

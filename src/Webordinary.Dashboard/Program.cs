@@ -15,13 +15,8 @@ if (ProbeCli.Handles(args))
     return await ProbeCli.RunAsync(args, Console.Out, Console.Error);
 }
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddDashboard();
-
-var app = builder.Build();
-app.MapDashboard();
-
-return await app.RunDashboardAsync();
+// The dashboard; a start-up failure the operator can fix is exit 2 with the problem named.
+return await DashboardHostingExtensions.RunAsync(args);
 
 /// <summary>Entry point, visible to the integration tests.</summary>
 public partial class Program;

@@ -19,11 +19,23 @@ public sealed class AlbSigner : IAsyncDisposable
     private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private WebApplication _keyServer = null!;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _keyRequests = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ECDsa> _rotatedKeys = new();
 
     public Uri KeyEndpoint { get; private set; } = null!;
 
     /// <summary>How many times the key endpoint was asked for <paramref name="kid"/>.</summary>
     public int KeyRequests(string kid = KeyId) => _keyRequests.GetValueOrDefault(kid);
+
+    /// <summary>How many times the key endpoint was asked for any key.</summary>
+    public int AllKeyRequests => _keyRequests.Values.Sum();
+
+    /// <summary>A new key the ALB signs with from now on (as after a rotation), served under its own key id.</summary>
+    public (string KeyId, ECDsa Key) RotateKey()
+    {
+        var rotated = (KeyId: Guid.NewGuid().ToString(), Key: ECDsa.Create(ECCurve.NamedCurves.nistP256));
+        _rotatedKeys[rotated.KeyId] = rotated.Key;
+        return rotated;
+    }
 
     public static async Task<AlbSigner> StartAsync()
     {
@@ -31,7 +43,9 @@ public sealed class AlbSigner : IAsyncDisposable
         signer._keyServer = await StubServer.StartAsync(app => app.MapGet("/{kid}", (string kid) =>
         {
             signer._keyRequests.AddOrUpdate(kid, 1, (_, n) => n + 1);
-            return kid == KeyId ? Results.Text(signer._key.ExportSubjectPublicKeyInfoPem(), "text/plain") : Results.NotFound();
+            return kid == KeyId ? Results.Text(signer._key.ExportSubjectPublicKeyInfoPem(), "text/plain")
+                : signer._rotatedKeys.TryGetValue(kid, out var rotated) ? Results.Text(rotated.ExportSubjectPublicKeyInfoPem(), "text/plain")
+                : Results.NotFound();
         }));
         signer.KeyEndpoint = new Uri(signer._keyServer.Urls.First());
         return signer;
@@ -68,5 +82,9 @@ public sealed class AlbSigner : IAsyncDisposable
     {
         await _keyServer.DisposeAsync();
         _key.Dispose();
+        foreach (var key in _rotatedKeys.Values)
+        {
+            key.Dispose();
+        }
     }
 }

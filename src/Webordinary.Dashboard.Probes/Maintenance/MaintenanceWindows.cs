@@ -68,7 +68,8 @@ public sealed record WindowState(MaintenanceWindow Window, bool Active, DateTime
 
 /// <summary>An ad hoc window asked for through the API or the UI.</summary>
 /// <param name="Duration">How long from <paramref name="StartsAt"/> (default now); give this or <paramref name="EndsAt"/>.</param>
-public sealed record MaintenanceRequest(string? Reason, TimeSpan? Duration, DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, string[]? Probes, string[]? Components);
+public sealed record MaintenanceRequest(string? Reason, TimeSpan? Duration = null, DateTimeOffset? StartsAt = null, DateTimeOffset? EndsAt = null,
+    string[]? Probes = null, string[]? Components = null);
 
 public sealed record MaintenanceResult(MaintenanceWindow? Window, string? Error);
 
@@ -156,6 +157,12 @@ public sealed class MaintenanceWindows(IMaintenanceWindowStore store, IOptions<M
         if ((request.Duration is null) == (request.EndsAt is null))
         {
             return new(null, "give exactly one of duration (e.g. \"01:00:00\") or endsAt (an ISO 8601 time).");
+        }
+
+        // Checked before it is added to a time: a duration of millions of days would overflow the calendar.
+        if (request.Duration is { } duration && (duration < TimeSpan.FromMinutes(1) || duration > MaxDuration))
+        {
+            return new(null, $"a window lasts from 1 minute to {MaxDuration.TotalDays:0} days (got {duration}).");
         }
 
         var ends = request.EndsAt ?? starts + request.Duration!.Value;

@@ -34,6 +34,9 @@ public enum AuditAction
     MaintenanceEnd,
     NotificationTest,
     NotificationRetry,
+
+    /// <summary>Wrong API keys from one client address (folded: one entry a minute).</summary>
+    ApiKeyRejected,
 }
 
 /// <summary>What a scale entry adds: the change and how its rollout went.</summary>

@@ -19,8 +19,10 @@ public static class ApiKeysApi
     {
         var api = endpoints.MapGroup("/api/keys").WithTags("API keys").WithApiProblems();
         api.MapGet("", ListKeys).WithSummary("Every API key with its role, source, creation, last use and revocation (Admin).");
-        api.MapPost("", CreateAsync).WithSummary("Make a key; the key is in the answer, this once (Admin).").WithBodyProblems();
-        api.MapDelete("/{name}", RevokeAsync).WithSummary("Revoke a key: refused at once, its hub connections closed (Admin).");
+        api.MapPost("", CreateAsync).WithSummary("Make a key; the key is in the answer, this once (Admin).").WithBodyProblems()
+            .WithStoreWrites();
+        api.MapDelete("/{name}", RevokeAsync).WithSummary("Revoke a key: refused at once, its hub connections closed (Admin).")
+            .ProducesProblem(StatusCodes.Status404NotFound).WithStoreWrites();
         return endpoints;
     }
 
@@ -32,8 +34,8 @@ public static class ApiKeysApi
             ? ProbesApi.Forbidden(denied)
             : TypedResults.Ok(keys.List().Select(k => k.ToDto()));
 
-    private static async Task<Results<Created<ApiKeyCreatedDto>, ProblemHttpResult>> CreateAsync(ApiKeyRequest request, ApiKeyActions actions, HttpContext http,
-        CancellationToken cancellationToken)
+    private static async Task<Results<Created<ApiKeyCreatedDto>, ProblemHttpResult>> CreateAsync(ApiKeyRequest request, ApiKeyActions actions,
+        HttpContext http, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Name))
         {
@@ -60,7 +62,8 @@ public static class ApiKeysApi
         return TypedResults.Created($"/api/keys/{key.Name}", new ApiKeyCreatedDto(key.Name, key.Role.ToString(), secret));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(string name, ApiKeyActions actions, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(string name, ApiKeyActions actions, HttpContext http,
+        CancellationToken cancellationToken)
     {
         var outcome = await actions.RevokeAsync(http.User, name, cancellationToken);
         return outcome switch

@@ -24,9 +24,10 @@ public static class MaintenanceApi
         var api = endpoints.MapGroup("/api/maintenance").WithTags("Maintenance").WithApiProblems();
         api.MapGet("/", (MaintenanceWindows windows) => TypedResults.Ok(windows.List().Select(ToDto)))
             .WithSummary("Maintenance windows open now or coming, scheduled and ad hoc.");
-        api.MapPost("/", CreateAsync).WithMetadata(new BodySizeLimit(MaxBodyBytes)).WithBodyProblems()
+        api.MapPost("/", CreateAsync).WithMetadata(new BodySizeLimit(MaxBodyBytes)).WithBodyProblems().WithStoreWrites()
             .WithSummary("Start an ad hoc window: a reason, a duration or start and end, the probes or components it covers (Operator).");
-        api.MapDelete("/{id}", EndAsync).WithSummary("End an ad hoc window now (Operator).");
+        api.MapDelete("/{id}", EndAsync).WithSummary("End an ad hoc window now (Operator).")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).WithStoreWrites();
         return endpoints;
     }
 
@@ -57,7 +58,8 @@ public static class MaintenanceApi
         return TypedResults.Created($"/api/maintenance/{window.Id}", ToDto(state));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> EndAsync(string id, MaintenanceActions actions, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, ProblemHttpResult>> EndAsync(string id, MaintenanceActions actions, HttpContext http,
+        CancellationToken cancellationToken)
     {
         var outcome = await actions.EndAsync(http.User, id, cancellationToken);
         if (outcome.Denied is { } denied)

@@ -19,16 +19,18 @@ public static class ProbesApi
         var api = endpoints.MapGroup("/api").WithTags("Probes").WithApiProblems();
         api.MapGet("/probes", (ProbeStatusFeed feed) => TypedResults.Ok(feed.GetSnapshot().Select(s => s.ToDto())))
             .WithSummary("Every probe with its status, damped health, last and current run and trend.");
-        api.MapGet("/probes/{id}", GetProbe).WithSummary("One probe.");
-        api.MapGet("/probes/{id}/runs", GetRunsAsync).WithSummary("A probe's runs, newest first, with their steps (limit 1–200, before an ISO 8601 time).");
+        api.MapGet("/probes/{id}", GetProbe).WithSummary("One probe.").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/probes/{id}/runs", GetRunsAsync).WithSummary("A probe's runs, newest first, with their steps (limit 1–200, before an ISO 8601 time).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/probes/run-all", RunAllAsync).WithSummary("Run every enabled probe not cooling down (Operator).")
             .Produces<RunAllResultDto>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapPost("/probes/{id}/run", RunNowAsync).WithSummary("Run one probe now (Operator).")
             .Produces<RunAcceptedDto>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        api.MapGet("/runs/{runId}", GetRunAsync).WithSummary("One run with its steps and metrics.");
-        api.MapGet("/probes/{id}/uptime", GetUptimeAsync).WithSummary("A probe's uptime over 24 h, 7 d, 30 d and 365 d.");
-        api.MapGet("/incidents", GetIncidentsAsync).WithSummary("Incidents newest first, by root cause with the probes affected.");
+        api.MapGet("/runs/{runId}", GetRunAsync).WithSummary("One run with its steps and metrics.").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/probes/{id}/uptime", GetUptimeAsync).WithSummary("A probe's uptime over 24 h, 7 d, 30 d and 365 d.").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/incidents", GetIncidentsAsync).WithSummary("Incidents newest first, by root cause with the probes affected.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/uptime", async (Storage.IHistoryStore history, CancellationToken cancellationToken) =>
             TypedResults.Ok(new UptimeDto(null, [.. (await history.GetUptimeAsync(null, cancellationToken)).Select(ToDto)])))
             .WithSummary("The whole platform's uptime windows.");
@@ -157,10 +159,10 @@ public static class ProbesApi
             detail: $"Probe '{result.ProbeId}' was run by hand moments ago; try again in {seconds} s.");
     }
 
-    /// <summary>A run started now could not be stored: 503 until the store works again (see <c>/health</c>).</summary>
-    private static ProblemHttpResult StoreUnavailable() =>
+    /// <summary>What a change made now could not be stored in (a run, a window, a key): 503 until the store works again (see <c>/health</c>).</summary>
+    internal static ProblemHttpResult StoreUnavailable() =>
         TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Results are not being stored",
-            detail: "The results database cannot take writes right now (see /health); runs are not started by hand until it can.");
+            detail: "The results database cannot take writes right now (see /health); runs, maintenance windows and API keys are not made by hand until it can.");
 
     private static ProblemHttpResult UnknownProbe(string id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown probe", detail: $"No probe has id '{id}'.");

@@ -12,7 +12,8 @@ public static class SandboxApi
         var api = endpoints.MapGroup("/api/sandbox").WithTags("Sandbox").WithApiProblems();
         api.MapGet("/faults", (FaultInjector faults) => TypedResults.Ok(faults.Current.ToDictionary(p => p.Key, p => ToDto(p.Value))))
             .WithSummary("The sandbox's faults by component (sandbox mode only).");
-        api.MapPut("/faults/{component}", SetFaultAsync).WithBodyProblems().WithSummary("Set or clear a component's fault (Admin; sandbox mode only).");
+        api.MapPut("/faults/{component}", SetFaultAsync).WithBodyProblems().ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Set or clear a component's fault (Admin; sandbox mode only).");
         return endpoints;
     }
 

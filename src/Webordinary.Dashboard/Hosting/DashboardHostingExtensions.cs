@@ -56,8 +56,9 @@ public static class DashboardHostingExtensions
         services.AddSignalR(o => o.AddFilter<ApiKeyHubFilter>())
             .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))
             .AddMessagePackProtocol();
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
         services.AddProblemDetails();
+        services.AddExceptionHandler<StoreUnavailableExceptionHandler>();
         services.AddDashboardOpenApi();
         builder.AddDashboardMetrics();
         services.AddSingleton<StatusHubConnections>();
@@ -151,7 +152,31 @@ public static class DashboardHostingExtensions
         return http.Response.WriteAsync(string.Join('\n', lines.Prepend(report.Status.ToString())));
     }
 
-    /// <summary>Runs the app; a configuration error ends it with the offending key named, not a stack trace.</summary>
+    /// <summary>
+    /// Builds and runs the dashboard. A start-up failure the operator can fix (<see cref="ConfigurationErrors"/>: the
+    /// configuration and its files, the address to listen on, the data directory and its database) ends it with exit
+    /// code 2 and the problem named, never a stack trace — whether it comes while the host is built or while it starts.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        WebApplication app;
+        try
+        {
+            var builder = WebApplication.CreateBuilder(args);
+            builder.AddDashboard();
+            app = builder.Build();
+            app.MapDashboard();
+        }
+        catch (Exception exception) when (ConfigurationErrors.Describe(exception) is { } message)
+        {
+            await ReportFailedStartAsync(message);
+            return 2;
+        }
+
+        return await app.RunDashboardAsync();
+    }
+
+    /// <summary>Runs the app; a known start-up failure ends it with exit 2 and the problem named, not a stack trace.</summary>
     public static async Task<int> RunDashboardAsync(this WebApplication app)
     {
         await using (app)
@@ -160,10 +185,10 @@ public static class DashboardHostingExtensions
             {
                 await app.StartAsync();
             }
-            catch (Exception exception) when (ConfigurationErrors.Describe(exception) is { } message)
+            catch (Exception exception) when (ConfigurationErrors.Describe(exception, app.Services) is { } message)
             {
                 await StopAfterFailedStartAsync(app);
-                await Console.Error.WriteLineAsync($"Configuration error — the dashboard did not start:{Environment.NewLine}{message}");
+                await ReportFailedStartAsync(message);
                 return 2;
             }
 
@@ -171,6 +196,11 @@ public static class DashboardHostingExtensions
             return 0;
         }
     }
+
+    /// <summary>One line for one problem; a list when the configuration has several.</summary>
+    private static Task ReportFailedStartAsync(string problems) => Console.Error.WriteLineAsync(problems.Contains('\n', StringComparison.Ordinal)
+        ? $"The dashboard did not start:{Environment.NewLine}{problems}"
+        : $"The dashboard did not start: {problems.TrimStart(' ', '-')}");
 
     /// <summary>
     /// Stopped, not only disposed: a background service already running would otherwise end cancelled without a stop,

@@ -22,16 +22,12 @@ public sealed class ActionGuard(AuditLog audit, TimeProvider time)
     /// <summary>Ids and names from a request are at most this long in the log.</summary>
     private const int MaxTargetLength = 200;
 
-    /// <summary>
-    /// Denied attempts of one actor and action within this long are one entry, its count written with the next one:
-    /// a script that keeps trying cannot bury the log (or grow it) with thousands of rows.
-    /// </summary>
-    public static readonly TimeSpan DenialWindow = TimeSpan.FromMinutes(1);
+    /// <summary>Denied attempts of one actor and action within this long are one entry, its count written with the next one.</summary>
+    public static readonly TimeSpan DenialWindow = AuditFolding.Window;
 
-    private readonly Dictionary<(string Actor, AuditAction Action), (DateTimeOffset Since, int Folded)> _denials = [];
-    private readonly Lock _gate = new();
+    private readonly AuditFolding _folding = new(time);
 
-    /// <summary>Null when <paramref name="user"/> may; else the reason, and the denied attempt is audited.</summary>
+    /// <summary>Null when <paramref name="user"/> may; else the reason, and the denied attempt is audited (folded per minute).</summary>
     public async Task<string?> DenyAsync(ClaimsPrincipal user, DashboardRole needed, AuditAction action, string target, string? detail = null)
     {
         if (DashboardPrincipal.Denial(user, needed) is not { } reason)
@@ -39,24 +35,27 @@ public sealed class ActionGuard(AuditLog audit, TimeProvider time)
             return null;
         }
 
-        var actor = DashboardPrincipal.ActorOf(user);
-        var now = time.GetUtcNow();
-        int folded;
-        lock (_gate)
-        {
-            if (_denials.TryGetValue((actor.Id, action), out var last) && now - last.Since < DenialWindow)
-            {
-                _denials[(actor.Id, action)] = last with { Folded = last.Folded + 1 };
-                return reason;
-            }
-
-            folded = last.Folded;
-            _denials[(actor.Id, action)] = (now, 0);
-        }
-
         var message = detail is null ? reason : $"{detail}: {reason}";
-        await RecordAsync(user, action, target, AuditOutcomes.Denied, folded > 0 ? $"{message} ({folded} more denied in the minute before)" : message);
+        await RecordFoldedAsync(user, action, target, AuditOutcomes.Denied, message, "denied");
         return reason;
+    }
+
+    /// <summary>
+    /// An attempt a guardrail refused (a Run now while the probe cools down): audited like a denial, the attempts of one
+    /// actor on one target folded into one entry a minute.
+    /// </summary>
+    public Task RecordRefusalAsync(ClaimsPrincipal user, AuditAction action, string target, string message) =>
+        RecordFoldedAsync(user, action, target, AuditOutcomes.Refused, message, "refused", foldByTarget: true);
+
+    private async Task RecordFoldedAsync(ClaimsPrincipal user, AuditAction action, string target, string outcome, string message, string verb, bool foldByTarget = false)
+    {
+        var actor = DashboardPrincipal.ActorOf(user);
+        var verdict = _folding.Admit(foldByTarget ? $"{outcome}\n{actor.Id}\n{action}\n{target}" : $"{outcome}\n{actor.Id}\n{action}");
+        if (verdict.Write)
+        {
+            await RecordAsync(user, action, target, outcome,
+                verdict.FoldedBefore > 0 ? $"{message} ({verdict.FoldedBefore} more {verb} in the minute before)" : message);
+        }
     }
 
     public Task RecordAsync(ClaimsPrincipal user, AuditAction action, string target, string outcome, string? message) =>

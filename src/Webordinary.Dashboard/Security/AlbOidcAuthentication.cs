@@ -18,7 +18,7 @@ namespace Webordinary.Dashboard.Security;
 /// key endpoint and kept), its <c>signer</c> is exactly <c>Auth:AlbOidc:AlbArn</c> and it has not expired. Anything
 /// else — no header, another ALB, a bad signature, an expired token — is 401; nothing redirects (the ALB signs people in).
 /// </summary>
-public sealed partial class AlbOidcAuthenticationHandler(
+public sealed class AlbOidcAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions, ILoggerFactory loggers, UrlEncoder encoder,
     IOptions<AuthOptions> auth, AlbPublicKeys keys, TimeProvider time)
     : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggers, encoder)
@@ -77,7 +77,7 @@ public sealed partial class AlbOidcAuthenticationHandler(
             return AuthenticateResult.Fail("x-amzn-oidc-data has expired.");
         }
 
-        if (Text(head, "kid") is not { } kid || !KeyIdFormat().IsMatch(kid))
+        if (Text(head, "kid") is not { } kid || !AlbPublicKeys.IsWellFormed(kid))
         {
             return AuthenticateResult.Fail("x-amzn-oidc-data names no valid key id.");
         }
@@ -145,80 +145,94 @@ public sealed partial class AlbOidcAuthenticationHandler(
         : value.ValueKind == JsonValueKind.Array ? value.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!)
         : value.ValueKind == JsonValueKind.String ? [value.GetString()!] : [];
 
-    [GeneratedRegex("^[A-Za-z0-9-]{1,128}$")]
-    private static partial Regex KeyIdFormat();
 }
 
 /// <summary>
-/// The ALB's public keys by key id, fetched once each from <c>{KeyEndpoint}/{kid}</c> (PEM) and kept. A key id whose
-/// fetch failed is not asked again for <see cref="RetryFailedAfter"/>, and at most <see cref="FetchesPerMinute"/> new
-/// key ids are fetched a minute: headers with made-up key ids (which anyone can send) cost the key endpoint nothing.
+/// The ALB's public keys by key id, fetched once each from <c>{KeyEndpoint}/{kid}</c> (PEM) and kept. Only well-formed
+/// key ids are looked up (<see cref="IsWellFormed"/>), so one key has one entry. A key id whose fetch failed is not asked
+/// for again until its own backoff has passed (<see cref="FirstBackoff"/>, doubling with each further failure up to
+/// <see cref="MaxBackoff"/>): made-up key ids in headers, which anyone can send, cost the key endpoint one request each,
+/// and no key id waits on another's — the key the ALB has just rotated to is fetched the first time a header names it.
+/// At most <see cref="MaxFailedRemembered"/> failed key ids are remembered, the ones to be retried soonest forgotten first.
+/// Kept per process: these are the ALB's public keys, the same for every instance, and each instance asks for them itself.
 /// </summary>
-public sealed class AlbPublicKeys(IHttpClientFactory http, IOptions<AuthOptions> auth, TimeProvider time, ILogger<AlbPublicKeys> logger)
+public sealed partial class AlbPublicKeys(IHttpClientFactory http, IOptions<AuthOptions> auth, TimeProvider time, ILogger<AlbPublicKeys> logger)
 {
     public const string HttpClientName = "alb-public-keys";
-    public static readonly TimeSpan RetryFailedAfter = TimeSpan.FromMinutes(5);
-    public const int FetchesPerMinute = 10;
+    public static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(10);
+    public const int MaxFailedRemembered = 10_000;
 
     private readonly ConcurrentDictionary<string, Lazy<Task<ECDsa>>> _keys = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _failed = new(StringComparer.Ordinal);
-    private readonly Queue<DateTimeOffset> _recentFetches = new();
+    private readonly Dictionary<string, (DateTimeOffset RetryAt, TimeSpan Backoff)> _failed = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
     public sealed class UnavailableException(string message) : Exception(message);
 
+    /// <summary>Letters, digits and '-', 1–128 of them, and nothing after (not even a final newline).</summary>
+    public static bool IsWellFormed(string? kid) => kid is not null && KeyIdFormat().IsMatch(kid);
+
     public async Task<ECDsa> GetAsync(string kid, CancellationToken cancellationToken)
     {
+        if (!IsWellFormed(kid))
+        {
+            throw new ArgumentException("The key id is not one the ALB writes.", nameof(kid));
+        }
+
         if (_keys.TryGetValue(kid, out var known) && known.IsValueCreated && known.Value.IsCompletedSuccessfully)
         {
             return known.Value.Result;
         }
 
-        var now = time.GetUtcNow();
-        if (_failed.TryGetValue(kid, out var failedAt) && now - failedAt < RetryFailedAfter)
+        lock (_gate)
         {
-            throw new UnavailableException("its fetch failed moments ago");
+            if (_failed.TryGetValue(kid, out var failed) && time.GetUtcNow() < failed.RetryAt)
+            {
+                throw new UnavailableException($"its fetch failed; asked again from {failed.RetryAt:HH:mm:ss} UTC");
+            }
         }
 
         var fetch = _keys.GetOrAdd(kid, id => new Lazy<Task<ECDsa>>(() => FetchAsync(id)));
-        if (!fetch.IsValueCreated && !TakeFetchSlot(now))
-        {
-            _keys.TryRemove(new KeyValuePair<string, Lazy<Task<ECDsa>>>(kid, fetch));
-            throw new UnavailableException("too many unknown key ids this minute");
-        }
-
         try
         {
-            return await fetch.Value.WaitAsync(cancellationToken);
+            var key = await fetch.Value.WaitAsync(cancellationToken);
+            lock (_gate)
+            {
+                _failed.Remove(kid);
+            }
+
+            return key;
         }
         catch (Exception exception) when (fetch.Value.IsFaulted)
         {
             if (_keys.TryRemove(new KeyValuePair<string, Lazy<Task<ECDsa>>>(kid, fetch)))
             {
-                _failed[kid] = time.GetUtcNow();
-                logger.LogWarning("The ALB's public key {KeyId} could not be fetched: {Message}", kid, exception.Message);
+                var backoff = RecordFailure(kid);
+                // A key id the endpoint does not know is what a made-up header looks like: not worth a warning each.
+                logger.Log(exception is HttpRequestException { StatusCode: System.Net.HttpStatusCode.NotFound } ? LogLevel.Debug : LogLevel.Warning,
+                    "The ALB's public key {KeyId} could not be fetched ({Message}); asked again in {Backoff}", kid, exception.Message, backoff);
             }
 
             throw;
         }
     }
 
-    private bool TakeFetchSlot(DateTimeOffset now)
+    private TimeSpan RecordFailure(string kid)
     {
         lock (_gate)
         {
-            while (_recentFetches.TryPeek(out var at) && now - at >= TimeSpan.FromMinutes(1))
+            var now = time.GetUtcNow();
+            var backoff = _failed.TryGetValue(kid, out var last) ? TimeSpan.FromTicks(Math.Min(last.Backoff.Ticks * 2, MaxBackoff.Ticks)) : FirstBackoff;
+            if (_failed.Count >= MaxFailedRemembered && !_failed.ContainsKey(kid))
             {
-                _recentFetches.Dequeue();
+                foreach (var forgotten in _failed.OrderBy(f => f.Value.RetryAt).Take(MaxFailedRemembered / 10).Select(f => f.Key).ToList())
+                {
+                    _failed.Remove(forgotten);
+                }
             }
 
-            if (_recentFetches.Count >= FetchesPerMinute)
-            {
-                return false;
-            }
-
-            _recentFetches.Enqueue(now);
-            return true;
+            _failed[kid] = (now + backoff, backoff);
+            return backoff;
         }
     }
 
@@ -254,4 +268,7 @@ public sealed class AlbPublicKeys(IHttpClientFactory http, IOptions<AuthOptions>
 
         return key;
     }
+
+    [GeneratedRegex(@"\A[A-Za-z0-9-]{1,128}\z")]
+    private static partial Regex KeyIdFormat();
 }

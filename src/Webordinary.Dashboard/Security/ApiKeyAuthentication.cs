@@ -12,10 +12,13 @@ namespace Webordinary.Dashboard.Security;
 /// not work is 401 (never a fall-back to another identity); so is an API or hub request with no credentials.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions, ILoggerFactory loggers, UrlEncoder encoder, ApiKeyStore keys)
+    IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions, ILoggerFactory loggers, UrlEncoder encoder, ApiKeyStore keys, FailedKeyAttempts failures)
     : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggers, encoder)
 {
     public const string SchemeName = "ApiKey";
+
+    /// <summary>Set on a request whose client has had too many wrong keys this minute: how long until it may try again.</summary>
+    private static readonly object RetryAfterItem = new();
 
     /// <summary>
     /// Any Authorization header makes the request this handler's: a malformed one (another scheme, a tab for the space)
@@ -25,30 +28,48 @@ public sealed class ApiKeyAuthenticationHandler(
 
     private static bool IsBearer(string header) => header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (!HasAuthorization(Request))
         {
-            return Task.FromResult(AuthenticateResult.NoResult());
+            return AuthenticateResult.NoResult();
         }
 
         if (Request.Headers.Authorization.Count != 1 || !IsBearer(Request.Headers.Authorization.ToString()))
         {
-            return Task.FromResult(AuthenticateResult.Fail("Only API keys are accepted here: Authorization: Bearer <key>."));
+            return await FailAsync("Only API keys are accepted here: Authorization: Bearer <key>.");
         }
 
         var presented = Request.Headers.Authorization.ToString()["Bearer ".Length..].Trim();
         if (keys.Authenticate(presented) is not { } key)
         {
-            return Task.FromResult(AuthenticateResult.Fail("The API key is not valid or was revoked."));
+            return await FailAsync("The API key is not valid or was revoked.");
         }
 
         var principal = DashboardPrincipal.Create(SchemeName, $"apikey:{key.Name}", key.Name, "apikey", key.Role);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+    }
+
+    private async Task<AuthenticateResult> FailAsync(string reason)
+    {
+        if (await failures.FailAsync(Context) is { } retryAfter)
+        {
+            Context.Items[RetryAfterItem] = retryAfter;
+        }
+
+        return AuthenticateResult.Fail(reason);
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items[RetryAfterItem] is TimeSpan retryAfter)
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+            Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Problems.WriteAsync(Context, StatusCodes.Status429TooManyRequests, "Too many wrong API keys",
+                $"More than {FailedKeyAttempts.MaxPerMinute} wrong API keys came from this address within a minute; try again in {seconds} s.");
+        }
+
         Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer realm=\"Webordinary Dashboard\"";
         return Problems.WriteAsync(Context, StatusCodes.Status401Unauthorized, "Not signed in",
             HasAuthorization(Request) ? "The API key is not valid or was revoked." : "Send an API key (Authorization: Bearer <key>) or sign in.");

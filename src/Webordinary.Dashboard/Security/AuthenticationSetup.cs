@@ -44,6 +44,10 @@ public static class AuthenticationSetup
         services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<FailedKeyAttempts>();
+        // A wrong key is logged by FailedKeyAttempts, once a client a minute; the handler's own lines (not authenticated,
+        // challenged: several a request) would let a script fill the log.
+        builder.Logging.AddFilter(typeof(ApiKeyAuthenticationHandler).FullName, LogLevel.Warning);
         services.AddHostedService<ApiKeySetup>();
         services.AddSingleton<AlbPublicKeys>();
         services.AddHttpClient(AlbPublicKeys.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));

@@ -72,7 +72,7 @@ public sealed class BrowserOrigins(IOptions<DashboardOptions> options)
         return origins;
     }
 
-    private static string Shorten(string value) => value.Length <= 100 ? value : value[..100] + "…";
+    internal static string Shorten(string value) => value.Length <= 100 ? value : value[..100] + "…";
 }
 
 /// <summary>
@@ -98,10 +98,10 @@ public sealed class CrossOriginGuard(RequestDelegate next, BrowserOrigins origin
             return;
         }
 
-        if (changes && request.Path.StartsWithSegments("/api") && HasBody(request) && !IsJson(request.ContentType))
+        if (changes && request.Path.StartsWithSegments("/api") && HasBody(request) && !IsReadableJson(request.ContentType))
         {
             await Problems.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
-                $"A request body here must be application/json (got '{request.ContentType ?? "none"}').");
+                $"A request body here must be application/json, in UTF-8 or another charset .NET reads (got '{BrowserOrigins.Shorten(request.ContentType ?? "none")}').");
             return;
         }
 
@@ -111,8 +111,22 @@ public sealed class CrossOriginGuard(RequestDelegate next, BrowserOrigins origin
     private static bool HasBody(HttpRequest request) =>
         request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
 
-    private static bool IsJson(string? contentType) =>
+    /// <summary>JSON, with no charset or one the body can be read in (an unknown one, or UTF-7, would fail the binding itself).</summary>
+    private static bool IsReadableJson(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var media)
         && media.Type.Equals("application", StringComparison.OrdinalIgnoreCase)
-        && (media.SubType.Equals("json", StringComparison.OrdinalIgnoreCase) || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase));
+        && (media.SubType.Equals("json", StringComparison.OrdinalIgnoreCase) || media.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase))
+        && (!media.Charset.HasValue || IsKnownCharset(media.Charset.Value!.Trim('"')));
+
+    private static bool IsKnownCharset(string charset)
+    {
+        try
+        {
+            return System.Text.Encoding.GetEncoding(charset) is not null;
+        }
+        catch (Exception exception) when (exception is ArgumentException or NotSupportedException)
+        {
+            return false;
+        }
+    }
 }

@@ -17,8 +17,15 @@ public sealed class ProbeActions(IProbeTriggers triggers, ActionGuard guard)
         }
 
         var result = await triggers.RunNowAsync(probeId, cancellationToken);
-        await guard.RecordAsync(user, AuditAction.RunNow, result.ProbeId, result.Status == RunRequestStatus.Accepted ? AuditOutcomes.Done : AuditOutcomes.Refused,
-            Describe(result));
+        if (result.Status == RunRequestStatus.Accepted)
+        {
+            await guard.RecordAsync(user, AuditAction.RunNow, result.ProbeId, AuditOutcomes.Done, Describe(result));
+        }
+        else
+        {
+            await guard.RecordRefusalAsync(user, AuditAction.RunNow, result.ProbeId, Describe(result));
+        }
+
         return new(result);
     }
 
@@ -32,8 +39,10 @@ public sealed class ProbeActions(IProbeTriggers triggers, ActionGuard guard)
         var results = await triggers.RunAllAsync(cancellationToken);
         var started = results.Where(r => r.Status == RunRequestStatus.Accepted).Select(r => r.ProbeId).ToList();
         var skipped = results.Where(r => r.Status != RunRequestStatus.Accepted).Select(r => r.ProbeId).ToList();
-        await guard.RecordAsync(user, AuditAction.RunAll, "all", started.Count > 0 ? AuditOutcomes.Done : AuditOutcomes.Refused,
-            $"Started {started.Count}{List(started)}; {skipped.Count} cooling down{List(skipped)}.");
+        var message = $"Started {started.Count}{List(started)}; {skipped.Count} cooling down{List(skipped)}.";
+        await (started.Count > 0
+            ? guard.RecordAsync(user, AuditAction.RunAll, "all", AuditOutcomes.Done, message)
+            : guard.RecordRefusalAsync(user, AuditAction.RunAll, "all", message));
         return new(results);
     }
 

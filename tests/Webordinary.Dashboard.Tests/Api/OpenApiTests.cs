@@ -1,13 +1,11 @@
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Routing;
 using Webordinary.Dashboard.Testing;
 
 namespace Webordinary.Dashboard.Tests.Api;
 
-/// <summary>The OpenAPI document describes every API endpoint, and requests generated from it never get a 5xx.</summary>
+/// <summary>The OpenAPI document describes every API endpoint with its answers (requests generated from it: <see cref="GeneratedRequestFuzzTests"/>).</summary>
 public sealed class OpenApiTests(SecurityHostForOpenApi fixture) : IClassFixture<SecurityHostForOpenApi>
 {
     [Fact]
@@ -55,83 +53,23 @@ public sealed class OpenApiTests(SecurityHostForOpenApi fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task Requests_generated_from_the_document_never_get_a_5xx()
+    public async Task Every_operation_that_names_something_documents_its_404_and_optional_fields_are_not_required()
     {
         using var http = fixture.Host.CreateClient();
-        var document = JsonNode.Parse(await http.GetStringAsync("openapi/v1.json"))!;
-        var random = new Random(19);
-        var failures = new List<string>();
-        var sent = 0;
-        foreach (var (path, item) in document["paths"]!.AsObject())
-        {
-            foreach (var (method, operation) in item!.AsObject())
-            {
-                for (var i = 0; i < 12; i++)
-                {
-                    var url = Fill(path, operation!, random);
-                    using var request = new HttpRequestMessage(new HttpMethod(method.ToUpperInvariant()), url.TrimStart('/'));
-                    var json = operation!["requestBody"] is { } body ? Body(body, document, random) : null;
-                    if (json is not null)
-                    {
-                        request.Content = new StringContent(json, Encoding.UTF8, "application/json");
-                    }
+        var document = await http.GetFromJsonAsync<JsonElement>("openapi/v1.json");
 
-                    using var response = await http.SendAsync(request);
-                    sent++;
-                    if ((int)response.StatusCode >= 500)
-                    {
-                        failures.Add($"{method.ToUpperInvariant()} {url} {json} → {(int)response.StatusCode}");
-                    }
-                }
+        foreach (var path in document.GetProperty("paths").EnumerateObject().Where(p => p.Name.Contains('{', StringComparison.Ordinal)))
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                Assert.True(operation.Value.GetProperty("responses").TryGetProperty("404", out _), $"{operation.Name.ToUpperInvariant()} {path.Name} does not document 404");
             }
         }
 
-        Assert.True(sent > 200, $"only {sent} requests");
-        Assert.Empty(failures);
-    }
-
-    private static readonly string[] Words = ["ecs", "nope", "webordinary-hermes-service", "park-evenings", "hermes", "dynamodb", "x", "%2e%2e", "", "-1", "2026-12-01T00:00:00Z"];
-
-    private static readonly JsonNode?[] Values =
-        [null, "", "x", "down", "slow", "Viewer", "Admin", "none,down", 0, -1, 1, 2, 3, 2147483647, 1.5, 1e300, true, new JsonArray(), new JsonObject()];
-
-    private static string Fill(string path, JsonNode operation, Random random)
-    {
-        var url = new StringBuilder();
-        foreach (var segment in path.Split('/'))
-        {
-            url.Append(segment.StartsWith('{') ? Uri.EscapeDataString(Words[random.Next(Words.Length)]) : segment).Append('/');
-        }
-
-        var query = (operation["parameters"]?.AsArray() ?? []).Where(p => p!["in"]!.GetValue<string>() == "query" && random.Next(3) > 0)
-            .Select(p => $"{p!["name"]}={Uri.EscapeDataString(Words[random.Next(Words.Length)] + (random.Next(4) == 0 ? "0" : ""))}");
-        return url.ToString().TrimEnd('/') + (query.Any() ? "?" + string.Join("&", query) : "");
-    }
-
-    /// <summary>A body shaped like the schema, with each property a random value (some of the wrong type); sometimes not JSON at all.</summary>
-    private static string Body(JsonNode body, JsonNode document, Random random)
-    {
-        if (random.Next(8) == 0)
-        {
-            return random.Next(2) == 0 ? "{" : "[1,2]";
-        }
-
-        var schema = body["content"]?["application/json"]?["schema"];
-        if (schema?["$ref"]?.GetValue<string>() is { } reference)
-        {
-            schema = document["components"]!["schemas"]![reference.Split('/')[^1]];
-        }
-
-        var value = new JsonObject();
-        foreach (var (name, _) in schema?["properties"]?.AsObject() ?? [])
-        {
-            if (random.Next(5) > 0)
-            {
-                value[name] = Values[random.Next(Values.Length)]?.DeepClone();
-            }
-        }
-
-        return value.ToJsonString();
+        // ?probe= names a probe too.
+        Assert.True(document.GetProperty("paths").GetProperty("/api/incidents").GetProperty("get").GetProperty("responses").TryGetProperty("404", out _));
+        var maintenance = document.GetProperty("components").GetProperty("schemas").GetProperty("MaintenanceRequest");
+        Assert.Equal(["reason"], maintenance.GetProperty("required").EnumerateArray().Select(r => r.GetString()));
     }
 }
 

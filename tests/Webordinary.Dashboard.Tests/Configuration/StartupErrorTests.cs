@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Data.Sqlite;
 using Webordinary.Dashboard.Hosting;
+using Webordinary.Dashboard.Probes.Audit;
 using Webordinary.Dashboard.Storage;
 using Webordinary.Dashboard.Storage.Sqlite;
 
@@ -20,6 +21,10 @@ public sealed class StartupErrorTests
         KestrelListensBeyondLoopback,
         DependsOnNamesNoProbe,
         IntervalIsNotATimeSpan,
+        PortAlreadyInUse,
+        PortBeyondRange,
+        AppSettingsIsNotJson,
+        DatabaseLastPagesCorrupt,
     }
 
     [Theory]
@@ -31,6 +36,10 @@ public sealed class StartupErrorTests
     [InlineData(BadStart.KestrelListensBeyondLoopback, "Kestrel:Endpoints:Public:Url")]
     [InlineData(BadStart.DependsOnNamesNoProbe, "Dashboard:Probes:hermes:DependsOn")]
     [InlineData(BadStart.IntervalIsNotATimeSpan, "Dashboard:Probes:broken:Interval")]
+    [InlineData(BadStart.PortAlreadyInUse, "address already in use")]
+    [InlineData(BadStart.PortBeyondRange, "http://127.0.0.1:99999")]
+    [InlineData(BadStart.AppSettingsIsNotJson, "appsettings.json")]
+    [InlineData(BadStart.DatabaseLastPagesCorrupt, "Dashboard:DataDirectory")]
     public async Task The_real_app_exits_with_code_2_naming_the_key(BadStart bad, string key)
     {
         var directory = Directory.CreateTempSubdirectory("start-test-").FullName;
@@ -44,6 +53,7 @@ public sealed class StartupErrorTests
         start.Environment["Dashboard__DataDirectory"] = Path.Combine(directory, "data");
         string? path = null;
         byte[]? hashBefore = null;
+        using var occupied = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         switch (bad)
         {
             case BadStart.DataDirectoryIsAFile:
@@ -88,6 +98,21 @@ public sealed class StartupErrorTests
                 start.Environment["Dashboard__Probes__broken__Kind"] = "EcsService";
                 start.Environment["Dashboard__Probes__broken__Interval"] = "every minute";
                 break;
+            case BadStart.PortAlreadyInUse:
+                occupied.Start();
+                path = $"http://127.0.0.1:{((System.Net.IPEndPoint)occupied.LocalEndpoint).Port}";
+                start.ArgumentList[^1] = path;
+                break;
+            case BadStart.PortBeyondRange:
+                start.ArgumentList[^1] = "http://127.0.0.1:99999";
+                break;
+            case BadStart.AppSettingsIsNotJson:
+                path = Path.Combine(directory, "appsettings.json");
+                await File.WriteAllTextAsync(path, """{ "Dashboard": { "RunNowCooldown": "00:00:10", } oops""");
+                break;
+            case BadStart.DatabaseLastPagesCorrupt:
+                path = await CorruptDatabaseAsync(Path.Combine(directory, "data"));
+                break;
         }
 
         using var process = Process.Start(start)!;
@@ -102,9 +127,18 @@ public sealed class StartupErrorTests
             process.Kill(entireProcessTree: true);
         }
 
-        var output = await stderr + await stdout;
+        var report = await stderr;
+        var output = report + await stdout;
         Assert.True(process.ExitCode == 2, $"exit {process.ExitCode}: {output}");
         Assert.Contains(key, output);
+        Assert.StartsWith("The dashboard did not start:", report);
+        if (bad >= BadStart.PortAlreadyInUse)
+        {
+            // Not the configuration's validation (a list): one line, naming the problem.
+            var line = Assert.Single(report.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            Assert.Contains(key, line);
+        }
+
         Assert.False(output.Contains("   at ", StringComparison.Ordinal), $"a stack trace: {output}");
         if (path is not null)
         {
@@ -118,5 +152,46 @@ public sealed class StartupErrorTests
             Assert.Single(output.Split('\n'), line => line.Contains("schema version", StringComparison.Ordinal));
             Assert.Equal(hashBefore, SHA256.HashData(await File.ReadAllBytesAsync(path!)));
         }
+    }
+
+    /// <summary>
+    /// A dashboard database with a few thousand audit entries whose last quarter of pages is overwritten: its header and
+    /// schema read, and the start's first scan of the audit log meets the damage.
+    /// </summary>
+    private static async Task<string> CorruptDatabaseAsync(string dataDirectory)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        var path = Path.Combine(dataDirectory, "dashboard.db");
+        await using (var database = new SqliteDatabase(path, Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteDatabase>.Instance))
+        {
+            await database.MigrateAsync(CancellationToken.None);
+            var audit = new AuditLog(new SqliteAuditStore(database), TimeProvider.System);
+            for (var i = 0; i < 3_000; i++)
+            {
+                await audit.RecordAsync(Actor.Local, AuditAction.RunNow, $"probe-{i}", AuditOutcomes.Done, new string('x', 200),
+                    CancellationToken.None);
+            }
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var checkpoint = connection.CreateCommand();
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;";
+            await checkpoint.ExecuteNonQueryAsync();
+        }
+
+        var bytes = await File.ReadAllBytesAsync(path);
+        var pageSize = (bytes[16] << 8) | bytes[17];
+        var pages = bytes.Length / pageSize;
+        var garbage = new Random(23);
+        for (var page = pages - (pages / 4); page < pages; page++)
+        {
+            garbage.NextBytes(bytes.AsSpan(page * pageSize, pageSize));
+        }
+
+        await File.WriteAllBytesAsync(path, bytes);
+        return path;
     }
 }

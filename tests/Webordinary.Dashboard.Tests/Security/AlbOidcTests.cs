@@ -90,6 +90,32 @@ public sealed class AlbOidcTests(AlbHost fixture) : IClassFixture<AlbHost>
     }
 
     [Fact]
+    public async Task Made_up_key_ids_do_not_hold_back_the_key_the_alb_rotated_to()
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            using var forged = Client(Alb.Token(kid: Guid.NewGuid().ToString()));
+            Assert.Equal(HttpStatusCode.Unauthorized, (await forged.GetAsync("api/probes")).StatusCode);
+        }
+
+        var (kid, key) = Alb.RotateKey();
+        using var http = Client(Alb.Token(kid: kid, signWith: key));
+
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("api/probes")).StatusCode);
+        Assert.Equal(1, Alb.KeyRequests(kid));
+    }
+
+    [Fact]
+    public async Task A_key_id_with_a_trailing_newline_is_refused_without_asking_the_key_endpoint()
+    {
+        var before = Alb.AllKeyRequests;
+        using var http = Client(Alb.Token(kid: AlbSigner.KeyId + "\n"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("api/probes")).StatusCode);
+        Assert.Equal(before, Alb.AllKeyRequests);
+    }
+
+    [Fact]
     public async Task The_albs_key_is_fetched_once_and_kept()
     {
         for (var i = 0; i < 5; i++)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using Microsoft.Data.Sqlite;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Model;
@@ -11,7 +12,7 @@ namespace Webordinary.Dashboard.Tests.Store;
 
 /// <summary>
 /// The store's health is the dashboard's: a full disk (a small tmpfs, filled up) makes /health Unhealthy naming the
-/// file and the error, the overview says so, Run now answers 503, and the runs made meanwhile are written once there is
+/// file and the error, the overview says so, Run now, a new maintenance window and a new API key answer 503, and the runs made meanwhile are written once there is
 /// room again. Mounting needs root, as the test machines and CI run.
 /// </summary>
 public sealed class StoreFailureTests : IAsyncLifetime
@@ -53,6 +54,8 @@ public sealed class StoreFailureTests : IAsyncLifetime
         var health = await http.GetAsync("health");
         var healthText = await health.Content.ReadAsStringAsync();
         var runNow = await http.PostAsync("api/probes/hermes/run", null);
+        var maintenance = await http.PostAsJsonAsync("api/maintenance", new { reason = "patching", duration = "01:00:00" });
+        var key = await http.PostAsJsonAsync("api/keys", new { name = "while-full", role = "Viewer" });
         var overview = await http.GetStringAsync("/");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
@@ -60,6 +63,13 @@ public sealed class StoreFailureTests : IAsyncLifetime
         Assert.Contains(database.DatabasePath, healthText);
         Assert.Contains("full", healthText, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, runNow.StatusCode);
+        foreach (var refused in new[] { maintenance, key })
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("Results are not being stored", await refused.Content.ReadAsStringAsync());
+        }
+
         Assert.Contains("Results are not being stored", overview);
         Assert.True(database.Health.Pending > 0);
 
