@@ -19,7 +19,7 @@ public sealed class FailedKeyAttempts(AuditLog audit, TimeProvider time, ILogger
     /// <summary>Counts a wrong key from <paramref name="context"/>'s client; when it is over the limit, how long until it may try again.</summary>
     public async Task<TimeSpan?> FailAsync(HttpContext context)
     {
-        var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var address = ClientOf(context.Connection.RemoteIpAddress);
         var verdict = _folding.Admit(address);
         if (verdict.Write)
         {
@@ -30,5 +30,28 @@ public sealed class FailedKeyAttempts(AuditLog audit, TimeProvider time, ILogger
         }
 
         return verdict.InWindow > MaxPerMinute ? verdict.WindowEnds - time.GetUtcNow() : null;
+    }
+
+    /// <summary>An IPv4 address as it is; an IPv6 one by its /64, which one host may hold whole (and so change address at will).</summary>
+    public static string ClientOf(System.Net.IPAddress? address)
+    {
+        if (address is null)
+        {
+            return "unknown";
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4().ToString();
+        }
+
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+
+        var bytes = address.GetAddressBytes();
+        bytes.AsSpan(8).Clear();
+        return $"{new System.Net.IPAddress(bytes)}/64";
     }
 }

@@ -74,6 +74,14 @@ public sealed class AuditNoiseTests
         Assert.True(lines.Count == 1, string.Join("\n", lines));
     }
 
+    [Theory]
+    [InlineData("203.0.113.7", "203.0.113.7")]
+    [InlineData("::ffff:203.0.113.7", "203.0.113.7")]
+    [InlineData("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64")]
+    [InlineData("2001:db8:1:2::1", "2001:db8:1:2::/64")]
+    public void An_ipv6_client_is_counted_by_its_64_so_changing_address_does_not_lift_the_limit(string address, string client) =>
+        Assert.Equal(client, FailedKeyAttempts.ClientOf(IPAddress.Parse(address)));
+
     [Fact]
     public async Task After_a_minute_a_wrong_key_is_401_again_and_its_entry_counts_the_ones_folded_before()
     {
