@@ -5,21 +5,22 @@ using Webordinary.Dashboard.Deploy;
 namespace Webordinary.Dashboard.Deploy.Tests;
 
 /// <summary>What the stack creates (issue 26, item 2), asserted on the synthesized template.</summary>
-[Collection(SynthesizedTemplateCollection.Name)]
-public sealed class StackTemplateTests(SynthesizedTemplate synthesized)
+public sealed class StackTemplateTests
 {
+    private readonly SynthesizedTemplate _synthesized = SynthesizedTemplate.Shared;
+
     private static readonly string[] TeamParameters =
     [
         "VpcId", "SubnetIds", "ClusterName", "ListenerArn", "LoadBalancerArn", "LoadBalancerSecurityGroupId", "HostName", "ImageUri",
         "OidcIssuer", "OidcAuthorizationEndpoint", "OidcTokenEndpoint", "OidcUserInfoEndpoint", "OidcClientId", "OidcClientSecretArn",
     ];
 
-    private JsonObject Container => synthesized.Single("AWS::ECS::TaskDefinition")["ContainerDefinitions"]!.AsArray().Single()!.AsObject();
+    private JsonObject Container => _synthesized.Single("AWS::ECS::TaskDefinition")["ContainerDefinitions"]!.AsArray().Single()!.AsObject();
 
     [Fact]
     public void The_team_platform_comes_in_as_parameters_and_every_other_parameter_has_a_default()
     {
-        var parameters = synthesized.Json["Parameters"]!.AsObject();
+        var parameters = _synthesized.Json["Parameters"]!.AsObject();
         Assert.All(TeamParameters, name => Assert.True(parameters.ContainsKey(name), $"parameter {name} is missing"));
         Assert.All(TeamParameters, name => Assert.Null(parameters[name]!["Default"]));
         Assert.All(parameters.Where(p => !TeamParameters.Contains(p.Key)), p => Assert.NotNull(p.Value!["Default"]));
@@ -31,7 +32,7 @@ public sealed class StackTemplateTests(SynthesizedTemplate synthesized)
     [Fact]
     public void The_service_runs_the_desired_count_on_Fargate_in_the_private_subnets_with_a_rolling_circuit_breaker()
     {
-        synthesized.Template.HasResourceProperties("AWS::ECS::Service", new Dictionary<string, object>
+        _synthesized.Template.HasResourceProperties("AWS::ECS::Service", new Dictionary<string, object>
         {
             ["LaunchType"] = "FARGATE",
             ["Cluster"] = Ref("ClusterName"),
@@ -59,7 +60,7 @@ public sealed class StackTemplateTests(SynthesizedTemplate synthesized)
         var mount = container["MountPoints"]!.AsArray().Single()!;
         Assert.Equal("/tmp", (string?)mount["ContainerPath"]);
         Assert.False((bool)mount["ReadOnly"]!);
-        var volume = synthesized.Single("AWS::ECS::TaskDefinition")["Volumes"]!.AsArray().Single()!;
+        var volume = _synthesized.Single("AWS::ECS::TaskDefinition")["Volumes"]!.AsArray().Single()!;
         Assert.Equal((string?)mount["SourceVolume"], (string?)volume["Name"]);
         Assert.Null(volume["Host"]);
         // Everything the app writes goes under the volume.
@@ -99,13 +100,13 @@ public sealed class StackTemplateTests(SynthesizedTemplate synthesized)
         var logs = container["LogConfiguration"]!;
         Assert.Equal("awslogs", (string?)logs["LogDriver"]);
         Assert.Equal("Logs", (string?)logs["Options"]!["awslogs-group"]!["Ref"]);
-        Assert.Equal("LogRetentionDays", (string?)synthesized.Single("AWS::Logs::LogGroup")["RetentionInDays"]!["Ref"]);
+        Assert.Equal("LogRetentionDays", (string?)_synthesized.Single("AWS::Logs::LogGroup")["RetentionInDays"]!["Ref"]);
     }
 
     [Fact]
     public void The_target_group_checks_alive_keeps_circuits_sticky_and_drains_briefly()
     {
-        var group = synthesized.Single("AWS::ElasticLoadBalancingV2::TargetGroup");
+        var group = _synthesized.Single("AWS::ElasticLoadBalancingV2::TargetGroup");
         Assert.Equal("/alive", (string?)group["HealthCheckPath"]);
         Assert.Equal("ip", (string?)group["TargetType"]);
         var attributes = group["TargetGroupAttributes"]!.AsArray().ToDictionary(a => (string)a!["Key"]!, a => (string)a!["Value"]!);
@@ -117,7 +118,7 @@ public sealed class StackTemplateTests(SynthesizedTemplate synthesized)
     [Fact]
     public void The_listener_rule_on_the_host_name_authenticates_with_oidc_then_forwards()
     {
-        var rule = synthesized.Single("AWS::ElasticLoadBalancingV2::ListenerRule");
+        var rule = _synthesized.Single("AWS::ElasticLoadBalancingV2::ListenerRule");
         Assert.Equal("ListenerArn", (string?)rule["ListenerArn"]!["Ref"]);
         var condition = rule["Conditions"]!.AsArray().Single()!;
         Assert.Equal("host-header", (string?)condition["Field"]);
@@ -138,7 +139,7 @@ public sealed class StackTemplateTests(SynthesizedTemplate synthesized)
     [Fact]
     public void The_database_is_encrypted_private_backed_up_tls_only_with_credentials_in_Secrets_Manager()
     {
-        var instance = synthesized.Single("AWS::RDS::DBInstance");
+        var instance = _synthesized.Single("AWS::RDS::DBInstance");
         Assert.Equal("postgres", (string?)instance["Engine"]);
         Assert.True((bool)instance["StorageEncrypted"]!);
         Assert.False((bool)instance["PubliclyAccessible"]!);
@@ -147,12 +148,12 @@ public sealed class StackTemplateTests(SynthesizedTemplate synthesized)
         Assert.InRange((int)instance["BackupRetentionPeriod"]!, 1, 35);
         Assert.Equal("DbInstanceClass", (string?)instance["DBInstanceClass"]!["Ref"]);
         Assert.Contains("MultiAz", instance["MultiAZ"]!.ToJsonString(), StringComparison.Ordinal);
-        Assert.Equal("SubnetIds", (string?)synthesized.Single("AWS::RDS::DBSubnetGroup")["SubnetIds"]!["Ref"]);
-        var settings = synthesized.Single("AWS::RDS::DBParameterGroup");
+        Assert.Equal("SubnetIds", (string?)_synthesized.Single("AWS::RDS::DBSubnetGroup")["SubnetIds"]!["Ref"]);
+        var settings = _synthesized.Single("AWS::RDS::DBParameterGroup");
         Assert.Equal("1", (string?)settings["Parameters"]!["rds.force_ssl"]);
-        var database = synthesized.Resources.Single(r => (string?)r.Value!["Type"] == "AWS::RDS::DBInstance").Value!;
+        var database = _synthesized.Resources.Single(r => (string?)r.Value!["Type"] == "AWS::RDS::DBInstance").Value!;
         Assert.Equal("Snapshot", (string?)database["DeletionPolicy"]);
-        Assert.Equal("false", (string?)synthesized.Json["Parameters"]!["MultiAz"]!["Default"]);
+        Assert.Equal("false", (string?)_synthesized.Json["Parameters"]!["MultiAz"]!["Default"]);
     }
 
     private static Dictionary<string, JsonNode?> Environment(JsonObject container) =>

@@ -6,15 +6,18 @@ using Webordinary.Dashboard.Deploy;
 namespace Webordinary.Dashboard.Deploy.Tests;
 
 /// <summary>
-/// The stack synthesized once per test run (jsii starts a Node process, which takes seconds): the CDK's
-/// <see cref="Template"/> for its assertions, and the same template as JSON and as a file for cfn-lint and moto.
+/// The stack synthesized once per test run (jsii starts a Node process, and every class here reads the same
+/// template): the CDK's <see cref="Template"/> for its assertions, and the same template as JSON and as a file (in
+/// the test output, next to the binaries) for cfn-lint and moto.
 /// </summary>
-public sealed class SynthesizedTemplate : IDisposable
+public sealed class SynthesizedTemplate
 {
-    public SynthesizedTemplate()
+    private static readonly Lazy<SynthesizedTemplate> Instance = new(() => new SynthesizedTemplate(), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    private SynthesizedTemplate()
     {
-        OutputDirectory = Directory.CreateTempSubdirectory("dashboard-synth-").FullName;
-        var app = new App(new AppProps { Outdir = OutputDirectory });
+        var output = Path.Combine(AppContext.BaseDirectory, "cdk.out");
+        var app = new App(new AppProps { Outdir = output });
         Stack = new DashboardStack(app, DashboardStack.DefaultName, new StackProps
         {
             Synthesizer = new DefaultStackSynthesizer(new DefaultStackSynthesizerProps { GenerateBootstrapVersionRule = false }),
@@ -25,7 +28,7 @@ public sealed class SynthesizedTemplate : IDisposable
         Json = JsonNode.Parse(File.ReadAllText(FilePath))!.AsObject();
     }
 
-    public string OutputDirectory { get; }
+    public static SynthesizedTemplate Shared => Instance.Value;
 
     public DashboardStack Stack { get; }
 
@@ -41,12 +44,4 @@ public sealed class SynthesizedTemplate : IDisposable
     public JsonObject Single(string type) => Resources.Single(r => (string?)r.Value!["Type"] == type).Value!["Properties"]!.AsObject();
 
     public IEnumerable<KeyValuePair<string, JsonNode?>> OfType(string type) => Resources.Where(r => (string?)r.Value!["Type"] == type);
-
-    public void Dispose() => Directory.Delete(OutputDirectory, recursive: true);
-}
-
-[CollectionDefinition(Name)]
-public sealed class SynthesizedTemplateCollection : ICollectionFixture<SynthesizedTemplate>
-{
-    public const string Name = "synthesized template";
 }

@@ -1,7 +1,7 @@
 """Creates the dashboard's CloudFormation stack in a moto server seeded by seed.py, as a team would deploy it.
 
-Usage: python3 create_stack.py ENDPOINT_URL TEMPLATE_PATH SEED_JSON
-The team's resources the stack plugs into come from the seed (VPC, subnets, cluster, ALB and its group); what the seed
+Usage: python3 create_stack.py ENDPOINT_URL TEMPLATE_PATH SEED_JSON   (SEED_JSON: what seed.py printed)
+The team's resources the stack plugs into come from the seed (VPC and its subnets, cluster, ALB and its group); what the seed
 lacks is made here first, as the team already has it: the ALB's HTTPS listener (with its certificate) and the OIDC client secret. Prints one
 JSON object: the stack's status and reason, its resources (logical id, type, physical id, status), its outputs, and
 the parameters it was given. A resource of a type moto does not model is listed without logical id or type.
@@ -30,9 +30,10 @@ listener = elb.create_listener(
 )["Listeners"][0]["ListenerArn"]
 client_secret = secrets.create_secret(Name="webordinary/dashboard/oidc-client-secret", SecretString="oidc-client-secret")["ARN"]
 
+subnets = [subnet["SubnetId"] for subnet in client("ec2").describe_subnets(Filters=[{"Name": "vpc-id", "Values": [seed["vpcId"]]}])["Subnets"]]
 parameters = {
     "VpcId": seed["vpcId"],
-    "SubnetIds": ",".join(seed["subnets"]),
+    "SubnetIds": ",".join(sorted(subnets)),
     "ClusterName": seed["cluster"],
     "ListenerArn": listener,
     "LoadBalancerArn": seed["loadBalancerArn"],
@@ -80,6 +81,7 @@ for logical_id, resource in body["Resources"].items():
     if resource["Type"] == "AWS::ECS::Service" and resource["Properties"].get("DesiredCount") == {"Ref": "DesiredCount"}:
         resource["Properties"]["DesiredCount"] = int(body["Parameters"]["DesiredCount"]["Default"])
         substituted.append(f"{logical_id}.DesiredCount")
+body_json = body
 body = json.dumps(body)
 cloudformation.create_stack(
     StackName="WebordinaryDashboard", TemplateBody=body, Capabilities=["CAPABILITY_IAM"],
@@ -94,6 +96,44 @@ for _ in range(60):
     stack = cloudformation.describe_stacks(StackName="WebordinaryDashboard")["Stacks"][0]
 
 resources = cloudformation.describe_stack_resources(StackName="WebordinaryDashboard")["StackResources"]
+physical = {r["LogicalResourceId"]: r.get("PhysicalResourceId") for r in resources if "LogicalResourceId" in r}
+
+
+def resolve(value):
+    """A template value with the stack's parameters and physical ids (Ref, and GetAtt of a group's id)."""
+    if isinstance(value, dict) and "Ref" in value:
+        name = value["Ref"]
+        return parameters[name].split(",") if name == "SubnetIds" else parameters.get(name, physical.get(name))
+    if isinstance(value, dict) and "Fn::GetAtt" in value and value["Fn::GetAtt"][1] == "GroupId":
+        return physical[value["Fn::GetAtt"][0]]
+    if isinstance(value, list):
+        return [resolve(v) for v in value]
+    return value
+
+
+# What moto's CloudFormation leaves out of what it does create, done through moto's own API exactly as the template
+# declares it, so the deployment can be checked as AWS would have made it: the egress rules (it does not model
+# AWS::EC2::SecurityGroupEgress) and the service's network configuration and load balancer (its ECS service from a
+# template keeps neither).
+ec2, ecs = client("ec2"), client("ecs")
+completed = []
+for logical_id, resource in body_json["Resources"].items():
+    properties = resource.get("Properties", {})
+    if resource["Type"] == "AWS::EC2::SecurityGroupEgress" and stack["StackStatus"] == "CREATE_COMPLETE":
+        ec2.authorize_security_group_egress(GroupId=resolve(properties["GroupId"]), IpPermissions=[{
+            "IpProtocol": properties["IpProtocol"], "FromPort": properties["FromPort"], "ToPort": properties["ToPort"],
+            "UserIdGroupPairs": [{"GroupId": resolve(properties["DestinationSecurityGroupId"])}]}])
+        completed.append(logical_id)
+    if resource["Type"] == "AWS::ECS::Service" and stack["StackStatus"] == "CREATE_COMPLETE":
+        network = properties["NetworkConfiguration"]["AwsvpcConfiguration"]
+        ecs.update_service(
+            cluster=resolve(properties["Cluster"]), service=properties["ServiceName"],
+            networkConfiguration={"awsvpcConfiguration": {"subnets": resolve(network["Subnets"]),
+                                                          "securityGroups": resolve(network["SecurityGroups"]),
+                                                          "assignPublicIp": network["AssignPublicIp"]}},
+            loadBalancers=[{"targetGroupArn": resolve(b["TargetGroupArn"]), "containerName": b["ContainerName"],
+                            "containerPort": b["ContainerPort"]} for b in properties["LoadBalancers"]])
+        completed.append(logical_id)
 print(json.dumps({
     "status": stack["StackStatus"],
     "reason": stack.get("StackStatusReason"),
@@ -101,5 +141,6 @@ print(json.dumps({
                    "status": r["ResourceStatus"]} for r in resources],
     "outputs": {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])},
     "parameters": parameters,
-    "substituted": substituted,
+    "substituted": sorted(set(substituted)),
+    "completed": completed,
 }))
