@@ -29,6 +29,17 @@ public sealed class DashboardStack : Stack
     /// <summary>The only writable path of the container: a task-local volume (Data Protection, the runtime, scratch).</summary>
     public const string TempDirectory = "/tmp";
 
+    /// <summary>
+    /// The stack as the app and the tests make it: no environment (the template is account- and region-agnostic;
+    /// AWS::Region and AWS::AccountId resolve at deploy), deployed with the caller's own credentials (`cdk deploy`
+    /// needs no bootstrap roles, and there are no assets to upload).
+    /// </summary>
+    public static DashboardStack Create(Construct scope) => new(scope, DefaultName, new StackProps
+    {
+        Description = "Webordinary Dashboard on the team's Fargate cluster, behind its ALB with OIDC, on RDS PostgreSQL",
+        Synthesizer = new CliCredentialsStackSynthesizer(),
+    });
+
     public DashboardStack(Construct scope, string id, IStackProps? props = null) : base(scope, id, props)
     {
         Parameters = new DashboardParameters(this);

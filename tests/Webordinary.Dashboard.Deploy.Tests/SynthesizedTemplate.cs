@@ -18,10 +18,7 @@ public sealed class SynthesizedTemplate
     {
         var output = Path.Combine(AppContext.BaseDirectory, "cdk.out");
         var app = new App(new AppProps { Outdir = output });
-        Stack = new DashboardStack(app, DashboardStack.DefaultName, new StackProps
-        {
-            Synthesizer = new DefaultStackSynthesizer(new DefaultStackSynthesizerProps { GenerateBootstrapVersionRule = false }),
-        });
+        Stack = DashboardStack.Create(app);
         Template = Template.FromStack(Stack);
         var assembly = app.Synth();
         FilePath = Path.Combine(assembly.Directory, $"{DashboardStack.DefaultName}.template.json");
