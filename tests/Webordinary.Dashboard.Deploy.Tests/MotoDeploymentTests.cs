@@ -13,7 +13,8 @@ namespace Webordinary.Dashboard.Deploy.Tests;
 /// <summary>
 /// The synthesized template created in moto's CloudFormation with the team's existing resources as its parameters
 /// (tests/moto/seed.py makes the platform, tests/moto/create_stack.py the HTTPS listener and the OIDC secret, then
-/// the stack), and the dashboard in Aws mode against that moto, configured as the task definition configures it.
+/// the stack), and the dashboard in Aws mode against that moto, configured by the task definition's environment as
+/// moto registered it, behind a stand-in for the ALB that signs as the stack's LoadBalancerArn.
 /// </summary>
 public sealed class MotoDeployment : IAsyncLifetime
 {
@@ -22,6 +23,18 @@ public sealed class MotoDeployment : IAsyncLifetime
     public JsonObject Stack { get; private set; } = null!;
 
     public DashboardHost? Host { get; private set; }
+
+    /// <summary>Stands in for the team's ALB with authenticate-oidc, signing as the stack's LoadBalancerArn.</summary>
+    public AlbSigner Alb { get; private set; } = null!;
+
+    public string HostName => (string)Stack["parameters"]!["HostName"]!;
+
+    /// <summary>
+    /// Task-definition settings the test host does not take: the PostgreSQL store (built by the storage issue; the
+    /// host runs on its own store in its own data directory), the temporary directory (TMPDIR is the whole test
+    /// process's). The ALB's key endpoint is the stand-in's.
+    /// </summary>
+    private static readonly string[] NotTakenByTheTestHost = ["Store:", "Dashboard:DataDirectory", "Dashboard:TempDirectory"];
 
     public async Task InitializeAsync()
     {
@@ -33,14 +46,38 @@ public sealed class MotoDeployment : IAsyncLifetime
             return;
         }
 
+        // The dashboard configured as ECS would start it: the task definition's environment as moto registered it.
         var settings = Moto.DashboardSettings();
-        settings["Aws:Cluster"] = (string)Stack["parameters"]!["ClusterName"]!;
+        foreach (var (name, value) in Stack["environment"]!.AsObject())
+        {
+            var key = name.Replace("__", ":", StringComparison.Ordinal);
+            if (!NotTakenByTheTestHost.Any(key.StartsWith))
+            {
+                settings[key] = (string?)value;
+            }
+        }
+
+        Alb = await AlbSigner.StartAsync();
+        settings["Auth:AlbOidc:KeyEndpoint"] = Alb.KeyEndpoint.ToString();
         // The deployed dashboard watches its own service with the probes that take one (here the SecurityGroups probe).
         settings["Aws:Service"] = DashboardStack.ServiceName;
         settings["Aws:TargetGroup"] = ((string)Stack["outputs"]!["TargetGroupArn"]!).Split('/')[1];
         settings["Scaling:ClusterPollInterval"] = "00:00:01";
         DashboardHost.AddProbe(settings, "security-groups", SecurityGroupsProbe.KindName);
         Host = await DashboardHost.StartAsync(settings);
+    }
+
+    /// <summary>A request as the ALB forwards it after authenticate-oidc: to the dashboard's host name, signed.</summary>
+    public HttpRequestMessage ThroughTheAlb(string path, bool signed = true)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Host = HostName;
+        if (signed)
+        {
+            request.Headers.Add("x-amzn-oidc-data", Alb.Token(signer: (string)Stack["parameters"]!["LoadBalancerArn"]!));
+        }
+
+        return request;
     }
 
     private async Task<JsonObject> CreateStackAsync()
@@ -68,6 +105,11 @@ public sealed class MotoDeployment : IAsyncLifetime
         if (Host is not null)
         {
             await Host.DisposeAsync();
+        }
+
+        if (Alb is not null)
+        {
+            await Alb.DisposeAsync();
         }
 
         await Moto.DisposeAsync();
@@ -117,10 +159,33 @@ public sealed class MotoDeploymentTests(MotoDeployment deployment) : IClassFixtu
         var snapshot = await host.Get<ServiceStatusFeed>().WaitForAsync(s => s.Find(DashboardStack.ServiceName) is not null);
         Assert.Equal(2, snapshot.Find(DashboardStack.ServiceName)!.Service.DesiredCount);
 
+        // Through the ALB as the listener rule sends it: signed by the stack's ALB, for its host name.
         using var http = host.CreateClient();
-        var listed = await http.GetFromJsonAsync<JsonElement>("api/services");
+        using var response = await http.SendAsync(deployment.ThroughTheAlb("api/services"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        var listed = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Contains(listed.GetProperty("services").EnumerateArray(),
             s => s.GetProperty("name").GetString() == DashboardStack.ServiceName && s.GetProperty("desiredCount").GetInt32() == 2);
+    }
+
+    [Fact]
+    public async Task The_task_definitions_configuration_serves_only_requests_the_stacks_alb_signed()
+    {
+        var host = deployment.Host ?? throw new InvalidOperationException("The stack was not created (see the other test).");
+        Assert.Equal("Aws", (string?)deployment.Stack["environment"]!["Platform__Mode"]);
+        Assert.Equal("AlbOidc", (string?)deployment.Stack["environment"]!["Auth__Mode"]);
+        Assert.True((bool)deployment.Stack["readonlyRootFilesystem"]!);
+        Assert.Equal(["PGPASSWORD", "PGUSER"], deployment.Stack["secrets"]!.AsObject().Select(s => s.Key).Order());
+
+        using var http = host.CreateClient();
+        using var unsigned = await http.SendAsync(deployment.ThroughTheAlb("api/services", signed: false));
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, unsigned.StatusCode);
+        using var otherHost = deployment.ThroughTheAlb("api/services");
+        otherHost.Headers.Host = "elsewhere.example";
+        using var refused = await http.SendAsync(otherHost);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+        using var alive = await http.SendAsync(deployment.ThroughTheAlb("alive", signed: false));
+        Assert.Equal(System.Net.HttpStatusCode.OK, alive.StatusCode);
     }
 
     [Fact]

@@ -134,6 +134,12 @@ for logical_id, resource in body_json["Resources"].items():
             loadBalancers=[{"targetGroupArn": resolve(b["TargetGroupArn"]), "containerName": b["ContainerName"],
                             "containerPort": b["ContainerPort"]} for b in properties["LoadBalancers"]])
         completed.append(logical_id)
+# The container as ECS holds it: the dashboard under test is configured from it.
+container = {}
+if stack["StackStatus"] == "CREATE_COMPLETE":
+    definition = ecs.describe_task_definition(taskDefinition=physical["TaskDefinition"])["taskDefinition"]
+    container = definition["containerDefinitions"][0]
+
 print(json.dumps({
     "status": stack["StackStatus"],
     "reason": stack.get("StackStatusReason"),
@@ -143,4 +149,7 @@ print(json.dumps({
     "parameters": parameters,
     "substituted": sorted(set(substituted)),
     "completed": completed,
+    "environment": {e["name"]: e["value"] for e in container.get("environment", [])},
+    "secrets": {e["name"]: e["valueFrom"] for e in container.get("secrets", [])},
+    "readonlyRootFilesystem": container.get("readonlyRootFilesystem"),
 }))
