@@ -45,6 +45,7 @@ public sealed class DashboardParameters
         ListenerRulePriority.MinValue = 1;
         ListenerRulePriority.MaxValue = 50000;
         HermesUrl = Parameter(scope, "HermesUrl", "String", "The base URL the probes reach Hermes at (Aws:AlbUrl).", "https://edit.webordinary.com");
+        FileSystemId = Parameter(scope, "FileSystemId", "String", "The workspaces' EFS file system for the efs-workspaces probe (Aws:FileSystemId; empty: that probe says it is not set).", "");
     }
 
     public CfnParameter VpcId { get; }
@@ -69,6 +70,7 @@ public sealed class DashboardParameters
     public CfnParameter AlarmEmail { get; }
     public CfnParameter ListenerRulePriority { get; }
     public CfnParameter HermesUrl { get; }
+    public CfnParameter FileSystemId { get; }
 
     private static CfnParameter Parameter(Construct scope, string name, string type, string description, string? defaultValue = null) =>
         new(scope, name, new CfnParameterProps { Type = type, Description = description, Default = defaultValue });

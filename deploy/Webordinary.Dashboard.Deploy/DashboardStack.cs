@@ -239,6 +239,7 @@ public sealed class DashboardStack : Stack
             ["Aws__Region"] = Aws.REGION,
             ["Aws__Cluster"] = p.ClusterName.ValueAsString,
             ["Aws__AlbUrl"] = p.HermesUrl.ValueAsString,
+            ["Aws__FileSystemId"] = p.FileSystemId.ValueAsString,
             ["Auth__Mode"] = "AlbOidc",
             ["Auth__AlbOidc__AlbArn"] = p.LoadBalancerArn.ValueAsString,
             ["AllowedHosts"] = p.HostName.ValueAsString,

@@ -47,6 +47,7 @@ parameters = {
     "OidcClientId": "webordinary-dashboard",
     "OidcClientSecretArn": client_secret,
     "AlarmEmail": "oncall@webordinary.test",
+    "FileSystemId": seed["fileSystemId"],
 }
 with open(template_path, encoding="utf-8") as template:
     body = json.load(template)
