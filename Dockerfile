@@ -34,6 +34,8 @@ ENV ASPNETCORE_HTTP_PORTS=8080 \
     DOTNET_GCgen0size=0x400000
 USER $APP_UID
 EXPOSE 8080
-VOLUME ["/data"]
+# /tmp is a volume too: a read-only root (the deployment's task definition) mounts a task-local volume there, and
+# ECS fills a volume from the image's VOLUME of the same path, mode 1777 included, so the non-root user can write it.
+VOLUME ["/data", "/tmp"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s CMD ["dotnet", "Webordinary.Dashboard.dll", "healthcheck"]
 ENTRYPOINT ["dotnet", "Webordinary.Dashboard.dll"]

@@ -12,7 +12,7 @@ public static class TaskRolePolicy
 {
     public const string FileName = "task-role-policy.json";
 
-    /// <summary>The file next to the app (copied to its output), else in deploy/ of the repository.</summary>
+    /// <summary>The file next to the app: the project copies deploy/task-role-policy.json to its output.</summary>
     public static string Path()
     {
         var beside = System.IO.Path.Combine(AppContext.BaseDirectory, FileName);

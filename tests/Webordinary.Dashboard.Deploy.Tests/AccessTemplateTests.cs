@@ -79,14 +79,13 @@ public sealed partial class AccessTemplateTests
     [Fact]
     public void No_role_has_a_wildcard_action_and_the_execution_role_only_pulls_the_image_writes_the_log_and_reads_the_database_secret()
     {
-        foreach (var (id, role) in _synthesized.OfType("AWS::IAM::Role"))
+        foreach (var role in _synthesized.OfType("AWS::IAM::Role").Select(r => r.Value))
         {
             var actions = role!["Properties"]!["Policies"]!.AsArray().SelectMany(p => p!["PolicyDocument"]!["Statement"]!.AsArray())
                 .SelectMany(s => s!["Action"]!.AsArray().Select(a => (string)a!)).ToList();
             Assert.All(actions, action => Assert.DoesNotContain("*", action, StringComparison.Ordinal));
             Assert.Equal("ecs-tasks.amazonaws.com", (string?)role["Properties"]!["AssumeRolePolicyDocument"]!["Statement"]![0]!["Principal"]!["Service"]);
             Assert.Null(role["Properties"]!["ManagedPolicyArns"]);
-            _ = id;
         }
 
         var execution = _synthesized.Resources["ExecutionRole"]!["Properties"]!["Policies"]![0]!["PolicyDocument"]!["Statement"]!.AsArray();

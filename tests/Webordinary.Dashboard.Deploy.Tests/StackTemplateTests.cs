@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Amazon.CDK.Assertions;
 using Webordinary.Dashboard.Deploy;
+using Webordinary.Dashboard.Testing;
 
 namespace Webordinary.Dashboard.Deploy.Tests;
 
@@ -68,6 +69,9 @@ public sealed class StackTemplateTests
         Assert.Equal("/tmp", environment["Dashboard__TempDirectory"]?.GetValue<string>());
         Assert.StartsWith("/tmp/", environment["Dashboard__DataDirectory"]!.GetValue<string>());
         Assert.Equal(["CMD", "dotnet", "Webordinary.Dashboard.dll", "healthcheck"], container["HealthCheck"]!["Command"]!.AsArray().Select(c => (string)c!));
+        // ECS gives the volume the image's /tmp (mode 1777) only when the image declares it a VOLUME: else it is root's.
+        var dockerfile = File.ReadAllText(Path.Combine(MotoServer.RepositoryRoot(), "Dockerfile"));
+        Assert.Contains("VOLUME [\"/data\", \"/tmp\"]", dockerfile, StringComparison.Ordinal);
         Assert.Equal(120, (int)container["StopTimeout"]!);
         Assert.Equal(8080, (int)container["PortMappings"]!.AsArray().Single()!["ContainerPort"]!);
     }
