@@ -39,6 +39,15 @@ if ! command -v moto_server >/dev/null 2>&1; then
   }
 fi
 
+# cfn-lint checks the deployment's template; machines of this kind ship it next to moto.
+if ! command -v cfn-lint >/dev/null 2>&1; then
+  echo "Installing cfn-lint for the deployment tests..."
+  python3 -m pip install --quiet cfn-lint || {
+    echo "cfn-lint is missing and could not be installed: install it with: pip install cfn-lint" >&2
+    exit 1
+  }
+fi
+
 # A real OpenID provider (panva/oidc-provider) for the sign-in tests, from the lock file.
 if [ ! -d tests/oidc/node_modules/oidc-provider ]; then
   echo "Installing oidc-provider for the sign-in tests..."

@@ -8,6 +8,12 @@ public sealed class DashboardOptions
     /// <summary>Where the results database lives; relative paths are under the content root.</summary>
     public string DataDirectory { get; set; } = "data";
 
+    /// <summary>
+    /// The process's temporary directory (TMPDIR, what Path.GetTempPath returns): the one writable place besides the
+    /// data directory under a read-only root file system. Unset: TMPDIR, else /tmp.
+    /// </summary>
+    public string? TempDirectory { get; set; }
+
     /// <summary>How soon a probe may be run by hand again (Run now / Run all).</summary>
     public TimeSpan RunNowCooldown { get; set; } = TimeSpan.FromSeconds(10);
 

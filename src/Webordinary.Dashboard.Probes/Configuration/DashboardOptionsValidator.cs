@@ -22,6 +22,11 @@ internal sealed class DashboardOptionsValidator(ProbeKindRegistry kinds, IConfig
             errors.Add($"{root}:DataDirectory must name a directory.");
         }
 
+        if (options.TempDirectory is { } temp && !Path.IsPathFullyQualified(temp))
+        {
+            errors.Add($"{root}:TempDirectory must be an absolute path such as /tmp (got '{temp}').");
+        }
+
         if (options.RunNowCooldown < TimeSpan.Zero)
         {
             errors.Add($"{root}:RunNowCooldown must not be negative (got {options.RunNowCooldown}).");

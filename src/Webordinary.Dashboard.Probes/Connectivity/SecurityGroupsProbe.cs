@@ -13,7 +13,8 @@ namespace Webordinary.Dashboard.Probes.Connectivity;
 /// the ALB's (the load balancer of <c>Aws:TargetGroup</c>), then checks every rule. Fail, naming each offending
 /// rule, when the service's groups accept anything but the ALB's group on the service ports (the container port,
 /// and the health-check port when it differs), any ingress reaches the tasks from <c>0.0.0.0/0</c> or <c>::/0</c>,
-/// or the ALB's egress reaches more than the service ports. Degraded for rules it cannot attribute: another group
+/// or the ALB's egress reaches more than the service ports (a TCP egress to another security group is another service
+/// behind the same ALB, the dashboard beside Hermes: that service's own check judges it). Degraded for rules it cannot attribute: another group
 /// or a prefix list that the service accepts traffic from.
 /// </summary>
 public sealed class SecurityGroupsProbe(ProbeDefinition definition, ServiceMonitor services, IElbClient elb, IEc2Client ec2, IOptions<AwsOptions> aws) : IProbe
@@ -93,7 +94,7 @@ public sealed class SecurityGroupsProbe(ProbeDefinition definition, ServiceMonit
 
             foreach (var group in groups.Alb.Select(id => described[id]))
             {
-                foreach (var rule in group.Egress.Where(r => !r.OnlyPorts(ports)))
+                foreach (var rule in group.Egress.Where(r => !r.OnlyPorts(ports) && !ReachesAnotherService(r, groups.Service)))
                 {
                     offending.Add($"{group.GroupId} egress {rule.Describe(ingress: false)} (the ALB reaches more than port {string.Join(", ", ports)})");
                 }
@@ -112,4 +113,7 @@ public sealed class SecurityGroupsProbe(ProbeDefinition definition, ServiceMonit
             return Task.CompletedTask;
         }, cancellationToken);
     }
+
+    private static bool ReachesAnotherService(SecurityGroupRule rule, IReadOnlyList<string> serviceGroups) =>
+        rule.PeerKind == SecurityGroupPeerKind.SecurityGroup && !serviceGroups.Contains(rule.Peer) && rule.Protocol == "tcp" && rule.FromPort == rule.ToPort;
 }

@@ -40,6 +40,9 @@ public sealed class ProbeRunner(
     public async Task<ProbeRun> RunAsync(IProbe probe, ProbeSettings settings, string runId, RunTrigger trigger, CancellationToken stopping,
         Action<Health.HealthChange>? onHealth = null)
     {
+        // Every line logged during the run (the AWS clients', the store's, the health tracker's) carries the probe and
+        // the run as fields: the JSON console log's scopes.
+        using var scope = logger.BeginScope("Probe {ProbeId} run {RunId}", probe.Id, runId);
         var started = new ProbeRun(runId, probe.Id, probe.Kind, trigger, time.GetUtcNow(), null, null, ProbeOutcome.Unknown, null, []);
         var writes = new RunWrites(store, started, logger);
         feed.Publish(new RunStartedEvent(started));

@@ -22,6 +22,20 @@ public static class DashboardHostingExtensions
 {
     private const string LiveTag = "live";
 
+    /// <summary>
+    /// Points Path.GetTempPath at <c>Dashboard:TempDirectory</c>: Data Protection writes every new key to a temporary
+    /// file there before moving it into the key ring, so under a read-only root the first page would fail without a
+    /// writable one. Per process by nature (TMPDIR is the process's); a relative path is left to the options check.
+    /// </summary>
+    private static void UseTempDirectory(string? directory)
+    {
+        if (!string.IsNullOrWhiteSpace(directory) && Path.IsPathFullyQualified(directory))
+        {
+            Directory.CreateDirectory(directory);
+            Environment.SetEnvironmentVariable("TMPDIR", directory);
+        }
+    }
+
     public static WebApplicationBuilder AddDashboard(this WebApplicationBuilder builder)
     {
         // Outside Development the static web assets (MudBlazor's _content/*, the top-level wwwroot) need this.
@@ -47,6 +61,7 @@ public static class DashboardHostingExtensions
         services.AddSingleton<Components.IPlatformSignals, Components.PlatformSignals>();
         // JSON for browsers and scripts; MessagePack for clients that take every message (wallboards, bots): smaller
         // messages, and far less of the client's CPU per message (the push benchmark).
+        UseTempDirectory(builder.Configuration[$"{Probes.Configuration.DashboardOptions.SectionName}:{nameof(Probes.Configuration.DashboardOptions.TempDirectory)}"]);
         // The keys that protect antiforgery tokens, sign-in state and circuits live with the results, so a restart (or a
         // new container on the same volume) keeps open pages' tokens valid; one application name for every instance.
         var dataDirectory = Path.Combine(builder.Environment.ContentRootPath,

@@ -111,6 +111,33 @@ public sealed class SecurityGroupsProbeTests(SecurityGroupsHost fixture) : IClas
         }
     }
 
+    [Fact]
+    public async Task An_alb_egress_to_another_services_group_on_its_port_is_that_services_but_all_traffic_to_it_fails()
+    {
+        // The dashboard beside Hermes behind the same ALB: the ALB reaches the dashboard's group on 8080.
+        using var ec2 = Ec2();
+        var dashboard = (await ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest { GroupName = "dashboard", Description = "dashboard", VpcId = Seed.VpcId })).GroupId;
+        var toDashboard = new IpPermission { IpProtocol = "tcp", FromPort = 8080, ToPort = 8080, UserIdGroupPairs = [new UserIdGroupPair { GroupId = dashboard }] };
+        var everythingToDashboard = new IpPermission { IpProtocol = "-1", UserIdGroupPairs = [new UserIdGroupPair { GroupId = dashboard }] };
+        await ec2.AuthorizeSecurityGroupEgressAsync(new AuthorizeSecurityGroupEgressRequest { GroupId = Seed.AlbSecurityGroup, IpPermissions = [toDashboard] });
+        try
+        {
+            var shared = await fixture.Host.RunProbeAsync("security-groups");
+            Assert.True(shared.Outcome == ProbeOutcome.Pass, $"{shared.Outcome}: {shared.Message}");
+
+            await ec2.AuthorizeSecurityGroupEgressAsync(new AuthorizeSecurityGroupEgressRequest { GroupId = Seed.AlbSecurityGroup, IpPermissions = [everythingToDashboard] });
+            var wide = await fixture.Host.RunProbeAsync("security-groups");
+            Assert.Equal(ProbeOutcome.Fail, wide.Outcome);
+            Assert.Contains($"{Seed.AlbSecurityGroup} egress all traffic to {dashboard} (the ALB reaches more than port 3000)", wide.Message);
+        }
+        finally
+        {
+            await ec2.RevokeSecurityGroupEgressAsync(new RevokeSecurityGroupEgressRequest { GroupId = Seed.AlbSecurityGroup, IpPermissions = [toDashboard] });
+            await ec2.RevokeSecurityGroupEgressAsync(new RevokeSecurityGroupEgressRequest { GroupId = Seed.AlbSecurityGroup, IpPermissions = [everythingToDashboard] });
+            await ec2.DeleteSecurityGroupAsync(new DeleteSecurityGroupRequest { GroupId = dashboard });
+        }
+    }
+
     private AmazonEC2Client Ec2() => new(new BasicAWSCredentials(MotoServer.AccessKey, MotoServer.SecretKey),
         new AmazonEC2Config { ServiceURL = fixture.Moto.Endpoint.ToString(), AuthenticationRegion = Seed.Region });
 }

@@ -33,6 +33,7 @@ public sealed class ConfigurationValidationTests
     [InlineData("Auth:DefaultRole", "Root", "Auth:DefaultRole")]
     [InlineData("Dashboard:TrustedOrigins:0", "https://wallboard.example/path", "Dashboard:TrustedOrigins:0")]
     [InlineData("Dashboard:PublicUrl", "dashboard.example", "Dashboard:PublicUrl")]
+    [InlineData("Dashboard:TempDirectory", "scratch", "Dashboard:TempDirectory must be an absolute path")]
     public async Task Bad_value_stops_start_up_naming_the_key(string key, string value, string expected)
     {
         var settings = DashboardHost.BaseSettings();
