@@ -70,9 +70,16 @@ public sealed class PostgresSchema(NpgsqlDataSource dataSource, ILogger<Postgres
         }
         finally
         {
-            await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock($1);", lockConnection);
-            release.Parameters.Add(new NpgsqlParameter<long> { TypedValue = UpgradeLockKey });
-            await release.ExecuteNonQueryAsync(CancellationToken.None);
+            try
+            {
+                await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock($1);", lockConnection);
+                release.Parameters.Add(new NpgsqlParameter<long> { TypedValue = UpgradeLockKey });
+                await release.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+            catch (NpgsqlException)
+            {
+                // The session is gone (the server went away mid-upgrade), and its lock with it; the upgrade's own error says why.
+            }
         }
     }
 

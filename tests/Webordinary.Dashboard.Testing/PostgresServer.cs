@@ -98,14 +98,17 @@ public sealed class PostgresServer : IAsyncDisposable
             .. _settings.SelectMany(setting => new[] { "-c", $"{setting.Key}={setting.Value}" }),
         ];
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var postmaster = new Process { StartInfo = StartInfo("postgres", arguments), EnableRaisingEvents = true };
+        var postmaster = new Process { StartInfo = StartInfo("postgres", arguments) };
         postmaster.ErrorDataReceived += (_, line) => Logged(line.Data, ready);
         postmaster.OutputDataReceived += (_, line) => Logged(line.Data, ready);
-        postmaster.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"postgres ({DataDirectory}) exited before it took connections:{Environment.NewLine}{Log()}"));
         postmaster.Start();
         postmaster.BeginErrorReadLine();
         postmaster.BeginOutputReadLine();
         _postmaster = postmaster;
+        // Waiting for the exit also waits for the last lines of its output, which say why.
+        _ = postmaster.WaitForExitAsync().ContinueWith(
+            _ => ready.TrySetException(new InvalidOperationException($"postgres ({DataDirectory}) exited before it took connections:{Environment.NewLine}{Log()}")),
+            TaskScheduler.Default);
         try
         {
             await ready.Task.WaitAsync(StartTimeout);

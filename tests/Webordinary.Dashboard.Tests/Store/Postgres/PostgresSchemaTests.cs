@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using Webordinary.Dashboard.Probes.Store;
 using Webordinary.Dashboard.Storage.Postgres;
 
 namespace Webordinary.Dashboard.Tests.Store.Postgres;
@@ -39,6 +40,51 @@ public sealed class PostgresSchemaTests(SharedPostgres postgres)
         Assert.Equal("jsonb", await ColumnTypeAsync(dataSource, "runs", "metrics"));
         Assert.Equal("jsonb", await ColumnTypeAsync(dataSource, "incidents", "affected_probes"));
         Assert.Equal("json", await ColumnTypeAsync(dataSource, "notification_outbox", "payload"));
+    }
+
+    [Fact]
+    public async Task Every_table_and_column_of_the_SQLite_schema_is_there_by_the_same_name()
+    {
+        // The same rows on both engines: what `store copy` moves and what the stores' row types read.
+        var sqlite = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=:memory:"))
+        {
+            await connection.OpenAsync();
+            foreach (var script in SqliteDatabase.MigrationScripts)
+            {
+                await using var migrate = connection.CreateCommand();
+                migrate.CommandText = script;
+                await migrate.ExecuteNonQueryAsync();
+            }
+
+            await using var columns = connection.CreateCommand();
+            columns.CommandText = "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table';";
+            await using var reader = await columns.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                (sqlite.TryGetValue(reader.GetString(0), out var set) ? set : sqlite[reader.GetString(0)] = new(StringComparer.Ordinal)).Add(reader.GetString(1));
+            }
+        }
+
+        await using var dataSource = NpgsqlDataSource.Create(await postgres.Server.CreateDatabaseAsync());
+        await new PostgresSchema(dataSource, NullLogger<PostgresSchema>.Instance).MigrateAsync(CancellationToken.None);
+        var postgresColumns = new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        {
+            await using var columns = new NpgsqlCommand("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public';", connection);
+            await using var reader = await columns.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                (postgresColumns.TryGetValue(reader.GetString(0), out var set) ? set : postgresColumns[reader.GetString(0)] = new(StringComparer.Ordinal)).Add(reader.GetString(1));
+            }
+        }
+
+        Assert.NotEmpty(sqlite);
+        foreach (var (table, columns) in sqlite)
+        {
+            Assert.True(postgresColumns.TryGetValue(table, out var onPostgres), $"PostgreSQL has no table {table}");
+            Assert.Equal(columns, onPostgres);
+        }
     }
 
     [Fact]
