@@ -7,8 +7,9 @@ using Npgsql;
 namespace Webordinary.Dashboard.Storage.Postgres;
 
 /// <summary>
-/// Creates or upgrades the PostgreSQL schema at start: DbUp applies the scripts embedded under Migrations/ that its
-/// journal (the <c>schemaversions</c> table) does not list yet, in order, in one transaction. Instances starting
+/// Creates or upgrades the PostgreSQL schema at start: DbUp applies the scripts embedded under Migrations/ and
+/// Quartz's tables (<see cref="QuartzTables"/>) that its journal (the <c>schemaversions</c> table) does not list yet,
+/// in order, in one transaction. Instances starting
 /// together queue on an advisory lock, so one applies and the others find nothing left to do.
 /// </summary>
 public sealed class PostgresSchema(NpgsqlDataSource dataSource, ILogger<PostgresSchema> logger)
@@ -18,9 +19,8 @@ public sealed class PostgresSchema(NpgsqlDataSource dataSource, ILogger<Postgres
 
     private const string ScriptFolder = ".Migrations.";
 
-    /// <summary>The scripts this build applies, in order (their embedded resource names, as the journal lists them).</summary>
-    public static IReadOnlyList<string> Scripts { get; } =
-        [.. typeof(PostgresSchema).Assembly.GetManifestResourceNames().Where(IsMigration).Order(StringComparer.Ordinal)];
+    /// <summary>The scripts this build applies, in order, by the names the journal lists them under.</summary>
+    public static IReadOnlyList<string> Scripts { get; } = [.. LoadScripts().Select(script => script.Name)];
 
     /// <summary>Applies what is missing and returns the names of the scripts it applied (none when up to date).</summary>
     /// <exception cref="StoreSchemaException">The database was upgraded by a newer build, or a script failed (nothing of it kept).</exception>
@@ -39,7 +39,7 @@ public sealed class PostgresSchema(NpgsqlDataSource dataSource, ILogger<Postgres
         {
             var upgrader = DeployChanges.To
                 .PostgresqlDatabase(new PostgresqlConnectionManager(dataSource))
-                .WithScriptsEmbeddedInAssembly(typeof(PostgresSchema).Assembly, IsMigration)
+                .WithScripts(LoadScripts())
                 .WithTransaction()
                 // Scripts are plain SQL: nothing in them is a DbUp $variable$.
                 .WithVariablesDisabled()
@@ -83,8 +83,20 @@ public sealed class PostgresSchema(NpgsqlDataSource dataSource, ILogger<Postgres
         }
     }
 
-    private static bool IsMigration(string resourceName) =>
-        resourceName.Contains(ScriptFolder, StringComparison.Ordinal) && resourceName.EndsWith(".sql", StringComparison.Ordinal);
+    /// <summary>The SQL files under Migrations/ (embedded) and Quartz's tables, in name order, as DbUp applies them.</summary>
+    private static List<SqlScript> LoadScripts()
+    {
+        var assembly = typeof(PostgresSchema).Assembly;
+        var scripts = assembly.GetManifestResourceNames()
+            .Where(name => name.Contains(ScriptFolder, StringComparison.Ordinal) && name.EndsWith(".sql", StringComparison.Ordinal))
+            .Select(name =>
+            {
+                using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
+                return new SqlScript(name, reader.ReadToEnd());
+            })
+            .Append(new SqlScript(QuartzTables.ScriptName, QuartzTables.Script()));
+        return [.. scripts.OrderBy(script => script.Name, StringComparer.Ordinal)];
+    }
 }
 
 /// <summary>The PostgreSQL schema cannot be brought to this build's version.</summary>
