@@ -152,17 +152,19 @@ public sealed class PostgresSchemaTests(SharedPostgres postgres)
     private static async Task WaitForLockWaitersAsync(NpgsqlConnection connection, int waiters)
     {
         // pg_locks lists a session waiting on an advisory lock with granted = false: the server's own account.
-        using var timeout = new CancellationTokenSource(Patience);
-        while (true)
+        var deadline = DateTime.UtcNow + Patience;
+        while (DateTime.UtcNow < deadline)
         {
             await using var count = new NpgsqlCommand("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted;", connection);
-            if ((long)(await count.ExecuteScalarAsync(timeout.Token))! >= waiters)
+            if ((long)(await count.ExecuteScalarAsync())! >= waiters)
             {
                 return;
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(20), timeout.Token);
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
         }
+
+        Assert.Fail($"{waiters} migrators never waited together for the upgrade lock within {Patience.TotalSeconds} s.");
     }
 
     private static async Task<List<string>> JournalAsync(NpgsqlDataSource dataSource)
