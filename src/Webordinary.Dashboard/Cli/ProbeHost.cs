@@ -4,7 +4,6 @@ using Webordinary.Dashboard.Probes.Health;
 using Webordinary.Dashboard.Probes.Maintenance;
 using Webordinary.Dashboard.Probes.Scheduling;
 using Webordinary.Dashboard.Storage;
-using Webordinary.Dashboard.Storage.Sqlite;
 using Webordinary.Dashboard.Sandbox;
 
 namespace Webordinary.Dashboard.Cli;
@@ -50,13 +49,13 @@ public sealed class ProbeHost : IAsyncDisposable
         builder.Logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(null, LogLevel.Warning);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.AddDashboard();
-        SqliteDatabase? results = null;
+        IStore? results = null;
         if (store)
         {
-            builder.Services.AddSingleton<IResultsStore>(sp =>
+            builder.Services.AddSingleton(sp =>
             {
-                results = new SqliteDatabase(Path.Combine(configured, SqliteDatabase.FileName), sp.GetRequiredService<ILogger<SqliteDatabase>>());
-                return ActivatorUtilities.CreateInstance<SqliteResultsStore>(sp, results);
+                (results, var runs) = StoreHostingExtensions.OpenResultsStore(sp, configured);
+                return runs;
             });
         }
 
@@ -119,7 +118,7 @@ public sealed class ProbeHost : IAsyncDisposable
 
     private static void DeleteScratch(string scratch)
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        StoreHostingExtensions.ReleaseFiles();
         try
         {
             Directory.Delete(scratch, recursive: true);

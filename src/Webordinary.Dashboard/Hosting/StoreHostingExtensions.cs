@@ -27,4 +27,17 @@ public static class StoreHostingExtensions
         services.AddSqliteStore(sp => Path.Combine(contentRoot, sp.GetRequiredService<IOptions<DashboardOptions>>().Value.DataDirectory, SqliteDatabase.FileName));
         return builder;
     }
+
+    /// <summary>
+    /// The configured provider's results store on another data directory than the app's own (<c>probe run --store</c>:
+    /// the runs go to the configured store, everything else to a throw-away one).
+    /// </summary>
+    public static (IStore Store, IResultsStore Results) OpenResultsStore(IServiceProvider services, string dataDirectory)
+    {
+        var database = new SqliteDatabase(Path.Combine(dataDirectory, SqliteDatabase.FileName), services.GetRequiredService<ILogger<SqliteDatabase>>());
+        return (database, ActivatorUtilities.CreateInstance<SqliteResultsStore>(services, database));
+    }
+
+    /// <summary>Closes pooled connections to store files, so a directory that held them can be deleted.</summary>
+    public static void ReleaseFiles() => Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
 }
