@@ -5,87 +5,89 @@ using Dapper;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Webordinary.Dashboard.Probes.Model;
-using Webordinary.Dashboard.Probes.Store;
 
 namespace Webordinary.Dashboard.Storage.Postgres;
 
 /// <summary>
-/// Probe runs and their steps on PostgreSQL, with the methods of <see cref="IResultsStore"/> (it implements the runs
-/// port once the ports exist). Times are Unix milliseconds, as on SQLite. Each write is one transaction of its own;
-/// keeping writes in memory while the server is unreachable belongs to the provider's writer, not yet here.
+/// Probe runs and their steps on PostgreSQL. Times are Unix milliseconds, as on SQLite. Every write is durable: it
+/// goes through the provider's writer, which keeps it in memory while the server cannot be reached.
 /// </summary>
-public sealed class PostgresResultsStore(NpgsqlDataSource dataSource, PostgresSchema schema, TimeProvider time, ILogger<PostgresResultsStore> logger)
+public sealed class PostgresResultsStore(PostgresDatabase database, TimeProvider time, ILogger<PostgresResultsStore> logger) : IResultsStore
 {
     /// <summary>How many runs <see cref="StreamRunsAsync"/> reads at a time.</summary>
     internal const int StreamPage = 500;
 
     /// <summary>
     /// Probe keys and step names by value. Per process by nature: a key, once the store gives it, never changes, so any
-    /// instance may remember it; a miss asks the store, which gives each value one key however many ask at once.
+    /// instance may remember it; a miss asks the store, which gives each value one key however many ask at once. Only
+    /// keys read back from a committed row are remembered: one made in a write's transaction could still roll back.
     /// </summary>
     private readonly ConcurrentDictionary<(string ProbeId, string Kind), int> _probeKeys = new();
     private readonly ConcurrentDictionary<string, int> _stepNames = new(StringComparer.Ordinal);
 
-    /// <summary>Creates or migrates the schema and closes runs a previous process left "running".</summary>
+    /// <summary>Keys made in the writer's current transaction: used again within it, remembered only once read back committed.</summary>
+    private KeysMade _made = new(-1);
+
+    /// <summary>
+    /// Creates or migrates the schema (a server that cannot be reached does not stop the start: see
+    /// <see cref="PostgresDatabase.MigrateAsync"/>) and closes runs a previous process left "running", as the first
+    /// durable write, so it waits with the rest while the server is away.
+    /// </summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        await schema.MigrateAsync(cancellationToken);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var interrupted = await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE runs SET ended_at = @now, outcome = 'Interrupted', message = @message WHERE ended_at IS NULL;",
-            new { now = time.GetUtcNow().ToUnixTimeMilliseconds(), message = SqliteResultsStore.InterruptedMessage },
-            cancellationToken: cancellationToken));
-        if (interrupted > 0)
+        await database.MigrateAsync(cancellationToken);
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await database.WriteDurablyAsync(async (connection, transaction) =>
         {
-            logger.LogWarning("Closed {Count} run(s) left running by a previous process", interrupted);
-        }
+            var interrupted = await connection.ExecuteAsync(
+                "UPDATE runs SET ended_at = @now, outcome = 'Interrupted', message = @message WHERE ended_at IS NULL;",
+                new { now, message = IResultsStore.InterruptedMessage }, transaction);
+            if (interrupted > 0)
+            {
+                logger.LogWarning("Closed {Count} run(s) left running by a previous process", interrupted);
+            }
+        }, cancellationToken);
     }
 
-    public async Task InsertRunAsync(ProbeRun run, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var row = RunRow.From(run, await ProbeKeyAsync(connection, run, cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition(InsertRunSql, row, cancellationToken: cancellationToken));
-    }
+    public Task InsertRunAsync(ProbeRun run, CancellationToken cancellationToken) =>
+        database.WriteDurablyAsync(async (connection, transaction) =>
+        {
+            var row = RunRow.From(run, await ProbeKeyAsync(connection, transaction, run));
+            await connection.ExecuteAsync(InsertRunSql, row, transaction);
+        }, cancellationToken);
 
-    public async Task InsertStepAsync(string runId, StepResult step, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var row = StepRow.From(runId, step, await StepNameKeyAsync(connection, step.Name, cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition(UpsertStepSql, row, cancellationToken: cancellationToken));
-    }
+    public Task InsertStepAsync(string runId, StepResult step, CancellationToken cancellationToken) =>
+        database.WriteDurablyAsync(async (connection, transaction) =>
+        {
+            var row = StepRow.From(runId, step, await StepNameKeyAsync(connection, transaction, step.Name));
+            await connection.ExecuteAsync(UpsertStepSql, row, transaction);
+        }, cancellationToken);
 
-    /// <summary>Writes the run's end and all its steps (steps recorded at a hard timeout were not stored yet).</summary>
     public Task CompleteRunAsync(ProbeRun run, CancellationToken cancellationToken) => WriteRunWithStepsAsync(run, CompleteRunSql, cancellationToken);
 
-    /// <summary>A run that was not stored while it ran: the whole run and its steps in one write.</summary>
     public Task InsertCompletedRunAsync(ProbeRun run, CancellationToken cancellationToken) => WriteRunWithStepsAsync(run, InsertRunSql, cancellationToken);
 
     /// <summary>The run's row (<paramref name="runSql"/>: its update or its insert) and all its steps, in one transaction.</summary>
-    private async Task WriteRunWithStepsAsync(ProbeRun run, string runSql, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        // Keys first, each committed on its own: a key remembered from a transaction that then rolled back would not exist.
-        var row = RunRow.From(run, await ProbeKeyAsync(connection, run, cancellationToken));
-        var steps = new List<StepRow>(run.Steps.Count);
-        foreach (var step in run.Steps)
+    private Task WriteRunWithStepsAsync(ProbeRun run, string runSql, CancellationToken cancellationToken) =>
+        database.WriteDurablyAsync(async (connection, transaction) =>
         {
-            steps.Add(StepRow.From(run.Id, step, await StepNameKeyAsync(connection, step.Name, cancellationToken)));
-        }
+            var row = RunRow.From(run, await ProbeKeyAsync(connection, transaction, run));
+            var steps = new List<StepRow>(run.Steps.Count);
+            foreach (var step in run.Steps)
+            {
+                steps.Add(StepRow.From(run.Id, step, await StepNameKeyAsync(connection, transaction, step.Name)));
+            }
 
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(runSql, row, transaction, cancellationToken: cancellationToken));
-        if (steps.Count > 0)
-        {
-            await connection.ExecuteAsync(new CommandDefinition(UpsertStepSql, steps, transaction, cancellationToken: cancellationToken));
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-    }
+            await connection.ExecuteAsync(runSql, row, transaction);
+            if (steps.Count > 0)
+            {
+                await connection.ExecuteAsync(UpsertStepSql, steps, transaction);
+            }
+        }, cancellationToken);
 
     public async Task<ProbeRun?> GetRunAsync(string runId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         var rows = (await connection.QueryAsync<RunRow>(new CommandDefinition(
             SelectRunSql + " WHERE r.id = @runId;", new { runId }, cancellationToken: cancellationToken))).ToList();
         return (await WithStepsAsync(connection, rows, cancellationToken)).SingleOrDefault();
@@ -94,7 +96,7 @@ public sealed class PostgresResultsStore(NpgsqlDataSource dataSource, PostgresSc
     /// <summary>Newest first, with steps; <paramref name="before"/> pages back by start time.</summary>
     public async Task<IReadOnlyList<ProbeRun>> GetRunsAsync(string probeId, int limit, DateTimeOffset? before, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         var rows = (await connection.QueryAsync<RunRow>(new CommandDefinition(
             SelectRunSql + " WHERE r.probe_key = ANY(@keys) AND r.started_at < @before ORDER BY r.started_at DESC, r.id COLLATE \"C\" DESC LIMIT @limit;",
             new { keys = await ProbeKeysAsync(connection, probeId, cancellationToken), before = before?.ToUnixTimeMilliseconds() ?? long.MaxValue, limit },
@@ -104,7 +106,7 @@ public sealed class PostgresResultsStore(NpgsqlDataSource dataSource, PostgresSc
 
     public async Task<int> CountRunsAsync(string probeId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         return (int)await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT COUNT(*) FROM runs WHERE probe_key = ANY(@keys);",
             new { keys = await ProbeKeysAsync(connection, probeId, cancellationToken) }, cancellationToken: cancellationToken));
@@ -119,7 +121,7 @@ public sealed class PostgresResultsStore(NpgsqlDataSource dataSource, PostgresSc
         while (true)
         {
             IReadOnlyList<ProbeRun> runs;
-            await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
+            await using (var connection = await database.OpenAsync(cancellationToken))
             {
                 var rows = (await connection.QueryAsync<RunRow>(new CommandDefinition(
                     SelectRunSql + """
@@ -151,33 +153,67 @@ public sealed class PostgresResultsStore(NpgsqlDataSource dataSource, PostgresSc
         [.. await connection.QueryAsync<int>(new CommandDefinition(
             "SELECT key FROM probe_keys WHERE probe_id = @probeId;", new { probeId }, cancellationToken: cancellationToken))];
 
-    private async Task<int> ProbeKeyAsync(NpgsqlConnection connection, ProbeRun run, CancellationToken cancellationToken)
+    private async Task<int> ProbeKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ProbeRun run)
     {
         if (_probeKeys.TryGetValue((run.ProbeId, run.ProbeKind), out var key))
         {
             return key;
         }
 
-        // DO UPDATE, not DO NOTHING: the row comes back whether this statement or a concurrent one made it.
-        key = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-            """
-            INSERT INTO probe_keys (probe_id, probe_kind) VALUES (@ProbeId, @ProbeKind)
-            ON CONFLICT (probe_id, probe_kind) DO UPDATE SET probe_kind = excluded.probe_kind RETURNING key;
-            """, new { run.ProbeId, run.ProbeKind }, cancellationToken: cancellationToken));
+        var made = MadeInCurrentTransaction();
+        if (made.Probes.TryGetValue((run.ProbeId, run.ProbeKind), out key))
+        {
+            return key;
+        }
+
+        var args = new { run.ProbeId, run.ProbeKind };
+        if (await connection.ExecuteScalarAsync<int?>(
+                "INSERT INTO probe_keys (probe_id, probe_kind) VALUES (@ProbeId, @ProbeKind) ON CONFLICT (probe_id, probe_kind) DO NOTHING RETURNING key;",
+                args, transaction) is { } newKey)
+        {
+            return made.Probes[(run.ProbeId, run.ProbeKind)] = newKey;
+        }
+
+        // Already there (committed: ON CONFLICT waits for a concurrent insert to end), so safe to remember. A statement
+        // of its own, so it sees a row another instance committed after the insert above began.
+        key = await connection.ExecuteScalarAsync<int>("SELECT key FROM probe_keys WHERE probe_id = @ProbeId AND probe_kind = @ProbeKind;", args, transaction);
         return _probeKeys[(run.ProbeId, run.ProbeKind)] = key;
     }
 
-    private async Task<int> StepNameKeyAsync(NpgsqlConnection connection, string name, CancellationToken cancellationToken)
+    private async Task<int> StepNameKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string name)
     {
         if (_stepNames.TryGetValue(name, out var key))
         {
             return key;
         }
 
-        key = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
-            "INSERT INTO step_names (name) VALUES (@name) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING key;",
-            new { name }, cancellationToken: cancellationToken));
+        var made = MadeInCurrentTransaction();
+        if (made.Names.TryGetValue(name, out key))
+        {
+            return key;
+        }
+
+        if (await connection.ExecuteScalarAsync<int?>(
+                "INSERT INTO step_names (name) VALUES (@name) ON CONFLICT (name) DO NOTHING RETURNING key;", new { name }, transaction) is { } newKey)
+        {
+            return made.Names[name] = newKey;
+        }
+
+        key = await connection.ExecuteScalarAsync<int>("SELECT key FROM step_names WHERE name = @name;", new { name }, transaction);
         return _stepNames[name] = key;
+    }
+
+    /// <summary>Durable writes run one at a time (the writer's), so the current transaction's keys need no lock.</summary>
+    private KeysMade MadeInCurrentTransaction() =>
+        _made.Transaction == database.WriterTransaction ? _made : _made = new KeysMade(database.WriterTransaction);
+
+    private sealed class KeysMade(long transaction)
+    {
+        public long Transaction { get; } = transaction;
+
+        public Dictionary<(string ProbeId, string Kind), int> Probes { get; } = [];
+
+        public Dictionary<string, int> Names { get; } = new(StringComparer.Ordinal);
     }
 
     private const string SelectRunSql =

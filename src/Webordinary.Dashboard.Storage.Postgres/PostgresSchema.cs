@@ -50,7 +50,8 @@ public sealed class PostgresSchema(NpgsqlDataSource dataSource, ILogger<Postgres
             if (unknown.Count > 0)
             {
                 throw new StoreSchemaException(
-                    $"The database was upgraded by a newer dashboard: its journal lists {string.Join(", ", unknown)}, which this build does not know. Use a newer build or another database.");
+                    $"The PostgreSQL database was upgraded by a newer dashboard: its schema is at {unknown.Order(StringComparer.Ordinal).Last()}, this build's at {Scripts[^1]} "
+                    + $"(its journal lists {string.Join(", ", unknown)}, which this build does not know). Use a newer build or another database.");
             }
 
             // DbUp is synchronous; the start waits for it either way.
@@ -99,5 +100,5 @@ public sealed class PostgresSchema(NpgsqlDataSource dataSource, ILogger<Postgres
     }
 }
 
-/// <summary>The PostgreSQL schema cannot be brought to this build's version.</summary>
-public sealed class StoreSchemaException(string message, Exception? inner = null) : Exception(message, inner);
+/// <summary>The PostgreSQL schema cannot be brought to this build's version: the start stops (exit 2).</summary>
+public sealed class StoreSchemaException(string message, Exception? inner = null) : StoreConfigurationException(message, inner);

@@ -7,9 +7,9 @@ namespace Webordinary.Dashboard.Storage.Postgres;
 /// <summary>Reads the <c>Store</c> section for PostgreSQL and checks it before anything connects.</summary>
 public static class PostgresStoreConfiguration
 {
-    public const string ConnectionStringSetting = $"{StoreOptions.Section}:ConnectionString";
+    public const string ConnectionStringSetting = $"{StoreOptions.SectionName}:ConnectionString";
     public const string FallbackConnectionStringSetting = "ConnectionStrings:Dashboard";
-    public const string CaFileSetting = $"{StoreOptions.Section}:CaFile";
+    public const string CaFileSetting = $"{StoreOptions.SectionName}:CaFile";
 
     /// <summary>The key the connection string came from, for messages that name it.</summary>
     public static string ConnectionStringKey(IConfiguration configuration) =>
@@ -20,7 +20,7 @@ public static class PostgresStoreConfiguration
     /// <summary>Binds the section, taking <c>ConnectionStrings:Dashboard</c> when <c>Store:ConnectionString</c> is not set.</summary>
     public static void Bind(IConfiguration configuration, StoreOptions options)
     {
-        configuration.GetSection(StoreOptions.Section).Bind(options);
+        configuration.GetSection(StoreOptions.SectionName).Bind(options);
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
         {
             options.ConnectionString = configuration[FallbackConnectionStringSetting];
@@ -33,7 +33,7 @@ public static class PostgresStoreConfiguration
     /// </summary>
     public static IReadOnlyList<string> Problems(StoreOptions options, IConfiguration configuration)
     {
-        if (options.Provider != StoreProvider.Postgres)
+        if (!options.IsPostgres)
         {
             return [];
         }
@@ -42,7 +42,7 @@ public static class PostgresStoreConfiguration
         var problems = new List<string>();
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
         {
-            problems.Add($"{ConnectionStringSetting}: required when {StoreOptions.Section}:Provider is Postgres "
+            problems.Add($"{ConnectionStringSetting}: required when {StoreOptions.SectionName}:Provider is Postgres "
                 + $"(Npgsql syntax, e.g. Host=db.example.com;Database=dashboard;Username=dashboard;SSL Mode=VerifyFull; or set {FallbackConnectionStringSetting}).");
         }
         else
@@ -71,7 +71,7 @@ public static class PostgresStoreConfiguration
 }
 
 /// <summary>Refuses PostgreSQL settings that cannot work, at start (the host's configuration errors: exit 2, the key named).</summary>
-internal sealed class StoreOptionsValidator(IConfiguration configuration) : IValidateOptions<StoreOptions>
+internal sealed class PostgresStoreOptionsValidator(IConfiguration configuration) : IValidateOptions<StoreOptions>
 {
     public ValidateOptionsResult Validate(string? name, StoreOptions options) =>
         PostgresStoreConfiguration.Problems(options, configuration) is { Count: > 0 } problems

@@ -4,8 +4,8 @@
 -- Times are bigint Unix milliseconds, as on SQLite: every store binds and reads them so, rollup buckets are integer
 -- arithmetic on them, and Quartz's own tables use bigint ticks too. timestamptz would add a conversion to each query
 -- and to `store copy` for no gain in precision (both are milliseconds here) or in index size (both 8 bytes).
--- JSON that is only read back as a whole object is jsonb (validated, compact); JSON that is sent as stored (a
--- notification's payload, the webhook body byte for byte) is json, which keeps its text exactly.
+-- JSON that is only read back as a whole object is jsonb (validated, compact); a notification's payload is text: the
+-- outbox sends it byte for byte and, as on SQLite, does not look inside it.
 -- Identity columns are BY DEFAULT so that `store copy` can keep the source's keys (and then moves the sequence on).
 
 CREATE TABLE probe_keys (
@@ -188,7 +188,7 @@ CREATE TABLE notification_outbox (
     last_status integer NULL,
     last_error text NULL,
     delivered_at bigint NULL,
-    payload json NOT NULL
+    payload text NOT NULL
 );
 
 -- A channel's queue in order (claimed with FOR UPDATE SKIP LOCKED by the cluster's senders).

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Webordinary.Dashboard.Probes.Model;
-using Webordinary.Dashboard.Probes.Store;
+using Webordinary.Dashboard.Storage;
 using Webordinary.Dashboard.Storage.Postgres;
 
 namespace Webordinary.Dashboard.Tests.Store.Postgres;
@@ -22,8 +22,8 @@ public sealed class PostgresResultsStoreTests(SharedPostgres postgres) : IAsyncL
     /// <summary>A store as a new process has it: nothing remembered but what the database holds.</summary>
     private async Task<PostgresResultsStore> StartedStoreAsync()
     {
-        var store = new PostgresResultsStore(_dataSource, new PostgresSchema(_dataSource, NullLogger<PostgresSchema>.Instance), _time,
-            NullLogger<PostgresResultsStore>.Instance);
+        var database = new PostgresDatabase(_dataSource, new PostgresSchema(_dataSource, NullLogger<PostgresSchema>.Instance), NullLogger<PostgresDatabase>.Instance);
+        var store = new PostgresResultsStore(database, _time, NullLogger<PostgresResultsStore>.Instance);
         await store.InitializeAsync(CancellationToken.None);
         return store;
     }
@@ -155,7 +155,7 @@ public sealed class PostgresResultsStoreTests(SharedPostgres postgres) : IAsyncL
         var ghost = await restarted.GetRunAsync("ghost", CancellationToken.None);
         var done = await restarted.GetRunAsync("done", CancellationToken.None);
 
-        Assert.Equal((ProbeOutcome.Interrupted, SqliteResultsStore.InterruptedMessage, _time.GetUtcNow()), (ghost!.Outcome, ghost.Message, ghost.EndedAt!.Value));
+        Assert.Equal((ProbeOutcome.Interrupted, IResultsStore.InterruptedMessage, _time.GetUtcNow()), (ghost!.Outcome, ghost.Message, ghost.EndedAt!.Value));
         Assert.Equal((ProbeOutcome.Pass, "ok"), (done!.Outcome, done.Message));
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Authentication;
 using Npgsql;
+using Webordinary.Dashboard.Storage;
 using Webordinary.Dashboard.Storage.Postgres;
 using Webordinary.Dashboard.Testing;
 
@@ -56,7 +57,7 @@ public sealed class TlsPostgres : IAsyncLifetime
 
     public StoreOptions Options(string host, string caFile) => new()
     {
-        Provider = StoreProvider.Postgres,
+        Provider = StoreOptions.Postgres,
         ConnectionString = new NpgsqlConnectionStringBuilder(_server.ConnectionString())
         {
             Host = host,
