@@ -125,6 +125,9 @@ public sealed class PostgresSchemaTests(SharedPostgres postgres)
         var refused = await Assert.ThrowsAsync<StoreSchemaException>(() => schema.MigrateAsync(CancellationToken.None));
 
         Assert.Contains(Future, refused.Message, StringComparison.Ordinal);
+        // Both versions named, and the start stops with exit 2 (a configuration error, not a crash).
+        Assert.Contains($"this build's at {PostgresSchema.Scripts[^1]}", refused.Message, StringComparison.Ordinal);
+        Assert.NotNull(Webordinary.Dashboard.Hosting.ConfigurationErrors.Describe(refused));
         Assert.Equal([.. PostgresSchema.Scripts, Future], await JournalAsync(dataSource));
     }
 
