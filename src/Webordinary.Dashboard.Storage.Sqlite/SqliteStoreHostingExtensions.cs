@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -25,4 +26,14 @@ public static class SqliteStoreHostingExtensions
         services.AddHostedService<StoreFlusher>();
         return services;
     }
+
+    /// <summary>A results store on a file of its own, outside the container (the command line's <c>--store</c>).</summary>
+    public static (IStore Store, IResultsStore Results) OpenResultsStore(IServiceProvider services, string databasePath)
+    {
+        var database = new SqliteDatabase(databasePath, services.GetRequiredService<ILogger<SqliteDatabase>>());
+        return (database, ActivatorUtilities.CreateInstance<SqliteResultsStore>(services, database));
+    }
+
+    /// <summary>Closes pooled connections, so a directory that held a database can be deleted.</summary>
+    public static void ReleaseFiles() => SqliteConnection.ClearAllPools();
 }

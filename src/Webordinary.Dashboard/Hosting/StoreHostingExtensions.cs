@@ -40,12 +40,9 @@ public static class StoreHostingExtensions
     /// The configured provider's results store on another data directory than the app's own (<c>probe run --store</c>:
     /// the runs go to the configured store, everything else to a throw-away one).
     /// </summary>
-    public static (IStore Store, IResultsStore Results) OpenResultsStore(IServiceProvider services, string dataDirectory)
-    {
-        var database = new SqliteDatabase(Path.Combine(dataDirectory, SqliteDatabase.FileName), services.GetRequiredService<ILogger<SqliteDatabase>>());
-        return (database, ActivatorUtilities.CreateInstance<SqliteResultsStore>(services, database));
-    }
+    public static (IStore Store, IResultsStore Results) OpenResultsStore(IServiceProvider services, string dataDirectory) =>
+        SqliteStoreHostingExtensions.OpenResultsStore(services, Path.Combine(dataDirectory, SqliteDatabase.FileName));
 
     /// <summary>Closes pooled connections to store files, so a directory that held them can be deleted.</summary>
-    public static void ReleaseFiles() => Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    public static void ReleaseFiles() => SqliteStoreHostingExtensions.ReleaseFiles();
 }
