@@ -71,11 +71,11 @@ public sealed class PostgresDatabase : IStore, IAsyncDisposable
         catch (Exception exception) when (PostgresWriter.IsUnavailable(exception) && !cancellationToken.IsCancellationRequested)
         {
             var first = _unmigrated is null;
-            _unmigrated = new StoreHealth(false, $"Cannot reach {Location}: {PostgresWriter.DescribeFailure(exception)}",
+            _unmigrated = new StoreHealth(false, PostgresWriter.DescribeFailure(exception),
                 _unmigrated?.FailingSince ?? DateTimeOffset.UtcNow, 0, 0);
             if (first)
             {
-                _logger.LogError("The PostgreSQL store {Location} cannot be reached: {Error}; the dashboard runs on, keeps results in memory and tries again",
+                _logger.LogError("The schema cannot be applied on {Location}: {Error}; results are kept in memory and it is tried again",
                     Location, _unmigrated.Error);
                 HealthChanged?.Invoke(Health);
             }

@@ -25,8 +25,8 @@ public static class StoreHostingExtensions
         if (new StoreOptions { Provider = builder.Configuration[StoreOptions.ProviderKey] ?? StoreOptions.Sqlite }.IsPostgres)
         {
             // Store:ConnectionString (or ConnectionStrings:Dashboard) and Store:CaFile, checked at start (exit 2 naming
-            // the key); the schema is applied at start, and while the server cannot be reached the dashboard runs on,
-            // unhealthy, and tries again.
+            // the key); the schema is applied at start; while the server cannot be reached the durable writes wait in
+            // memory and the store is unhealthy.
             services.AddPostgresStore();
             return builder;
         }
