@@ -16,6 +16,13 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+# Debian's PostgreSQL 15 for the PostgreSQL store tests (they start their own servers with its initdb).
+if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
+  echo "Installing Debian postgresql for the PostgreSQL store tests..."
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
+
 # Debian's aiosmtpd, the real SMTP server of the email notification tests (run with Debian's /usr/bin/python3).
 if ! /usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1; then
   echo "Installing Debian python3-aiosmtpd for the email tests..."

@@ -1,4 +1,5 @@
 using Dapper;
+using Webordinary.Dashboard.Storage.Rows;
 using Webordinary.Dashboard.Probes.Audit;
 using Webordinary.Dashboard.Probes.Scaling;
 
@@ -20,7 +21,7 @@ public sealed class SqliteAuditStore(SqliteDatabase database) : IAuditStore
             """
             INSERT INTO audit_log (id, at, actor_id, actor_name, actor_via, action, target, outcome, message, from_count, to_count, reason, completed_at, rollout_ms)
             VALUES (@Id, @At, @ActorId, @ActorName, @ActorVia, @Action, @Target, @Outcome, @Message, @FromCount, @ToCount, @Reason, @CompletedAt, @RolloutMs);
-            """, Row.From(entry), transaction), cancellationToken);
+            """, AuditRow.From(entry), transaction), cancellationToken);
 
     public Task CompleteScaleAsync(string id, ScaleOutcome outcome, string? message, DateTimeOffset completedAt, double? rolloutMs, CancellationToken cancellationToken) =>
         database.WriteDurablyAsync((connection, transaction) => connection.ExecuteAsync(
@@ -30,7 +31,7 @@ public sealed class SqliteAuditStore(SqliteDatabase database) : IAuditStore
     public async Task<IReadOnlyList<AuditEntry>> ListAsync(AuditQuery query, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<Row>(
+        var rows = await connection.QueryAsync<AuditRow>(
             """
             SELECT id AS Id, at AS At, actor_id AS ActorId, actor_name AS ActorName, actor_via AS ActorVia, action AS Action, target AS Target,
                    outcome AS Outcome, message AS Message, from_count AS FromCount, to_count AS ToCount, reason AS Reason,
@@ -40,48 +41,5 @@ public sealed class SqliteAuditStore(SqliteDatabase database) : IAuditStore
             ORDER BY at DESC, id DESC LIMIT @limit;
             """, new { limit = query.Limit, actor = query.Actor, action = query.Action?.ToString(), target = query.Target });
         return [.. rows.Select(r => r.ToEntry())];
-    }
-
-    private sealed class Row
-    {
-        public string Id { get; init; } = "";
-        public long At { get; init; }
-        public string ActorId { get; init; } = "";
-        public string ActorName { get; init; } = "";
-        public string ActorVia { get; init; } = "";
-        public string Action { get; init; } = "";
-        public string Target { get; init; } = "";
-        public string Outcome { get; init; } = "";
-        public string? Message { get; init; }
-        public long? FromCount { get; init; }
-        public long? ToCount { get; init; }
-        public string? Reason { get; init; }
-        public long? CompletedAt { get; init; }
-        public double? RolloutMs { get; init; }
-
-        public static Row From(AuditEntry e) => new()
-        {
-            Id = e.Id,
-            At = e.At.ToUnixTimeMilliseconds(),
-            ActorId = e.Actor.Id,
-            ActorName = e.Actor.Name,
-            ActorVia = e.Actor.Via,
-            Action = e.Action.ToString(),
-            Target = e.Target,
-            Outcome = e.Outcome,
-            Message = e.Message,
-            FromCount = e.Scale?.From,
-            ToCount = e.Scale?.To,
-            Reason = e.Scale?.Reason.ToString(),
-            CompletedAt = e.Scale?.CompletedAt?.ToUnixTimeMilliseconds(),
-            RolloutMs = e.Scale?.RolloutMs,
-        };
-
-        public AuditEntry ToEntry() => new(Id, DateTimeOffset.FromUnixTimeMilliseconds(At), new Actor(ActorId, ActorName, ActorVia),
-            Enum.Parse<AuditAction>(Action), Target, Outcome, Message,
-            FromCount is { } from && ToCount is { } to && Reason is { } reason
-                ? new ScaleChange((int)from, (int)to, Enum.Parse<ScaleReason>(reason),
-                    CompletedAt is { } completed ? DateTimeOffset.FromUnixTimeMilliseconds(completed) : null, RolloutMs)
-                : null);
     }
 }

@@ -10,11 +10,8 @@ namespace Webordinary.Dashboard.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteDatabase : IStore, IAsyncDisposable
 {
-    /// <summary>
-    /// How many writes are kept in memory while the file cannot take them (about an hour of a dozen probes' runs and
-    /// steps); beyond it the oldest are dropped, and <see cref="StoreHealth.Dropped"/> says how many.
-    /// </summary>
-    public const int MaxPendingWrites = 20_000;
+    /// <inheritdoc cref="DurableWriter{TConnection,TTransaction}.MaxPendingWrites"/>
+    public const int MaxPendingWrites = DurableWriter<SqliteConnection, SqliteTransaction>.MaxPendingWrites;
 
     /// <summary>The file's name in <c>Dashboard:DataDirectory</c>.</summary>
     public const string FileName = "dashboard.db";
@@ -63,7 +60,7 @@ public sealed class SqliteDatabase : IStore, IAsyncDisposable
     /// <summary>A connection for reads (or a write outside the writer's: see <see cref="WriteAsync"/>).</summary>
     public Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) => _connections.OpenAsync(cancellationToken);
 
-    /// <inheritdoc cref="SqliteWriter.WriteDurablyAsync"/>
+    /// <inheritdoc cref="DurableWriter{TConnection,TTransaction}.WriteDurablyAsync"/>
     public Task WriteDurablyAsync(Func<SqliteConnection, SqliteTransaction, Task> write, CancellationToken cancellationToken) =>
         _writer.WriteDurablyAsync(write, cancellationToken);
 

@@ -9,10 +9,10 @@ namespace Webordinary.Dashboard.Storage.Sqlite;
 /// <summary>What the history's queries and its compaction share: the watermarks, the runs of a stretch, the rollups' rows.</summary>
 internal static class SqliteHistory
 {
-    public const string HourDone = "hour.done";
-    public const string DayDone = "day.done";
-    public const string RawDeletedBefore = "raw.deleted-before";
-    public const string HourDeletedBefore = "hour.deleted-before";
+    public const string HourDone = HistoryMarks.HourDone;
+    public const string DayDone = HistoryMarks.DayDone;
+    public const string RawDeletedBefore = HistoryMarks.RawDeletedBefore;
+    public const string HourDeletedBefore = HistoryMarks.HourDeletedBefore;
 
     /// <summary>Completed runs that started in [from, to): every probe's, or one probe's.</summary>
     public static async Task<List<ProbeRun>> LoadRunsAsync(SqliteConnection connection, DateTimeOffset from, DateTimeOffset to, string? probeId = null)
@@ -41,54 +41,9 @@ internal static class SqliteHistory
 
     public static DateTimeOffset Floor(DateTimeOffset at, TimeSpan length) => HistoryBuckets.Floor(at, length);
 
-    public static DateTimeOffset Ceiling(DateTimeOffset at, TimeSpan length) => Floor(at, length) == at ? at : Floor(at, length) + length;
+    public static DateTimeOffset Ceiling(DateTimeOffset at, TimeSpan length) => HistoryBuckets.Ceiling(at, length);
 
     public static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     public static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
-
-    public sealed class RollupRow
-    {
-        public string ProbeId { get; init; } = "";
-        public string Resolution { get; init; } = "";
-        public long BucketStart { get; init; }
-        public long Runs { get; init; }
-        public long Passes { get; init; }
-        public long Degraded { get; init; }
-        public long Fails { get; init; }
-        public long Parked { get; init; }
-        public double ParkedMs { get; init; }
-        public double? P50Ms { get; init; }
-        public double? P95Ms { get; init; }
-        public double? MaxMs { get; init; }
-        public string? StepStats { get; init; }
-        public string? MetricStats { get; init; }
-        public long Maintenance { get; init; }
-        public long Interrupted { get; init; }
-
-        public static RollupRow From(Rollup r) => new()
-        {
-            ProbeId = r.ProbeId,
-            Resolution = r.Resolution.ToString(),
-            BucketStart = r.BucketStart.ToUnixTimeMilliseconds(),
-            Runs = r.Runs,
-            Passes = r.Passes,
-            Degraded = r.Degraded,
-            Fails = r.Fails,
-            Parked = r.Parked,
-            ParkedMs = r.ParkedMs,
-            P50Ms = r.P50Ms,
-            P95Ms = r.P95Ms,
-            MaxMs = r.MaxMs,
-            StepStats = r.Steps is null ? null : JsonSerializer.Serialize(r.Steps),
-            MetricStats = r.Metrics is null ? null : JsonSerializer.Serialize(r.Metrics),
-            Maintenance = r.Maintenance,
-            Interrupted = r.Interrupted,
-        };
-
-        public Rollup ToRollup() => new(ProbeId, Enum.Parse<RollupResolution>(Resolution), DateTimeOffset.FromUnixTimeMilliseconds(BucketStart),
-            (int)Runs, (int)Passes, (int)Degraded, (int)Fails, (int)Parked, ParkedMs, P50Ms, P95Ms, MaxMs,
-            StepStats is null ? null : JsonSerializer.Deserialize<Dictionary<string, StepStats>>(StepStats),
-            MetricStats is null ? null : JsonSerializer.Deserialize<Dictionary<string, StepStats>>(MetricStats), (int)Maintenance, (int)Interrupted);
-    }
 }

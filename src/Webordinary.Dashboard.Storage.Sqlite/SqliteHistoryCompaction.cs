@@ -1,4 +1,5 @@
 using Dapper;
+using Webordinary.Dashboard.Storage.Rows;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Webordinary.Dashboard.Probes.History;

@@ -1,4 +1,5 @@
 using Dapper;
+using Webordinary.Dashboard.Storage.Rows;
 using Microsoft.Data.Sqlite;
 using Webordinary.Dashboard.Probes.History;
 using static Webordinary.Dashboard.Storage.Sqlite.SqliteHistory;

@@ -1,4 +1,5 @@
 using Dapper;
+using Webordinary.Dashboard.Storage.Rows;
 using Microsoft.Data.Sqlite;
 using Webordinary.Dashboard.Notifications;
 
@@ -66,7 +67,7 @@ public sealed class SqliteNotificationOutbox(SqliteDatabase database) : INotific
     public async Task<IReadOnlyList<OutboxEntry>> PendingAsync(string channel, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<Row>(
+        var rows = await connection.QueryAsync<OutboxRow>(
             $"SELECT {Columns} FROM notification_outbox WHERE state = 'Pending' AND channel = @channel ORDER BY id LIMIT @limit;", new { channel, limit });
         return [.. rows.Select(r => r.ToEntry())];
     }
@@ -74,21 +75,21 @@ public sealed class SqliteNotificationOutbox(SqliteDatabase database) : INotific
     public async Task<OutboxEntry?> GetAsync(long id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM notification_outbox WHERE id = @id;", new { id });
+        var row = await connection.QuerySingleOrDefaultAsync<OutboxRow>($"SELECT {Columns} FROM notification_outbox WHERE id = @id;", new { id });
         return row?.ToEntry();
     }
 
     public async Task<OutboxEntry?> GetAsync(string key, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<Row>($"SELECT {Columns} FROM notification_outbox WHERE key = @key;", new { key });
+        var row = await connection.QuerySingleOrDefaultAsync<OutboxRow>($"SELECT {Columns} FROM notification_outbox WHERE key = @key;", new { key });
         return row?.ToEntry();
     }
 
     public async Task<IReadOnlyList<OutboxEntry>> ListAsync(DeliveryQuery query, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<Row>(
+        var rows = await connection.QueryAsync<OutboxRow>(
             $"""
             SELECT {Columns} FROM notification_outbox
             WHERE (@channel IS NULL OR channel = @channel) AND (@state IS NULL OR state = @state) AND (@incident IS NULL OR incident_id = @incident)
@@ -168,28 +169,4 @@ public sealed class SqliteNotificationOutbox(SqliteDatabase database) : INotific
             """, new { before = before.ToUnixTimeMilliseconds() }), cancellationToken);
 
     private static DateTimeOffset? FromMs(long? ms) => ms is { } value ? DateTimeOffset.FromUnixTimeMilliseconds(value) : null;
-
-    private sealed class Row
-    {
-        public long Id { get; init; }
-        public string Key { get; init; } = "";
-        public string Channel { get; init; } = "";
-        public string Event { get; init; } = "";
-        public string? IncidentId { get; init; }
-        public string? ProbeId { get; init; }
-        public long CreatedAt { get; init; }
-        public long DueAt { get; init; }
-        public long? HoldUntil { get; init; }
-        public string State { get; init; } = "";
-        public long Attempts { get; init; }
-        public long? LastAttemptAt { get; init; }
-        public long? LastStatus { get; init; }
-        public string? LastError { get; init; }
-        public long? DeliveredAt { get; init; }
-        public string Payload { get; init; } = "";
-
-        public OutboxEntry ToEntry() => new(Id, Key, Channel, NotificationEvents.TryParse(Event, out var e) ? e : NotificationEvent.Test, IncidentId, ProbeId,
-            DateTimeOffset.FromUnixTimeMilliseconds(CreatedAt), DateTimeOffset.FromUnixTimeMilliseconds(DueAt), FromMs(HoldUntil),
-            Enum.Parse<DeliveryState>(State), (int)Attempts, FromMs(LastAttemptAt), LastStatus is { } s ? (int)s : null, LastError, FromMs(DeliveredAt), Payload);
-    }
 }

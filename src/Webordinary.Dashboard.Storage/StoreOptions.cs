@@ -17,6 +17,20 @@ public sealed class StoreOptions
     public string Provider { get; set; } = Sqlite;
 
     public bool IsSqlite => string.Equals(Provider, Sqlite, StringComparison.OrdinalIgnoreCase);
+
+    public bool IsPostgres => string.Equals(Provider, Postgres, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// For <see cref="Postgres"/>: Npgsql's syntax (<c>Host=…;Database=…;Username=…;Password=…;SSL Mode=VerifyFull</c>);
+    /// <c>ConnectionStrings:Dashboard</c> is read when it is not set.
+    /// </summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// For <see cref="Postgres"/>: a PEM file of the certificate authorities the server's certificate must chain to (for
+    /// RDS, the region's or the global bundle from AWS), for <c>SSL Mode=VerifyFull</c>; without it the system's trust store is used.
+    /// </summary>
+    public string? CaFile { get; set; }
 }
 
 /// <summary>An unknown provider stops the start (exit 2) with the key named; so does one this build does not include yet.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Webordinary.Dashboard.Storage;
 
 namespace Webordinary.Dashboard.Probes.History;
@@ -6,8 +7,10 @@ namespace Webordinary.Dashboard.Probes.History;
 /// The whole platform's uptime windows as pages show them: computed at most once per <see cref="MaxAge"/> and shared.
 /// Every overview load needs them twice (the prerendered HTML, then the circuit), a year of 50 probes makes it a
 /// ~25 ms query, and figures over 24 h to 365 d barely move in half a minute. The REST API asks the store directly.
+/// While the store cannot be read (a database server restarting) pages show the last figures, or none, instead of
+/// failing: the store's banner says why.
 /// </summary>
-public sealed class PlatformUptime(IHistoryStore history, TimeProvider time)
+public sealed class PlatformUptime(IHistoryStore history, IStore store, TimeProvider time, ILogger<PlatformUptime> logger)
 {
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(30);
 
@@ -32,7 +35,17 @@ public sealed class PlatformUptime(IHistoryStore history, TimeProvider time)
                 return computedMeanwhile;
             }
 
-            var computed = await history.GetUptimeAsync(null, cancellationToken);
+            IReadOnlyList<UptimeWindow> computed;
+            try
+            {
+                computed = await history.GetUptimeAsync(null, cancellationToken);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException && !store.Health.Healthy)
+            {
+                logger.LogWarning("The platform's uptime cannot be read from {Location} now: {Error}", store.Location, exception.Message);
+                return Volatile.Read(ref _last)?.Windows ?? [];
+            }
+
             Volatile.Write(ref _last, new Computed(time.GetUtcNow(), computed));
             return computed;
         }

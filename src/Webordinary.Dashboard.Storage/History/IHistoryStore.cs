@@ -42,4 +42,23 @@ public static class HistoryBuckets
     /// <summary>The start of the bucket of <paramref name="length"/> that holds <paramref name="at"/> (Unix-epoch aligned, so UTC days).</summary>
     public static DateTimeOffset Floor(DateTimeOffset at, TimeSpan length) =>
         DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds() - ((at.ToUnixTimeMilliseconds() % (long)length.TotalMilliseconds) + (long)length.TotalMilliseconds) % (long)length.TotalMilliseconds);
+
+    /// <summary>The start of the first bucket that starts at or after <paramref name="at"/>.</summary>
+    public static DateTimeOffset Ceiling(DateTimeOffset at, TimeSpan length) => Floor(at, length) == at ? at : Floor(at, length) + length;
+}
+
+/// <summary>The history's watermarks (<c>history_marks</c>), by name, the same on every engine.</summary>
+public static class HistoryMarks
+{
+    /// <summary>Hours before this are rolled up.</summary>
+    public const string HourDone = "hour.done";
+
+    /// <summary>Days before this are rolled up.</summary>
+    public const string DayDone = "day.done";
+
+    /// <summary>Raw runs before this are deleted (only rollups remain).</summary>
+    public const string RawDeletedBefore = "raw.deleted-before";
+
+    /// <summary>Hourly rollups before this are deleted.</summary>
+    public const string HourDeletedBefore = "hour.deleted-before";
 }

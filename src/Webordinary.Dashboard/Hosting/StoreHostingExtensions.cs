@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Webordinary.Dashboard.Probes.Configuration;
 using Webordinary.Dashboard.Storage;
+using Webordinary.Dashboard.Storage.Postgres;
 using Webordinary.Dashboard.Storage.Sqlite;
 
 namespace Webordinary.Dashboard.Hosting;
@@ -8,7 +9,7 @@ namespace Webordinary.Dashboard.Hosting;
 public static class StoreHostingExtensions
 {
     /// <summary>The providers this build includes (<c>Store:Provider</c>).</summary>
-    private static readonly string[] Available = [StoreOptions.Sqlite];
+    private static readonly string[] Available = [StoreOptions.Sqlite, StoreOptions.Postgres];
 
     /// <summary>
     /// The store chosen by <c>Store:Provider</c>. Everything else asks for the ports (<see cref="IStore"/>,
@@ -21,8 +22,15 @@ public static class StoreHostingExtensions
         services.AddOptions<StoreOptions>().Bind(builder.Configuration.GetSection(StoreOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StoreOptions>>(new StoreOptionsValidator(Available));
 
-        // The PostgreSQL provider plugs in here: `if (options.IsPostgres) services.AddPostgresStore(...)`, and its name
-        // joins Available.
+        if (new StoreOptions { Provider = builder.Configuration[StoreOptions.ProviderKey] ?? StoreOptions.Sqlite }.IsPostgres)
+        {
+            // Store:ConnectionString (or ConnectionStrings:Dashboard) and Store:CaFile, checked at start (exit 2 naming
+            // the key); the schema is applied at start; while the server cannot be reached the durable writes wait in
+            // memory and the store is unhealthy.
+            services.AddPostgresStore();
+            return builder;
+        }
+
         var contentRoot = builder.Environment.ContentRootPath;
         services.AddSqliteStore(sp => Path.Combine(contentRoot, sp.GetRequiredService<IOptions<DashboardOptions>>().Value.DataDirectory, SqliteDatabase.FileName));
         return builder;

@@ -17,6 +17,7 @@ public sealed class StartupErrorTests
         DatabaseFileIsNotADatabase,
         DatabaseIsFromANewerBuild,
         StoreProviderIsUnknown,
+        PostgresConnectionStringIsMalformed,
         AllowRemoteAccessIsNotABoolean,
         KestrelListensBeyondLoopback,
         DependsOnNamesNoProbe,
@@ -32,6 +33,7 @@ public sealed class StartupErrorTests
     [InlineData(BadStart.DatabaseFileIsNotADatabase, "Dashboard:DataDirectory")]
     [InlineData(BadStart.DatabaseIsFromANewerBuild, "Dashboard:DataDirectory")]
     [InlineData(BadStart.StoreProviderIsUnknown, "Store:Provider")]
+    [InlineData(BadStart.PostgresConnectionStringIsMalformed, "Store:ConnectionString")]
     [InlineData(BadStart.AllowRemoteAccessIsNotABoolean, "Dashboard:AllowRemoteAccess")]
     [InlineData(BadStart.KestrelListensBeyondLoopback, "Kestrel:Endpoints:Public:Url")]
     [InlineData(BadStart.DependsOnNamesNoProbe, "Dashboard:Probes:hermes:DependsOn")]
@@ -82,6 +84,10 @@ public sealed class StartupErrorTests
                 break;
             case BadStart.StoreProviderIsUnknown:
                 start.Environment["Store__Provider"] = "Oracle";
+                break;
+            case BadStart.PostgresConnectionStringIsMalformed:
+                start.Environment["Store__Provider"] = "Postgres";
+                start.Environment["Store__ConnectionString"] = "Host=db.example;Port=not-a-port";
                 break;
             case BadStart.AllowRemoteAccessIsNotABoolean:
                 start.Environment["Dashboard__AllowRemoteAccess"] = "maybe";

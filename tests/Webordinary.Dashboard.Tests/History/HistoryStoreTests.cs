@@ -163,7 +163,7 @@ public abstract class HistoryStoreContract : StoreContract
         await Results.InitializeAsync(CancellationToken.None);
         var now = T0.AddDays(1);
         Time.Now = now;
-        var platform = new PlatformUptime(History(), Time);
+        var platform = new PlatformUptime(History(), Get<IStore>(), Time, Microsoft.Extensions.Logging.Abstractions.NullLogger<PlatformUptime>.Instance);
         await AddAsync("p", now.AddHours(-1), 10, ProbeOutcome.Pass, 1);
         var first = (await platform.GetAsync(CancellationToken.None)).Single(w => w.Window == "24h");
 

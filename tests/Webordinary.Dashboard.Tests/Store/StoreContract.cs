@@ -25,6 +25,9 @@ public abstract class StoreContract : IAsyncLifetime
     /// <summary>Registers the engine's provider on this test's database.</summary>
     protected abstract void AddStore(IServiceCollection services);
 
+    /// <summary>Makes this test's database, before the first process opens it (a server's database is made ahead; a file needs nothing).</summary>
+    protected virtual Task CreateStoreAsync() => Task.CompletedTask;
+
     /// <summary>Removes this test's database.</summary>
     protected abstract Task DropStoreAsync();
 
@@ -42,7 +45,11 @@ public abstract class StoreContract : IAsyncLifetime
         return process;
     }
 
-    public async Task InitializeAsync() => Store = await OpenAsync();
+    public async Task InitializeAsync()
+    {
+        await CreateStoreAsync();
+        Store = await OpenAsync();
+    }
 
     public async Task DisposeAsync()
     {

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Webordinary.Dashboard.Storage.Postgres;
+
+/// <summary>The one connection source of the PostgreSQL store (its pool), built from the validated <c>Store</c> options.</summary>
+public static class PostgresDataSource
+{
+    /// <summary>What the server lists in <c>pg_stat_activity</c> unless the connection string names something else.</summary>
+    public const string ApplicationName = "webordinary-dashboard";
+
+    public static NpgsqlDataSource Create(StoreOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
+        if (!string.IsNullOrWhiteSpace(options.CaFile))
+        {
+            // Npgsql reads every certificate of the PEM file (the RDS bundles hold one per region and rotation).
+            builder.ConnectionStringBuilder.RootCertificate = options.CaFile;
+        }
+
+        if (string.IsNullOrWhiteSpace(builder.ConnectionStringBuilder.ApplicationName))
+        {
+            builder.ConnectionStringBuilder.ApplicationName = ApplicationName;
+        }
+
+        if (loggerFactory is not null)
+        {
+            builder.UseLoggerFactory(loggerFactory);
+        }
+
+        return builder.Build();
+    }
+}
