@@ -307,6 +307,8 @@ public sealed class OverviewTests
             Path.Combine(Directory.CreateTempSubdirectory("overview-test-").FullName, "dashboard.db"), NullLogger<Webordinary.Dashboard.Storage.Sqlite.SqliteDatabase>.Instance);
         database.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
         context.Services.AddSingleton<Webordinary.Dashboard.Storage.IHistoryStore>(new Webordinary.Dashboard.Storage.Sqlite.SqliteHistoryStore(database, TimeProvider.System));
+        context.Services.AddSingleton<Webordinary.Dashboard.Storage.IStore>(database);
+        context.Services.AddLogging();
         context.Services.AddSingleton<Webordinary.Dashboard.Probes.History.PlatformUptime>();
         context.Services.AddSingleton<Webordinary.Dashboard.Platform.IPlatformStatus>(new NoProblem());
         context.Services.AddSingleton(new Webordinary.Dashboard.Probes.Audit.AuditLog(new Webordinary.Dashboard.Storage.Sqlite.SqliteAuditStore(database), TimeProvider.System));
