@@ -34,19 +34,28 @@ public sealed class SqliteInstanceLock(SqliteDatabase database) : IHostedLifecyc
             // FileShare.None is an exclusive flock on Unix and a sharing denial on Windows.
             _held = new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException exception) when (File.Exists(LockPath) && !Directory.Exists(LockPath) && Directory.Exists(directory))
-        {
-            throw new DataDirectoryInUseException(directory, LockPath, ReadHolder(LockPath), exception);
-        }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
+            if (exception is IOException && File.Exists(LockPath) && IsHeldByAnotherProcess(LockPath))
+            {
+                throw new DataDirectoryInUseException(directory, LockPath, ReadHolder(LockPath), exception);
+            }
+
             throw new DataDirectoryException(directory, database.DatabasePath, exception);
         }
 
-        // Who holds it, for the refusal of the next one; advisory only (the lock is the flock, not this text).
-        _held.SetLength(0);
-        _held.Write(Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture)));
-        _held.Flush();
+        try
+        {
+            // Who holds it, for the refusal of the next one. Advisory only (the lock is the flock, not this text), so a
+            // full disk that cannot take these few bytes does not stop the start: the store reports its own writes.
+            _held.SetLength(0);
+            _held.Write(Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture)));
+            _held.Flush();
+        }
+        catch (IOException)
+        {
+        }
+
         return Task.CompletedTask;
     }
 
@@ -69,6 +78,27 @@ public sealed class SqliteInstanceLock(SqliteDatabase database) : IHostedLifecyc
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Whether the exclusive open failed because another process holds the file: then a read (a shared lock) fails too,
+    /// where a read-only or broken disk lets it through.
+    /// </summary>
+    private static bool IsHeldByAnotherProcess(string path)
+    {
+        try
+        {
+            using var _ = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            return false;
+        }
+        catch (IOException exception) when (exception is not FileNotFoundException and not DirectoryNotFoundException)
+        {
+            return true;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>
     /// The holder's pid as it wrote it, or null. .NET's own file APIs take a shared flock to read, which the holder's
