@@ -24,6 +24,7 @@ public static class SqliteStoreHostingExtensions
         services.AddSingleton<IHistoryStore, SqliteHistoryStore>();
         services.AddSingleton<IHistoryCompaction, SqliteHistoryCompaction>();
         services.AddHostedService<StoreFlusher>();
+        services.AddHostedService<SqliteInstanceLock>();
         return services;
     }
 
