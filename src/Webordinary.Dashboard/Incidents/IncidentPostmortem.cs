@@ -56,7 +56,7 @@ public static class IncidentPostmortem
             md.Append("\n### ").Append(Time(run.StartedAt)).Append(" · run ").Append(Escape(run.Id)).Append("\n\n");
             if (run.Message is { } message)
             {
-                md.Append(Escape(message)).Append("\n\n");
+                md.Append("Message: ").Append(Escape(message)).Append("\n\n");
             }
 
             md.Append("| # | Step | Outcome | Duration | Detail |\n|---|---|---|---|---|\n");
@@ -73,8 +73,9 @@ public static class IncidentPostmortem
     }
 
     /// <summary>
-    /// Text on one line with every Markdown punctuation character backslash-escaped (CommonMark: any ASCII punctuation
-    /// may be), so it shows as written: no headings, links, emphasis, table cells or HTML from it.
+    /// Text on one line with the characters that make Markdown or HTML inline (emphasis, code, links, table cells,
+    /// tags, entities) backslash-escaped, so it shows as written. It is never put at the start of a line, where
+    /// headings and lists begin.
     /// </summary>
     public static string Escape(string text)
     {
@@ -85,17 +86,18 @@ public static class IncidentPostmortem
             {
                 escaped.Append(' ');
             }
-            else if (char.IsAsciiLetterOrDigit(c) || c == ' ' || !char.IsAscii(c))
-            {
-                escaped.Append(c);
-            }
             else if (char.IsControl(c))
             {
                 // Nothing: a control character has no place in a document.
             }
             else
             {
-                escaped.Append('\\').Append(c);
+                if (c is '\\' or '`' or '*' or '_' or '[' or ']' or '<' or '>' or '|' or '~' or '&')
+                {
+                    escaped.Append('\\');
+                }
+
+                escaped.Append(c);
             }
         }
 
