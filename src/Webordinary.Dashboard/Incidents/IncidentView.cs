@@ -81,3 +81,12 @@ public sealed record IncidentFacts(
     IReadOnlyList<ProbeRun> FailingRuns,
     IReadOnlyList<OutboxEntry> Deliveries,
     IReadOnlyList<AuditEntry> Audit);
+
+/// <summary>A row of the Incidents list.</summary>
+/// <param name="Link">The incident's page.</param>
+/// <param name="FirstRunLink">The run that opened it, opened on its probe's page.</param>
+public sealed record IncidentRow(string Id, string RootCause, string Affected, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, string? EndReason,
+    double? DurationMs, string? FailedStep, string FirstRunLink, string? Reason, string Link)
+{
+    public bool IsOpen => EndedAt is null;
+}

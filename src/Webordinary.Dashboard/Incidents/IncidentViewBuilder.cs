@@ -81,6 +81,10 @@ public static class IncidentViewBuilder
             probes, ordered, [.. facts.FailingRuns.OrderBy(r => r.StartedAt)]);
     }
 
+    public static IncidentRow Row(Incident incident) => new(incident.Id, incident.RootCause, string.Join(", ", incident.Affected), incident.StartedAt,
+        incident.EndedAt, incident.EndReason, incident.Duration?.TotalMilliseconds, incident.FailedStep,
+        ProbeLinks.Run(incident.RootCause, incident.FirstRunId, incident.StartedAt), incident.Reason, $"incidents/{Uri.EscapeDataString(incident.Id)}");
+
     private static TimelineEntry Notification(OutboxEntry entry)
     {
         var outcome = entry.State.ToString().ToLowerInvariant();

@@ -106,6 +106,16 @@ public sealed class IncidentViewTests
     }
 
     [Fact]
+    public void A_list_row_links_the_incident_page_and_the_run_that_opened_it()
+    {
+        var row = IncidentViewBuilder.Row(Open() with { AffectedProbes = ["flow", "other"], EndedAt = T0.AddMinutes(2) });
+
+        Assert.Equal(("incidents/i1", "flow, other", false, (double?)120_000), (row.Link, row.Affected, row.IsOpen, row.DurationMs));
+        Assert.StartsWith("probes/table?before=", row.FirstRunLink);
+        Assert.EndsWith("&run=r1", row.FirstRunLink);
+    }
+
+    [Fact]
     public void Text_from_runs_cannot_break_the_markdown()
     {
         var hostile = "step: <script>alert(1)</script> | cell\n# Heading\n[link](http://evil) *bold* `code` \\";

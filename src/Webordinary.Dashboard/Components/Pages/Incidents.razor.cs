@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Webordinary.Dashboard.Probes.Feed;
-using Webordinary.Dashboard.Probes.Health;
+using Webordinary.Dashboard.Incidents;
 
 namespace Webordinary.Dashboard.Components.Pages;
 
@@ -14,7 +14,7 @@ public sealed partial class Incidents : IDisposable
 
     private static readonly TimeSpan MinRenderInterval = TimeSpan.FromSeconds(1);
 
-    private IReadOnlyList<Incident> _incidents = [];
+    private IReadOnlyList<IncidentRow> _incidents = [];
     private IDisposable? _subscription;
     private int _refreshQueued;
 
@@ -51,7 +51,7 @@ public sealed partial class Incidents : IDisposable
         }
     }
 
-    private async Task ReadAsync() => _incidents = await Store.ListAsync(null, openOnly: false, Rows, CancellationToken.None);
+    private async Task ReadAsync() => _incidents = [.. (await Store.ListAsync(null, openOnly: false, Rows, CancellationToken.None)).Select(IncidentViewBuilder.Row)];
 
     public void Dispose() => _subscription?.Dispose();
 }
