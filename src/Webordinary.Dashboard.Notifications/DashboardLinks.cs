@@ -19,6 +19,9 @@ public sealed class DashboardLinks(IOptions<DashboardOptions> options, IServer s
     /// <summary>The probe's page: its status, its incidents, its runs.</summary>
     public string Probe(string probeId) => $"{Home}probes/{Uri.EscapeDataString(probeId)}";
 
+    /// <summary>The incident's page: its timeline and postmortem.</summary>
+    public string Incident(string incidentId) => $"{Home}incidents/{Uri.EscapeDataString(incidentId)}";
+
     public string Notifications => $"{Home}notifications";
 
     private string Resolve()

@@ -109,7 +109,7 @@ public sealed class EmailDelivery(SandboxInbox? inbox = null) : IChannelDelivery
             message.References.Add(opened);
         }
 
-        var link = payload.Incident?.Url ?? payload.Probe?.Url ?? payload.DashboardUrl;
+        var link = payload.Incident?.Page ?? payload.Incident?.Url ?? payload.Probe?.Url ?? payload.DashboardUrl;
         var body = new BodyBuilder
         {
             TextBody = $"{payload.Title}\n\n{payload.Summary}\n\n{link}\n\n-- \nWebordinary Dashboard · {payload.Key}\n",

@@ -42,6 +42,7 @@ public sealed record NotificationPayload(
 /// <param name="EndReason">Why it ended, when not by its root cause passing: "ended: service parked", "merged into …'s incident".</param>
 /// <param name="MergedInto">The incident this one became part of.</param>
 /// <param name="Url">The root cause's page on the dashboard, with its incidents.</param>
+/// <param name="Page">The incident's own page (timeline, postmortem); null in messages made before it existed.</param>
 public sealed record IncidentPayload(
     string Id,
     string RootCause,
@@ -53,7 +54,8 @@ public sealed record IncidentPayload(
     double DurationMs,
     string? EndReason,
     string? MergedInto,
-    string Url);
+    string Url,
+    string? Page = null);
 
 /// <summary>The probe a <c>degraded</c> message is about.</summary>
 /// <param name="Since">When its Degraded runs began.</param>
@@ -102,7 +104,8 @@ public sealed class NotificationMessages(DashboardLinks links)
         return new NotificationPayload(NotificationPayload.CurrentVersion, notificationEvent.Name(), key ?? KeyOf(incident.Id, notificationEvent, channel), channel, at,
             title, string.Join('\n', lines),
             new IncidentPayload(incident.Id, incident.RootCause, affected, incident.FailedStep, incident.Reason, incident.StartedAt, incident.EndedAt,
-                Math.Round(duration.TotalMilliseconds), incident.EndReason, incident.MergedInto, links.Probe(incident.RootCause)),
+                Math.Round(duration.TotalMilliseconds), incident.EndReason, incident.MergedInto, links.Probe(incident.RootCause),
+                links.Incident(incident.Id)),
             null, links.Home);
     }
 

@@ -50,7 +50,7 @@ public sealed class SlackDelivery(IHttpClientFactory clients, TimeProvider time)
         var link = payload.DashboardUrl;
         if (payload.Incident is { } incident)
         {
-            link = incident.Url;
+            link = incident.Page ?? incident.Url;
             var fields = new JsonArray
             {
                 Markdown(Clip($"*Root cause*\n{Escape(incident.RootCause)}", MaxFieldText)),

@@ -39,7 +39,7 @@ public sealed class SnsDelivery(ISnsClient sns) : IChannelDelivery
 
     public static SnsPublish Compose(string topicArn, OutboxEntry entry, NotificationPayload payload)
     {
-        var text = $"{payload.Title}\n\n{payload.Summary}\n\n{payload.Incident?.Url ?? payload.Probe?.Url ?? payload.DashboardUrl}\n\n-- Webordinary Dashboard · {payload.Key}";
+        var text = $"{payload.Title}\n\n{payload.Summary}\n\n{payload.Incident?.Page ?? payload.Incident?.Url ?? payload.Probe?.Url ?? payload.DashboardUrl}\n\n-- Webordinary Dashboard · {payload.Key}";
         var message = new JsonObject
         {
             ["default"] = text,

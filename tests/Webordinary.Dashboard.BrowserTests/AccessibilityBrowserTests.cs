@@ -101,6 +101,12 @@ public sealed class AccessibilityBrowserTests(ChromiumFixture chromium, EveryPag
                 await page.GotoInteractiveAsync("/incidents");
                 await Expect(page.GetByText(EveryPageHost.FailingProbe).First).ToBeVisibleAsync();
             }),
+            ("incident page", async () =>
+            {
+                await page.GotoInteractiveAsync("/incidents");
+                await page.GetByTestId("incident-link").First.ClickAsync();
+                await Expect(page.Locator("tr.timeline-entry[data-kind='opened']")).ToBeVisibleAsync();
+            }),
             ("scale dialog", async () =>
             {
                 await page.GotoInteractiveAsync("/services");

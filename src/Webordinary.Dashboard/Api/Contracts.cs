@@ -85,3 +85,33 @@ public static class ContractMapping
     public static IncidentDto ToDto(this Probes.Health.Incident incident) => new(incident.Id, incident.ProbeId, incident.StartedAt, incident.EndedAt,
         incident.Duration?.TotalMilliseconds, incident.FirstRunId, incident.FailedStep, incident.Reason, incident.RootCause, incident.Affected, incident.EndReason);
 }
+
+/// <summary>One incident with its timeline (<c>GET /api/incidents/{id}</c>).</summary>
+/// <param name="Status"><c>open</c> or <c>resolved</c>.</param>
+/// <param name="DurationMs">Until it ended, or so far.</param>
+/// <param name="DetectionMs">First failing run minus the last passing run before it; null when none is stored.</param>
+/// <param name="Postmortem">The postmortem's address (Markdown).</param>
+public sealed record IncidentDetailDto(string Id, string RootCause, string Status, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, double DurationMs,
+    string? FailedStep, string? Reason, string FirstRunId, string? EndReason, string? MergedInto, double? DetectionMs,
+    IReadOnlyList<IncidentProbeDto> Probes, IReadOnlyList<TimelineEntryDto> Timeline, IReadOnlyList<RunDto> FailingRuns, string Postmortem);
+
+/// <param name="State">Its last run's outcome now; <paramref name="Health"/> its damped status.</param>
+/// <param name="JoinedAt">Its first failing run during the incident.</param>
+/// <param name="RecoveredAt">Its first passing run after that.</param>
+public sealed record IncidentProbeDto(string ProbeId, bool RootCause, string State, string Health, DateTimeOffset? JoinedAt, DateTimeOffset? RecoveredAt);
+
+/// <param name="Kind">opened, joined, recovered, notification, reminder, action, merged, ended or resolved.</param>
+/// <param name="Notification">For a message: its channel, event, outcome and attempts.</param>
+public sealed record TimelineEntryDto(DateTimeOffset At, string Kind, string Actor, string Text, string? ProbeId, string? RunId,
+    Incidents.NotificationView? Notification);
+
+public static class IncidentContractMapping
+{
+    public static IncidentDetailDto ToDetailDto(this Incidents.IncidentView view) => new(view.Id, view.RootCause, view.Status, view.StartedAt, view.EndedAt,
+        Math.Round(view.Duration.TotalMilliseconds), view.FailedStep, view.Reason, view.FirstRunId, view.EndReason, view.MergedInto,
+        view.DetectionTime is { } detection ? Math.Round(detection.TotalMilliseconds) : null,
+        [.. view.Probes.Select(p => new IncidentProbeDto(p.ProbeId, p.IsRootCause, p.StateNow.ToString(), p.HealthNow.ToString(), p.JoinedAt, p.RecoveredAt))],
+        [.. view.Timeline.Select(e => new TimelineEntryDto(e.At, e.Kind.ToString().ToLowerInvariant(), e.Actor, e.Text, e.ProbeId, e.RunId, e.Notification))],
+        [.. view.FailingRuns.Select(r => r.ToDto())],
+        $"/api/incidents/{Uri.EscapeDataString(view.Id)}/postmortem");
+}

@@ -90,6 +90,7 @@ public static class DashboardHostingExtensions
         services.AddSingleton<ApiKeyActions>();
         services.AddSingleton<MaintenanceActions>();
         services.AddSingleton<NotificationActions>();
+        services.AddSingleton<Incidents.IncidentReader>();
         builder.RestrictToLoopbackUnlessAllowed();
         builder.AddBrowserSecurity();
         return builder;
@@ -139,6 +140,7 @@ public static class DashboardHostingExtensions
         app.MapHub<StatusHub>(StatusHub.Path);
         app.MapAuthEndpoints(AuthenticationSetup.ModeOf(app.Configuration));
         app.MapProbesApi();
+        app.MapIncidentsApi();
         app.MapServicesApi();
         app.MapExportApi();
         app.MapApiKeysApi();

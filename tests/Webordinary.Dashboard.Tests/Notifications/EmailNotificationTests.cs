@@ -58,7 +58,7 @@ public sealed class EmailNotificationTests
         Assert.Equal("multipart/alternative", opened.Body.ContentType.MimeType);
         Assert.Contains($"Root cause: {PlatformProbes.Dynamo}", opened.TextBody);
         Assert.Contains("ServiceUnavailable", opened.TextBody);
-        Assert.Contains($"<a href=\"{host.BaseAddress}probes/{PlatformProbes.Dynamo}\">", opened.HtmlBody);
+        Assert.Matches($"<a href=\"{System.Text.RegularExpressions.Regex.Escape(host.BaseAddress.ToString())}incidents/[0-9a-f]{{32}}\">", opened.HtmlBody);
         // A resolution answers its opened message, so mail clients thread them.
         Assert.Equal(opened.MessageId, resolved.InReplyTo);
         Assert.Equal("opened", opened.Headers["X-Webordinary-Event"]);

@@ -178,6 +178,8 @@ public sealed class NotificationRuleTests
         Assert.Equal(PlatformProbes.Dynamo, opened.GetProperty("incident").GetProperty("rootCause").GetString());
         Assert.Contains(PlatformProbes.Routing, opened.GetProperty("incident").GetProperty("affectedProbes").EnumerateArray().Select(p => p.GetString()));
         Assert.Equal($"https://status.example.com/ops/probes/{PlatformProbes.Dynamo}", opened.GetProperty("incident").GetProperty("url").GetString());
+        var incidentId = opened.GetProperty("incident").GetProperty("id").GetString();
+        Assert.Equal($"https://status.example.com/ops/incidents/{incidentId}", opened.GetProperty("incident").GetProperty("page").GetString());
         Assert.Equal("https://status.example.com/ops/", opened.GetProperty("dashboardUrl").GetString());
     }
 

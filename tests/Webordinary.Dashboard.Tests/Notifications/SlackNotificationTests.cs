@@ -117,7 +117,8 @@ public sealed class SlackNotificationTests
         Assert.Contains($"• {PlatformProbes.Routing}\n• {PlatformProbes.Concurrent}", affected);
         Assert.Contains("ServiceUnavailable", blocks[3].GetProperty("text").GetProperty("text").GetString());
         var button = blocks[4].GetProperty("elements")[0];
-        Assert.Equal($"{host.BaseAddress}probes/{PlatformProbes.Dynamo}", button.GetProperty("url").GetString());
+        // The incident's own page: its timeline and postmortem.
+        Assert.Matches($"^{System.Text.RegularExpressions.Regex.Escape(host.BaseAddress.ToString())}incidents/[0-9a-f]{{32}}$", button.GetProperty("url").GetString());
     }
 
     [Fact]
