@@ -34,6 +34,7 @@ public static class PostgresStoreServiceCollectionExtensions
         services.AddSingleton<IApiKeyRecords, PostgresApiKeyRecords>();
         services.AddSingleton<IHistoryStore, PostgresHistoryStore>();
         services.AddSingleton<IHistoryCompaction, PostgresHistoryCompaction>();
+        services.AddSingleton<StartupLoads>();
         services.AddHostedService<StoreFlusher>();
         return services;
     }

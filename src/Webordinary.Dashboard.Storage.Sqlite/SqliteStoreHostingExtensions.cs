@@ -23,6 +23,7 @@ public static class SqliteStoreHostingExtensions
         services.AddSingleton<IApiKeyRecords, SqliteApiKeyRecords>();
         services.AddSingleton<IHistoryStore, SqliteHistoryStore>();
         services.AddSingleton<IHistoryCompaction, SqliteHistoryCompaction>();
+        services.AddSingleton<StartupLoads>();
         services.AddHostedService<StoreFlusher>();
         services.AddHostedService<SqliteInstanceLock>();
         return services;

@@ -7,7 +7,7 @@ namespace Webordinary.Dashboard.Storage;
 /// While writes wait in memory (the store could not take them), tries to write them every <see cref="RetryInterval"/>,
 /// so a short disk-full, lock or database restart loses nothing and the store is healthy again soon after.
 /// </summary>
-public sealed class StoreFlusher(IStore store, TimeProvider time, ILogger<StoreFlusher> logger) : BackgroundService
+public sealed class StoreFlusher(IStore store, StartupLoads loads, TimeProvider time, ILogger<StoreFlusher> logger) : BackgroundService
 {
     public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
 
@@ -16,14 +16,18 @@ public sealed class StoreFlusher(IStore store, TimeProvider time, ILogger<StoreF
         using var timer = new PeriodicTimer(RetryInterval, time);
         while (await NextTickAsync(timer, stoppingToken))
         {
-            if (store.Health is { Healthy: true, Pending: 0 })
+            if (store.Health is { Healthy: true, Pending: 0 } && loads.Waiting.Count == 0)
             {
                 continue;
             }
 
             try
             {
-                await store.FlushAsync(stoppingToken);
+                // The waiting writes first (the schema, runs closed at start), then what start-up could not read.
+                if (await store.FlushAsync(stoppingToken))
+                {
+                    await loads.RetryAsync(stoppingToken);
+                }
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {

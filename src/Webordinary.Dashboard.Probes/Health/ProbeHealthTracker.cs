@@ -18,6 +18,15 @@ public sealed class ProbeHealthTracker(IIncidentStore incidents, ProbeCatalog ca
     private readonly SemaphoreSlim _writes = new(1, 1);
     private readonly IncidentBook _book = new(catalog.Topology);
 
+    /// <summary>What <see cref="InitializeAsync"/> is called in <see cref="StartupLoads"/>.</summary>
+    public const string OpenIncidentsLoad = "open incidents";
+
+    /// <summary>
+    /// Set once the open incidents are loaded: until then a run changes nothing, so an incident a previous process left
+    /// open is never opened a second time while the store cannot be read.
+    /// </summary>
+    private volatile bool _loaded;
+
     /// <summary>Each incident change, after it was stored.</summary>
     public event Action<IncidentChange>? Changed;
 
@@ -36,6 +45,8 @@ public sealed class ProbeHealthTracker(IIncidentStore incidents, ProbeCatalog ca
                 }
             }
         }
+
+        _loaded = true;
     }
 
     public ProbeHealth HealthOf(string probeId)
@@ -77,6 +88,12 @@ public sealed class ProbeHealthTracker(IIncidentStore incidents, ProbeCatalog ca
 
     public async Task<HealthChange> ApplyAsync(ProbeSettings settings, ProbeRun run, bool serviceParked = false)
     {
+        if (!_loaded)
+        {
+            logger.LogDebug("Run {RunId} of {ProbeId} not judged: the open incidents are not loaded yet", run.Id, run.ProbeId);
+            return HealthChange.None(ProbeHealth.Unknown);
+        }
+
         // Changes are stored and told in the order the book made them, also when two probes finish at once.
         await _writes.WaitAsync();
         try

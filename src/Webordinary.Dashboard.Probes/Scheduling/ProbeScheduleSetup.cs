@@ -17,6 +17,7 @@ internal sealed class ProbeScheduleSetup(
     ISchedulerFactory schedulers,
     Health.ProbeHealthTracker health,
     Maintenance.MaintenanceWindows windows,
+    StartupLoads loads,
     TimeProvider time,
     ILogger<ProbeScheduleSetup> logger) : IHostedService
 {
@@ -26,17 +27,23 @@ internal sealed class ProbeScheduleSetup(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await store.InitializeAsync(cancellationToken);
-        await health.InitializeAsync(cancellationToken);
-        await windows.InitializeAsync(cancellationToken);
+        // A store that cannot be read yet does not stop the start: each load waits (StartupLoads) and is retried once
+        // the store answers; the probes are scheduled meanwhile and their runs kept in memory.
+        await loads.LoadAsync(Health.ProbeHealthTracker.OpenIncidentsLoad, health.InitializeAsync, cancellationToken);
+        await loads.LoadAsync("maintenance windows", windows.InitializeAsync, cancellationToken);
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         var firstRun = time.GetUtcNow().AddSeconds(1);
         // Spread over at most the shortest interval, so with many probes every one has run within one interval.
         var shortest = catalog.Definitions.Select(d => d.Settings.Interval ?? TimeSpan.FromMinutes(1)).DefaultIfEmpty(TimeSpan.FromMinutes(1)).Min();
         var stagger = TimeSpan.FromTicks(Math.Min(MaxStartStagger.Ticks, shortest.Ticks / Math.Max(1, catalog.Definitions.Count)));
+        foreach (var definition in catalog.Definitions)
+        {
+            feed.Register(definition.Id, definition.Kind, definition.Settings.Describe(), definition.Settings.Enabled, [], health.HealthOf(definition.Id));
+        }
+
+        await loads.LoadAsync("recent runs", LoadRecentRunsAsync, cancellationToken);
         foreach (var (definition, index) in catalog.Definitions.Select((d, i) => (d, i)))
         {
-            var recent = await store.GetRunsAsync(definition.Id, ProbeStatusFeed.TrendLength, null, cancellationToken);
-            feed.Register(definition.Id, definition.Kind, definition.Settings.Describe(), definition.Settings.Enabled, recent, health.HealthOf(definition.Id));
 
             var job = JobBuilder.Create<ProbeJob>()
                 .WithIdentity(ProbeJob.KeyFor(definition.Id))
@@ -68,6 +75,16 @@ internal sealed class ProbeScheduleSetup(
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Each probe's recent runs into the live feed (its trend and last run).</summary>
+    private async Task LoadRecentRunsAsync(CancellationToken cancellationToken)
+    {
+        foreach (var definition in catalog.Definitions)
+        {
+            var recent = await store.GetRunsAsync(definition.Id, ProbeStatusFeed.TrendLength, null, cancellationToken);
+            feed.Register(definition.Id, definition.Kind, definition.Settings.Describe(), definition.Settings.Enabled, recent, health.HealthOf(definition.Id));
+        }
+    }
 
     /// <summary>
     /// A fire later than this (the previous run overran, or the machine stalled) is skipped rather than run late: 5 s,

@@ -31,6 +31,9 @@ public interface IPlatformSignals
 
     StoreHealth StoreHealth { get; }
 
+    /// <summary>What start-up could not read from the store yet (<see cref="StartupLoads"/>), in order.</summary>
+    IReadOnlyList<string> StoreLoadsWaiting { get; }
+
     string DatabasePath { get; }
 
     event Action? Changed;
@@ -49,6 +52,7 @@ internal sealed class PlatformSignals : IPlatformSignals, IDisposable
     private readonly ProbeHealthTracker _health;
     private readonly MaintenanceWindows _windows;
     private readonly IStore _store;
+    private readonly StartupLoads _loads;
     private readonly Security.MaintenanceActions _actions;
     private readonly Security.PlatformActions _platform;
     private readonly AuditLog _audit;
@@ -59,9 +63,9 @@ internal sealed class PlatformSignals : IPlatformSignals, IDisposable
     private ParkedService? _parked;
 
     public PlatformSignals(ProbeHealthTracker health, MaintenanceWindows windows, IStore store, Security.MaintenanceActions actions,
-        Security.PlatformActions platform, AuditLog audit, ProbeCatalog catalog, ServiceStatusFeed services)
+        Security.PlatformActions platform, AuditLog audit, ProbeCatalog catalog, ServiceStatusFeed services, StartupLoads loads)
     {
-        (_health, _windows, _store, _actions, _platform, _audit, _catalog) = (health, windows, store, actions, platform, audit, catalog);
+        (_health, _windows, _store, _actions, _platform, _audit, _catalog, _loads) = (health, windows, store, actions, platform, audit, catalog, loads);
         _store.HealthChanged += OnStoreHealthChanged;
         _windows.Changed += OnWindowsChanged;
         _services = services.Subscribe(OnServices);
@@ -77,6 +81,8 @@ internal sealed class PlatformSignals : IPlatformSignals, IDisposable
     public ParkedService? Parked => _parked;
 
     public StoreHealth StoreHealth => _store.Health;
+
+    public IReadOnlyList<string> StoreLoadsWaiting => _loads.Waiting;
 
     public string DatabasePath => _store.Location;
 

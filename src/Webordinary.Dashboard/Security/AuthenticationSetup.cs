@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Webordinary.Dashboard.Hosting;
+using Webordinary.Dashboard.Storage;
 
 namespace Webordinary.Dashboard.Security;
 
@@ -253,9 +254,10 @@ public static class AuthenticationSetup
         }
     }
 
-    private sealed class ApiKeySetup(ApiKeyStore keys) : IHostedService
+    private sealed class ApiKeySetup(ApiKeyStore keys, StartupLoads loads) : IHostedService
     {
-        public Task StartAsync(CancellationToken cancellationToken) => keys.InitializeAsync(cancellationToken);
+        // Until loaded (the store unreachable at start) no API key works: refused, never let in unchecked.
+        public Task StartAsync(CancellationToken cancellationToken) => loads.LoadAsync("API keys", keys.InitializeAsync, cancellationToken);
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }

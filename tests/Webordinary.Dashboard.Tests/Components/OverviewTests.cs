@@ -404,6 +404,8 @@ public sealed class OverviewTests
 
         public StoreHealth StoreHealth { get; set; } = StoreHealth.Ok;
 
+        public IReadOnlyList<string> StoreLoadsWaiting { get; set; } = [];
+
         public ParkedService? Parked { get; set; }
 
         public int WarmUps { get; private set; }

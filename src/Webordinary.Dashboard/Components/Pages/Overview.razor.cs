@@ -18,6 +18,7 @@ public sealed partial class Overview : IDisposable
     private IReadOnlyList<Probes.Health.Incident> _incidents = [];
     private IReadOnlyList<Probes.Maintenance.WindowState> _windows = [];
     private Storage.StoreHealth? _store;
+    private IReadOnlyList<string> _storeLoadsWaiting = [];
     private ParkedService? _parked;
     private bool _warmingUp;
     private IReadOnlyList<Probes.History.UptimeWindow> _platformUptime = [];
@@ -235,6 +236,7 @@ public sealed partial class Overview : IDisposable
         _incidents = Signals.OpenIncidents;
         _windows = Signals.ActiveWindows;
         _store = Signals.StoreHealth;
+        _storeLoadsWaiting = Signals.StoreLoadsWaiting;
         _parked = Signals.Parked;
     }
 

@@ -80,4 +80,49 @@ public sealed class PostgresDashboardTests(SharedPostgres postgres)
 
         Assert.Equal("Healthy", await http.GetStringAsync("health"));
     }
+
+    [Fact]
+    public async Task A_server_unreachable_at_start_lets_the_dashboard_start_and_say_so_and_everything_loads_once_it_is_back()
+    {
+        var settings = DashboardHost.BaseSettings();
+        settings["Store:Provider"] = "Postgres";
+        settings["Store:ConnectionString"] = await postgres.Server.CreateDatabaseAsync();
+        DashboardHost.AddProbe(settings, "hermes", "HermesHealth", interval: "00:00:01");
+        await postgres.Server.StopAsync();
+        DashboardHost host;
+        HttpStatusCode alive;
+        HttpResponseMessage health;
+        string overview;
+        try
+        {
+            host = await DashboardHost.StartAsync(settings);
+            using var http = host.CreateClient();
+            alive = (await http.GetAsync("alive")).StatusCode;
+            health = await http.GetAsync("health");
+            overview = await http.GetStringAsync("/");
+        }
+        finally
+        {
+            await postgres.Server.StartAgainAsync();
+        }
+
+        await using (host)
+        {
+            var store = host.Get<IStore>();
+            var loads = host.Get<StartupLoads>();
+            Assert.Equal(HttpStatusCode.OK, alive);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
+            var healthText = await health.Content.ReadAsStringAsync();
+            Assert.Contains(store.Location, healthText);
+            Assert.Contains("Waiting for the store to load open incidents", overview);
+
+            // Once the server is back the flusher applies the schema, writes what waited, then runs the loads.
+            using var recorder = new FeedRecorder(host.Get<ProbeStatusFeed>());
+            var after = await recorder.WaitForAsync<RunCompletedEvent>(_ => loads.Waiting.Count == 0 && store.Health.Healthy, TimeSpan.FromSeconds(60));
+            using var client = host.CreateClient();
+            var next = await recorder.WaitForCompletionAsync("hermes", match: e => e.Run.StartedAt > after.Run.StartedAt);
+            Assert.NotNull(await host.Get<IResultsStore>().GetRunAsync(next.Run.Id, CancellationToken.None));
+            Assert.Equal("Healthy", await client.GetStringAsync("health"));
+        }
+    }
 }

@@ -32,7 +32,7 @@ public sealed class PostgresOutageTests(SharedPostgres postgres) : StoreContract
         await results.InitializeAsync(CancellationToken.None);
         var before = Run("before", T0, ProbeOutcome.Pass);
         await results.InsertCompletedRunAsync(before, CancellationToken.None);
-        var check = new ResultsStoreHealthCheck(results, store);
+        var check = new ResultsStoreHealthCheck(results, store, Get<StartupLoads>());
 
         await postgres.Server.StopAsync();
         StoreHealth during;
