@@ -38,23 +38,44 @@ public sealed class NotificationSender(
 
     private static readonly TimeSpan PruneInterval = TimeSpan.FromHours(1);
 
+    /// <summary>How often the sender asks again for a store it could not reach at start (the flusher's cadence).</summary>
+    private static readonly TimeSpan StoreRetryDelay = TimeSpan.FromSeconds(2);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        try
+        // Before the first delivery: a previous process's claims released and the outbox read. A store that cannot be
+        // reached yet (its server down at start) is waited for here; a throw would stop the whole dashboard.
+        while (true)
         {
-            await store.MigrateAsync(stoppingToken);
-            await outbox.ReleaseClaimsAsync(stoppingToken);
-            var forgotten = await outbox.ForgetChannelsAsync([.. channels.All.Select(c => c.Name)], time.GetUtcNow(), stoppingToken);
-            if (forgotten > 0)
+            try
             {
-                logger.LogWarning("{Count} notification(s) to channels no longer configured are dead letters now", forgotten);
-            }
+                await store.MigrateAsync(stoppingToken);
+                await outbox.ReleaseClaimsAsync(stoppingToken);
+                var forgotten = await outbox.ForgetChannelsAsync([.. channels.All.Select(c => c.Name)], time.GetUtcNow(), stoppingToken);
+                if (forgotten > 0)
+                {
+                    logger.LogWarning("{Count} notification(s) to channels no longer configured are dead letters now", forgotten);
+                }
 
-            await center.RefreshAsync(stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            return;
+                await center.RefreshAsync(stoppingToken);
+                break;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception) when (store.IsUnavailable(exception))
+            {
+                logger.LogWarning("Notifications wait for the store {Location}: {Error}", store.Location, exception.Message);
+                try
+                {
+                    await Task.Delay(StoreRetryDelay, time, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
         }
 
         // A run that ended may have settled an incident whose opened message waits; a store that works again has written

@@ -38,7 +38,7 @@ public sealed class ScaleScheduleJob(ScaleSchedules schedules, ServiceScaler sca
 /// The configured scale schedules as Quartz cron triggers: listed with their next fire time, and each one can be
 /// paused (remembered across restarts). One disabled by configuration gets no trigger: it is listed, never fired.
 /// </summary>
-public sealed class ScaleSchedules(ISchedulerFactory schedulers, IOptions<ScalingOptions> options, ISchedulePauses pauses) : IHostedService
+public sealed class ScaleSchedules(ISchedulerFactory schedulers, IOptions<ScalingOptions> options, ISchedulePauses pauses, StartupLoads loads) : IHostedService
 {
     public bool TryGet(string name, out ScaleSchedule schedule) => options.Value.Schedules.TryGetValue(name, out schedule!) && schedule.Enabled;
 
@@ -49,6 +49,12 @@ public sealed class ScaleSchedules(ISchedulerFactory schedulers, IOptions<Scalin
             return;
         }
 
+        // The pauses are read from the store: until it answers, no schedule is set up (a paused one must not fire).
+        await loads.LoadAsync("schedule pauses", ScheduleAsync, cancellationToken);
+    }
+
+    private async Task ScheduleAsync(CancellationToken cancellationToken)
+    {
         var paused = await pauses.ListAsync(cancellationToken);
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         foreach (var (name, schedule) in options.Value.Schedules.Where(s => s.Value.Enabled))

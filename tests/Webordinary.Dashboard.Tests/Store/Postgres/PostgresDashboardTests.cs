@@ -88,8 +88,13 @@ public sealed class PostgresDashboardTests(SharedPostgres postgres)
         settings["Store:Provider"] = "Postgres";
         settings["Store:ConnectionString"] = await postgres.Server.CreateDatabaseAsync();
         DashboardHost.AddProbe(settings, "hermes", "HermesHealth", interval: "00:00:01");
+        // A scale schedule reads its pauses from the store at start: it waits with the other loads.
+        settings["Scaling:Schedules:park-never:Service"] = "webordinary-hermes-service";
+        settings["Scaling:Schedules:park-never:Cron"] = DashboardHost.NeverCron;
+        settings["Scaling:Schedules:park-never:DesiredCount"] = "0";
         await postgres.Server.StopAsync();
         DashboardHost host;
+        IReadOnlyList<string> waiting;
         HttpStatusCode alive;
         HttpResponseMessage health;
         string overview;
@@ -100,6 +105,7 @@ public sealed class PostgresDashboardTests(SharedPostgres postgres)
             alive = (await http.GetAsync("alive")).StatusCode;
             health = await http.GetAsync("health");
             overview = await http.GetStringAsync("/");
+            waiting = host.Get<StartupLoads>().Waiting;
         }
         finally
         {
@@ -115,6 +121,7 @@ public sealed class PostgresDashboardTests(SharedPostgres postgres)
             var healthText = await health.Content.ReadAsStringAsync();
             Assert.Contains(store.Location, healthText);
             Assert.Contains("Waiting for the store to load open incidents", overview);
+            Assert.Contains("schedule pauses", waiting);
 
             // Once the server is back the flusher applies the schema, writes what waited, then runs the loads.
             using var recorder = new FeedRecorder(host.Get<ProbeStatusFeed>());
@@ -123,6 +130,7 @@ public sealed class PostgresDashboardTests(SharedPostgres postgres)
             var next = await recorder.WaitForCompletionAsync("hermes", match: e => e.Run.StartedAt > after.Run.StartedAt);
             Assert.NotNull(await host.Get<IResultsStore>().GetRunAsync(next.Run.Id, CancellationToken.None));
             Assert.Equal("Healthy", await client.GetStringAsync("health"));
+            Assert.True(loads.IsLoaded("schedule pauses"));
         }
     }
 }
