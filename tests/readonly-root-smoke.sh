@@ -32,8 +32,11 @@ run_case() {
   local temp_directory=$scratch_mount
   local port; port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   local log="$work/console.log"
+  # The app's console goes through a FIFO: the check reads each line as it is written (its signals: "Now listening
+  # on", a probe run's line) and keeps a copy in $log for a failure's report.
+  mkfifo "$work/console.fifo"
   # A private mount namespace: / bound read-only at $work/root, the scratch tmpfs and the data directory writable.
-  unshare -m --propagation private bash -s -- "$work" "$out" "$port" "$scratch_mount" "$temp_directory" "${image_env[@]}" >"$log" 2>"$work/stderr.log" <<'SH' &
+  unshare -m --propagation private bash -s -- "$work" "$out" "$port" "$scratch_mount" "$temp_directory" "${image_env[@]}" >"$work/console.fifo" 2>"$work/stderr.log" <<'SH' &
 set -e
 work=$1 out=$2 port=$3 scratch=$4 temp=$5; shift 5
 root="$work/root"
@@ -47,11 +50,35 @@ exec chroot "$root" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bi
 SH
   local pid=$!
   local status=0
-  python3 - "$port" "$log" "$name" <<'PY' || status=$?
-import json, sys, time, urllib.error, urllib.request
-port, log, name = sys.argv[1:]
+  python3 - "$port" "$log" "$name" "$work/console.fifo" <<'PY' || status=$?
+import json, os, select, sys, time, urllib.error, urllib.request
+port, log, name, fifo = sys.argv[1:]
 base = f"http://127.0.0.1:{port}"
 deadline = time.monotonic() + 90
+console = os.open(fifo, os.O_RDONLY)
+copy = open(log, "w")
+pending = b""
+lines = 0
+
+def next_entry():
+    """The next console line as a JSON object, waiting for the app to write it (until the deadline)."""
+    global pending, lines
+    while b"\n" not in pending:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([console], [], [], left)[0]:
+            return None
+        chunk = os.read(console, 65536)
+        if not chunk:
+            return None
+        pending += chunk
+    line, pending = pending.split(b"\n", 1)
+    text = line.decode()
+    copy.write(text + "\n"); copy.flush()
+    lines += 1
+    entry = json.loads(text)
+    if not isinstance(entry, dict) or not all(k in entry for k in ("Category", "LogLevel", "Message", "Timestamp")):
+        sys.exit(f"readonly-root smoke ({name}): not a log object: {text}")
+    return entry
 
 def get(path):
     try:
@@ -60,33 +87,24 @@ def get(path):
     except urllib.error.HTTPError as error:
         return error.code
 
-while True:
-    try:
-        get("/alive")
-        break
-    except OSError:
-        if time.monotonic() > deadline:
-            sys.exit(f"readonly-root smoke ({name}): the app did not answer")
-        time.sleep(0.5)
+# Every line is one JSON object with the category, level and message; the app says when it listens.
+while (entry := next_entry()) is not None and not entry["Message"].startswith("Now listening on"):
+    pass
+if entry is None:
+    sys.exit(f"readonly-root smoke ({name}): the app never said it was listening")
 codes = {path: get(path) for path in ("/", "/alive", "/health")}
 if any(code != 200 for code in codes.values()):
     sys.exit(f"readonly-root smoke ({name}): {codes}")
 
-# The console log: one JSON object a line, with the category, level and message; a probe run's line has its ids.
-scoped = None
-while scoped is None and time.monotonic() < deadline:
-    lines = open(log).read().splitlines()
-    for line in lines:
-        entry = json.loads(line)
-        if not isinstance(entry, dict) or not all(k in entry for k in ("Category", "LogLevel", "Message", "Timestamp")):
-            sys.exit(f"readonly-root smoke ({name}): not a log object: {line}")
-        fields = {k: v for scope in entry.get("Scopes", []) if isinstance(scope, dict) for k, v in scope.items()}
-        if fields.get("ProbeId") == "cloudwatch-heartbeat" and fields.get("RunId"):
-            scoped = entry
-    time.sleep(0.5)
-if scoped is None:
+# A probe run's line carries its ids.
+def scoped(entry):
+    fields = {k: v for scope in entry.get("Scopes", []) if isinstance(scope, dict) for k, v in scope.items()}
+    return fields.get("ProbeId") == "cloudwatch-heartbeat" and fields.get("RunId")
+while (entry := next_entry()) is not None and not scoped(entry):
+    pass
+if entry is None:
     sys.exit(f"readonly-root smoke ({name}): no log line of a probe run carries ProbeId and RunId")
-print(f"readonly-root smoke ({name}): {codes}; {len(lines)} JSON log lines, e.g. {scoped['Category']}: {scoped['Message']}")
+print(f"readonly-root smoke ({name}): {codes}; {lines} JSON log lines, e.g. {entry['Category']}: {entry['Message']}")
 PY
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
