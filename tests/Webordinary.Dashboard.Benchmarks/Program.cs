@@ -85,7 +85,7 @@ internal static class Arguments
 
 internal static class Benchmarks
 {
-    public static readonly string[] Names = [PushBenchmark.Name, PushBenchmark.WireName, BrowserBenchmark.Name, SchedulerBenchmark.Name, DetectBenchmark.Name, NotifyBenchmark.Name, MemoryBenchmark.Name, PeerBenchmark.Name, HistoryBenchmark.Name];
+    public static readonly string[] Names = [PushBenchmark.Name, PushBenchmark.WireName, BrowserBenchmark.Name, SchedulerBenchmark.Name, DetectBenchmark.Name, NotifyBenchmark.Name, MemoryBenchmark.Name, PeerBenchmark.Name, HistoryBenchmark.Name, ResponseOutputBenchmark.Name];
 
     private static readonly Dictionary<string, string> Targets = new()
     {
@@ -98,6 +98,7 @@ internal static class Benchmarks
         [MemoryBenchmark.Name] = "RSS <= 200 MB",
         [HistoryBenchmark.Name] = "<= 1 GB, uptime query <= 50 ms, pages <= 300 ms",
         [PeerBenchmark.Name] = "<= 0.5× Prometheus + blackbox CPU, <= 1.0× their RSS",
+        [ResponseOutputBenchmark.Name] = "CPU a request within 5% of without",
     };
 
     /// <summary>The units in table order; the scheduler runs one child per size.</summary>
@@ -174,6 +175,7 @@ internal static class Benchmarks
                 BrowserBenchmark.Name => await BrowserBenchmark.RunAsync(context),
                 SchedulerBenchmark.Name => await SchedulerBenchmark.RunAsync(context, unit.Sizes.Single()),
                 DetectBenchmark.Name => await DetectBenchmark.RunAsync(context),
+                ResponseOutputBenchmark.Name => await ResponseOutputBenchmark.RunAsync(context),
                 NotifyBenchmark.Name => await NotifyBenchmark.RunAsync(context),
                 MemoryBenchmark.Name => await MemoryBenchmark.RunAsync(context),
                 PeerBenchmark.Name => await PeerBenchmark.RunAsync(context),

@@ -25,7 +25,12 @@ public static class BrowserSecurityExtensions
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         // Bodies the framework cannot bind become BadHttpRequestException, answered as ProblemDetails with the reason.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
+            // Every endpoint, the ones from --urls and Kestrel:Endpoints included: requests Kestrel cannot parse get a body.
+            kestrel.ConfigureEndpointDefaults(BareRequestErrorBodies.Use);
+        });
         return builder;
     }
 
