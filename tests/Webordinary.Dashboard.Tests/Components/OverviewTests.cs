@@ -306,7 +306,7 @@ public sealed class OverviewTests
         var database = new Webordinary.Dashboard.Storage.Sqlite.SqliteDatabase(
             Path.Combine(Directory.CreateTempSubdirectory("overview-test-").FullName, "dashboard.db"), NullLogger<Webordinary.Dashboard.Storage.Sqlite.SqliteDatabase>.Instance);
         database.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
-        context.Services.AddSingleton<Webordinary.Dashboard.Storage.IHistoryStore>(new Webordinary.Dashboard.Storage.Sqlite.SqliteHistoryStore(database, TimeProvider.System));
+        context.Services.AddSingleton<Webordinary.Dashboard.Storage.IHistoryStore>(new Webordinary.Dashboard.Storage.Sqlite.SqliteHistoryStore(database, Webordinary.Dashboard.Probes.History.UptimeSpanLimits.Unconfigured, TimeProvider.System));
         context.Services.AddSingleton<Webordinary.Dashboard.Storage.IStore>(database);
         context.Services.AddLogging();
         context.Services.AddSingleton<Webordinary.Dashboard.Probes.History.PlatformUptime>();
