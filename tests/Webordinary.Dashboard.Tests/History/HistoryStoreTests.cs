@@ -277,6 +277,53 @@ public abstract class HistoryStoreContract : StoreContract
         Assert.Equal([(T0.AddHours(5), 2), (T0.AddHours(6), 1)], later.Select(b => (b.BucketStart, b.Runs)));
     }
 
+    /// <summary>
+    /// Makes this test's database one of the schema before rollups kept time (every script before the uptime one),
+    /// fills it with <paramref name="oldRows"/> (SQL both engines take), and returns a process that opened it (and so
+    /// migrated it).
+    /// </summary>
+    protected abstract Task<IServiceProvider> OpenUpgradedFromBeforeUptimeTimeAsync(string oldRows);
+
+    [Fact]
+    public async Task An_upgraded_database_recomputes_its_rollups_from_the_raw_runs_kept_and_keeps_the_run_counts_share_where_they_are_gone()
+    {
+        var start = T0.AddHours(10);
+        long Ms(DateTimeOffset at) => at.ToUnixTimeMilliseconds();
+        // Raw runs of day T0, hour 10: four minutes up, a minute down rechecked every 15 s, then a pass; counted by run
+        // in the old rollups (5 of 9). Day T0 − 20 has only its old daily rollup left (3 of 4 runs passed).
+        double[] minutes = [0, 1, 2, 3, 4, 4.25, 4.5, 4.75, 5];
+        var runs = string.Join(", ", minutes.Select((m, i) =>
+            $"({i + 1}, 'run{i}', 1, 'Schedule', {Ms(start.AddMinutes(m))}, {Ms(start.AddMinutes(m)) + 10}, 10, '{(m is >= 4 and < 5 ? "Fail" : "Pass")}', NULL, NULL, NULL)"));
+        var oldRows = $"""
+            INSERT INTO probe_keys (key, probe_id, probe_kind) VALUES (1, 'flow', 'K');
+            INSERT INTO runs (seq, id, probe_key, trigger, started_at, ended_at, duration_ms, outcome, message, metrics, maintenance_window) VALUES
+            {runs};
+            INSERT INTO rollups (probe_id, resolution, bucket_start, runs, passes, degraded, fails, parked, parked_ms, maintenance, interrupted) VALUES
+            ('flow', 'Hour', {Ms(start)}, 9, 5, 0, 4, 0, 0, 0, 0),
+            ('flow', 'Day', {Ms(T0)}, 9, 5, 0, 4, 0, 0, 0, 0),
+            ('flow', 'Day', {Ms(T0.AddDays(-20))}, 4, 3, 0, 1, 0, 0, 0, 0);
+            INSERT INTO history_marks (name, at) VALUES ('raw.deleted-before', {Ms(T0)}), ('hour.done', {Ms(T0.AddDays(1))}), ('day.done', {Ms(T0.AddDays(1))});
+            """;
+        Time.Now = T0.AddDays(1).AddHours(1);
+
+        var upgraded = await OpenUpgradedFromBeforeUptimeTimeAsync(oldRows);
+        var history = upgraded.GetRequiredService<IHistoryStore>();
+        var estimated = Assert.Single(await history.GetRollupsAsync("flow", RollupResolution.Hour, start, start.AddHours(1), CancellationToken.None));
+        await upgraded.GetRequiredService<IHistoryCompaction>().CompactAsync(CancellationToken.None);
+        var hour = Assert.Single(await history.GetRollupsAsync("flow", RollupResolution.Hour, start, start.AddHours(1), CancellationToken.None));
+        var days = await history.GetRollupsAsync("flow", RollupResolution.Day, T0.AddDays(-30), T0.AddDays(1), CancellationToken.None);
+        var month = (await history.GetUptimeAsync("flow", CancellationToken.None)).Single(w => w.Window == "30d");
+
+        // Until the compaction, the old counts' share of the hour (5 of 9 up); after it, the time the raw runs measured
+        // (the last pass holds its 80 s cap).
+        Assert.Equal((3_600_000L * 5 / 9, 3_600_000L * 4 / 9), (estimated.UpMs, estimated.DownMs));
+        Assert.Equal((320_000L, 60_000L, start), (hour.UpMs, hour.DownMs, hour.CoveredFrom));
+        Assert.Equal([(T0.AddDays(-20), 64_800_000L, 21_600_000L), (T0, 320_000L, 60_000L)], days.Select(d => (d.BucketStart, d.UpMs, d.DownMs)));
+        Assert.Equal((9, 4), (hour.Runs, hour.Fails));
+        Assert.Equal((64_800_000 + 320_000) / (86_400_000 + 380_000.0), month.Uptime!.Value, 9);
+        Assert.Equal(T0.AddDays(-20), month.Since);
+    }
+
     protected async Task AddAsync(string probeId, DateTimeOffset startedAt, double durationMs, ProbeOutcome outcome, double stepMs, string? maintenanceWindow = null)
     {
         var run = new ProbeRun(ProbeRun.NewId(), probeId, "K", RunTrigger.Schedule, startedAt, startedAt.AddMilliseconds(durationMs), durationMs, outcome, null,
@@ -305,6 +352,28 @@ public sealed class SqliteHistoryStoreTests : HistoryStoreContract
     protected override void AddStore(IServiceCollection services) => _database.AddTo(services);
 
     protected override Task DropStoreAsync() => _database.DropAsync();
+
+    protected override async Task<IServiceProvider> OpenUpgradedFromBeforeUptimeTimeAsync(string oldRows)
+    {
+        // A file of its own, made by the scripts before the uptime one, in place of this test's.
+        var scripts = SqliteDatabase.MigrationScripts;
+        var before = scripts.ToList().FindIndex(script => script.Contains("ADD COLUMN up_ms", StringComparison.Ordinal));
+        SqliteConnection.ClearAllPools();
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(_database.Path)!))
+        {
+            File.Delete(file);
+        }
+
+        await using (var connection = new SqliteConnection($"Data Source={_database.Path};Pooling=false"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = string.Join("\n", scripts.Take(before)) + oldRows + $"PRAGMA user_version = {before};";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        return await OpenAsync();
+    }
 
     [Fact]
     public async Task Only_closed_buckets_are_rolled_up_and_compaction_resumes_without_double_counting()
