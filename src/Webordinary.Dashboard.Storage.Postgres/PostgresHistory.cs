@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using Npgsql;
+using Webordinary.Dashboard.Probes.History;
 using Webordinary.Dashboard.Probes.Model;
 
 namespace Webordinary.Dashboard.Storage.Postgres;
@@ -26,6 +27,12 @@ internal static class PostgresHistory
             [.. steps[r.Id].Select((s, i) => new StepResult(i, s.Name, StepOutcome.Pass, default, s.DurationMs, null, null))],
             r.Metrics is null ? null : JsonSerializer.Deserialize<Dictionary<string, double>>(r.Metrics), r.Window))];
     }
+
+    /// <summary>The rollups of the buckets in [from, to) of <paramref name="length"/>, made from their runs and the runs around them.</summary>
+    public static async Task<List<Rollup>> RollUpAsync(NpgsqlConnection connection, UptimeSpanLimits limits, RollupResolution resolution, TimeSpan length,
+        DateTimeOffset from, DateTimeOffset to, string? probeId = null) =>
+        [.. UptimeWindows.RollUp(resolution, length, from, to, await LoadRunsAsync(connection, from, to, probeId),
+            await new UptimeReader(connection).NeighboursAsync(probeId, from, to), limits)];
 
     public static async Task<DateTimeOffset> MarkAsync(NpgsqlConnection connection, string mark, NpgsqlTransaction? transaction = null) =>
         await connection.ExecuteScalarAsync<long?>("SELECT at FROM history_marks WHERE name = @mark;", new { mark }, transaction) is { } at

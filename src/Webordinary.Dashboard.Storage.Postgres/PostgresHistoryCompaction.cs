@@ -15,7 +15,7 @@ namespace Webordinary.Dashboard.Storage.Postgres;
 /// two instances compacting at once never count a bucket twice), then deletes raw runs and hourly rollups past their
 /// retention — never before they were rolled up — in batches by primary key, which do not rewrite the table.
 /// </summary>
-public sealed class PostgresHistoryCompaction(PostgresDatabase database, IOptions<HistoryOptions> options, TimeProvider time) : IHistoryCompaction
+public sealed class PostgresHistoryCompaction(PostgresDatabase database, IOptions<HistoryOptions> options, UptimeSpanLimits limits, TimeProvider time) : IHistoryCompaction
 {
     /// <summary>The advisory lock of a compaction step (any fixed number; this one spells "wbdhistc").</summary>
     internal const long CompactionLockKey = 0x7762_6468_6973_7463;
@@ -50,8 +50,7 @@ public sealed class PostgresHistoryCompaction(PostgresDatabase database, IOption
                 next = await NextBucketAsync(connection, done, length);
                 if (next is { } start && start + length <= closedBefore)
                 {
-                    var runs = await LoadRunsAsync(connection, start, start + length);
-                    rollups = [.. runs.GroupBy(r => r.ProbeId).Select(probe => Rollup.From(probe.Key, resolution, start, length, [.. probe]))];
+                    rollups = await PostgresHistory.RollUpAsync(connection, limits, resolution, length, start, start + length);
                 }
             }
 
@@ -168,12 +167,13 @@ public sealed class PostgresHistoryCompaction(PostgresDatabase database, IOption
     private const string UpsertRollupSql =
         """
         INSERT INTO rollups (probe_id, resolution, bucket_start, runs, passes, degraded, fails, parked, parked_ms, p50_ms, p95_ms, max_ms, step_stats, metric_stats,
-                             maintenance, interrupted)
+                             maintenance, interrupted, up_ms, down_ms, excluded_ms, covered_from)
         VALUES (@ProbeId, @Resolution, @BucketStart, @Runs, @Passes, @Degraded, @Fails, @Parked, @ParkedMs, @P50Ms, @P95Ms, @MaxMs,
-                CAST(@StepStats AS jsonb), CAST(@MetricStats AS jsonb), @Maintenance, @Interrupted)
+                CAST(@StepStats AS jsonb), CAST(@MetricStats AS jsonb), @Maintenance, @Interrupted, @UpMs, @DownMs, @ExcludedMs, @CoveredFrom)
         ON CONFLICT (probe_id, resolution, bucket_start) DO UPDATE SET
             runs = excluded.runs, passes = excluded.passes, degraded = excluded.degraded, fails = excluded.fails, parked = excluded.parked,
             parked_ms = excluded.parked_ms, p50_ms = excluded.p50_ms, p95_ms = excluded.p95_ms, max_ms = excluded.max_ms,
-            step_stats = excluded.step_stats, metric_stats = excluded.metric_stats, maintenance = excluded.maintenance, interrupted = excluded.interrupted;
+            step_stats = excluded.step_stats, metric_stats = excluded.metric_stats, maintenance = excluded.maintenance, interrupted = excluded.interrupted,
+            up_ms = excluded.up_ms, down_ms = excluded.down_ms, excluded_ms = excluded.excluded_ms, covered_from = excluded.covered_from;
         """;
 }

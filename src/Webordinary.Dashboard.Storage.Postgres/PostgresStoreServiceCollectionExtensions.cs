@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -32,6 +33,8 @@ public static class PostgresStoreServiceCollectionExtensions
         services.AddSingleton<ISchedulePauses, PostgresSchedulePauses>();
         services.AddSingleton<IMaintenanceWindowStore, PostgresMaintenanceWindowStore>();
         services.AddSingleton<IApiKeyRecords, PostgresApiKeyRecords>();
+        // The probes' own caps when the probes are registered (AddHistory); a store opened alone caps every run alike.
+        services.TryAddSingleton(Webordinary.Dashboard.Probes.History.UptimeSpanLimits.Unconfigured);
         services.AddSingleton<IHistoryStore, PostgresHistoryStore>();
         services.AddSingleton<IHistoryCompaction, PostgresHistoryCompaction>();
         services.AddSingleton<StartupLoads>();

@@ -31,10 +31,13 @@ internal static class SqliteHistory
             r.Metrics is null ? null : JsonSerializer.Deserialize<Dictionary<string, double>>(r.Metrics), r.Window))];
     }
 
-    public static async Task<DateTimeOffset> MarkAsync(SqliteConnection connection, string mark) =>
-        await connection.ExecuteScalarAsync<long?>("SELECT at FROM history_marks WHERE name = @mark;", new { mark }) is { } at
-            ? DateTimeOffset.FromUnixTimeMilliseconds(at)
-            : DateTimeOffset.UnixEpoch;
+    /// <summary>The rollups of the buckets in [from, to) of <paramref name="length"/>, made from their runs and the runs around them.</summary>
+    public static async Task<List<Rollup>> RollUpAsync(SqliteConnection connection, UptimeSpanLimits limits, RollupResolution resolution, TimeSpan length,
+        DateTimeOffset from, DateTimeOffset to, string? probeId = null) =>
+        [.. UptimeWindows.RollUp(resolution, length, from, to, await LoadRunsAsync(connection, from, to, probeId),
+            await new UptimeReader(connection).NeighboursAsync(probeId, from, to), limits)];
+
+    public static Task<DateTimeOffset> MarkAsync(SqliteConnection connection, string mark) => new UptimeReader(connection).MarkAsync(mark);
 
     public static Task SetMarkAsync(SqliteConnection connection, string mark, DateTimeOffset at, SqliteTransaction? transaction) =>
         connection.ExecuteAsync("INSERT OR REPLACE INTO history_marks (name, at) VALUES (@mark, @at);", new { mark, at = at.ToUnixTimeMilliseconds() }, transaction);

@@ -13,7 +13,7 @@ namespace Webordinary.Dashboard.Storage.Sqlite;
 /// interrupted compaction resumes without double counting), then deletes raw runs and hourly rollups past their
 /// retention — never before they were rolled up.
 /// </summary>
-public sealed class SqliteHistoryCompaction(SqliteDatabase database, IOptions<HistoryOptions> options, TimeProvider time) : IHistoryCompaction
+public sealed class SqliteHistoryCompaction(SqliteDatabase database, IOptions<HistoryOptions> options, UptimeSpanLimits limits, TimeProvider time) : IHistoryCompaction
 {
     public async Task<CompactionResult> CompactAsync(CancellationToken cancellationToken)
     {
@@ -45,8 +45,7 @@ public sealed class SqliteHistoryCompaction(SqliteDatabase database, IOptions<Hi
                 next = await NextBucketAsync(connection, mark, length);
                 if (next is { } start && start + length <= closedBefore)
                 {
-                    var runs = await LoadRunsAsync(connection, start, start + length);
-                    rollups = [.. runs.GroupBy(r => r.ProbeId).Select(probe => Rollup.From(probe.Key, resolution, start, length, [.. probe]))];
+                    rollups = await SqliteHistory.RollUpAsync(connection, limits, resolution, length, start, start + length);
                 }
             }
 
@@ -178,8 +177,8 @@ public sealed class SqliteHistoryCompaction(SqliteDatabase database, IOptions<Hi
     private const string UpsertRollupSql =
         """
         INSERT OR REPLACE INTO rollups (probe_id, resolution, bucket_start, runs, passes, degraded, fails, parked, parked_ms, p50_ms, p95_ms, max_ms, step_stats, metric_stats,
-                                        maintenance, interrupted)
+                                        maintenance, interrupted, up_ms, down_ms, excluded_ms, covered_from)
         VALUES (@ProbeId, @Resolution, @BucketStart, @Runs, @Passes, @Degraded, @Fails, @Parked, @ParkedMs, @P50Ms, @P95Ms, @MaxMs, @StepStats, @MetricStats,
-                @Maintenance, @Interrupted);
+                @Maintenance, @Interrupted, @UpMs, @DownMs, @ExcludedMs, @CoveredFrom);
         """;
 }

@@ -262,6 +262,24 @@ internal sealed class SqliteMigrations(string databasePath, SqliteConnections co
         CREATE INDEX ix_notification_outbox_incident ON notification_outbox (incident_id, channel, event);
         CREATE INDEX ix_notification_outbox_created ON notification_outbox (created_at DESC);
         """,
+        // Uptime as the share of time up: rollups keep the milliseconds up, down and excluded (UptimeSpans). Rollups made
+        // before this get their run counts' shares of the bucket as time (the only figure left where their raw runs are
+        // gone); the watermarks go back to where raw runs are still kept, so the next compaction rolls those buckets up
+        // again from the runs and replaces the estimate with the time they measured.
+        """
+        ALTER TABLE rollups ADD COLUMN up_ms INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE rollups ADD COLUMN down_ms INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE rollups ADD COLUMN excluded_ms INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE rollups ADD COLUMN covered_from INTEGER NULL;
+        UPDATE rollups SET
+            up_ms = CAST(ROUND((CASE resolution WHEN 'Hour' THEN 3600000.0 ELSE 86400000.0 END) * (passes + degraded) / runs) AS INTEGER),
+            down_ms = CAST(ROUND((CASE resolution WHEN 'Hour' THEN 3600000.0 ELSE 86400000.0 END) * fails / runs) AS INTEGER),
+            excluded_ms = CAST(ROUND((CASE resolution WHEN 'Hour' THEN 3600000.0 ELSE 86400000.0 END) * MAX(0, runs - passes - degraded - fails) / runs) AS INTEGER)
+        WHERE runs > 0;
+        UPDATE rollups SET covered_from = bucket_start WHERE up_ms + down_ms > 0;
+        UPDATE history_marks SET at = MIN(at, COALESCE((SELECT m.at FROM history_marks m WHERE m.name = 'raw.deleted-before'), 0))
+        WHERE name IN ('hour.done', 'day.done');
+        """,
     ];
 
     /// <summary>The schema version this build creates.</summary>

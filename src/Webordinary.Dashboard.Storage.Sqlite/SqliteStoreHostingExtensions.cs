@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace Webordinary.Dashboard.Storage.Sqlite;
@@ -21,6 +22,8 @@ public static class SqliteStoreHostingExtensions
         services.AddSingleton<ISchedulePauses, SqliteSchedulePauses>();
         services.AddSingleton<IMaintenanceWindowStore, SqliteMaintenanceWindowStore>();
         services.AddSingleton<IApiKeyRecords, SqliteApiKeyRecords>();
+        // The probes' own caps when the probes are registered (AddHistory); a store opened alone caps every run alike.
+        services.TryAddSingleton(Webordinary.Dashboard.Probes.History.UptimeSpanLimits.Unconfigured);
         services.AddSingleton<IHistoryStore, SqliteHistoryStore>();
         services.AddSingleton<IHistoryCompaction, SqliteHistoryCompaction>();
         services.AddSingleton<StartupLoads>();

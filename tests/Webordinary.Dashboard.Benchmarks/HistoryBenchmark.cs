@@ -130,7 +130,7 @@ public static class HistoryBenchmark
         var clock = new GenerationClock(start);
         var database = new SqliteDatabase(databasePath, NullLogger<SqliteDatabase>.Instance);
         var store = new SqliteResultsStore(database, clock, NullLogger<SqliteResultsStore>.Instance);
-        var history = new SqliteHistoryCompaction(database, Options.Create(new HistoryOptions()), clock);
+        var history = new SqliteHistoryCompaction(database, Options.Create(new HistoryOptions()), UptimeSpanLimits.Unconfigured, clock);
         await store.InitializeAsync(CancellationToken.None);
         var random = new Random(7);
         var (writing, compacting) = (TimeSpan.Zero, TimeSpan.Zero);

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Quartz;
+using Webordinary.Dashboard.Probes.Configuration;
 
 namespace Webordinary.Dashboard.Probes.History;
 
@@ -19,6 +21,7 @@ public static class HistoryHostingExtensions
             .Validate(o => o.CompactionInterval >= TimeSpan.FromSeconds(10), $"{root}:CompactionInterval must be at least 10 s.")
             .ValidateOnStart();
         builder.Services.AddSingleton<PlatformUptime>();
+        builder.Services.AddSingleton(services => SpanLimits(services.GetRequiredService<IOptions<DashboardOptions>>().Value));
         var interval = builder.Configuration.GetValue<TimeSpan?>($"{root}:CompactionInterval") is { } configured && configured >= TimeSpan.FromSeconds(10)
             ? configured
             : new HistoryOptions().CompactionInterval;
@@ -28,5 +31,22 @@ public static class HistoryHostingExtensions
                 .StartAt(DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30))
                 .WithSimpleSchedule(s => s.WithInterval(interval).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount))));
         return builder;
+    }
+
+    /// <summary>Each probe's runs hold for uptime at most its interval (or its cron's gap) + its timeout.</summary>
+    internal static UptimeSpanLimits SpanLimits(DashboardOptions options) => new(options.Probes.ToDictionary(
+        probe => probe.Key,
+        probe => (probe.Value.Interval ?? CronGap(probe.Value.Cron) ?? UptimeSpanLimits.DefaultCap) + probe.Value.Timeout,
+        StringComparer.OrdinalIgnoreCase));
+
+    private static TimeSpan? CronGap(string? cron)
+    {
+        if (cron is not { Length: > 0 } || !CronExpression.TryParse(cron, out _))
+        {
+            return null;
+        }
+
+        var expression = new CronExpression(cron, TimeZoneInfo.Utc);
+        return expression.GetNextValidTimeAfter(DateTimeOffset.UtcNow) is { } first && expression.GetNextValidTimeAfter(first) is { } second ? second - first : null;
     }
 }

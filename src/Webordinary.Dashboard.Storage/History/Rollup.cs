@@ -28,10 +28,17 @@ public sealed record Rollup(
     IReadOnlyDictionary<string, StepStats>? Steps,
     IReadOnlyDictionary<string, StepStats>? Metrics = null,
     int Maintenance = 0,
-    int Interrupted = 0)
+    int Interrupted = 0,
+    long UpMs = 0,
+    long DownMs = 0,
+    long ExcludedMs = 0,
+    DateTimeOffset? CoveredFrom = null)
 {
     /// <summary>The runs that count for uptime: passes, degraded and fails (outside maintenance windows).</summary>
     public int Counted => Passes + Degraded + Fails;
+
+    /// <summary>The share of the bucket's counted time that was up (<see cref="UptimeSpans"/>); null: no time counted.</summary>
+    public double? Uptime => UpMs + DownMs == 0 ? null : (double)UpMs / (UpMs + DownMs);
 
     /// <summary>
     /// Aggregates the runs of one probe in one bucket. Parked time is the bucket's share of parked runs. Passes,
@@ -72,7 +79,13 @@ public sealed record Rollup(
 }
 
 /// <summary>
-/// Share of counted runs that worked (Pass or Degraded, of those and Fail); parked, planned (Maintenance or in a
-/// maintenance window) and interrupted runs are not counted. Null: nothing counted.
+/// Share of the counted time that was up (<see cref="UptimeSpans"/>: Pass or Degraded, of those and Fail; parked,
+/// planned and interrupted time is excluded), over <see cref="CoveredSeconds"/> of data since <see cref="Since"/>
+/// (for the platform: the best-covered probe's). Null: no time counted. The run counts are kept alongside.
 /// </summary>
-public sealed record UptimeWindow(string Window, TimeSpan Length, double? Uptime, int Runs, int Failed, int Parked, int Maintenance = 0, int Interrupted = 0);
+public sealed record UptimeWindow(string Window, TimeSpan Length, double? Uptime, int Runs, int Failed, int Parked, int Maintenance = 0, int Interrupted = 0,
+    double CoveredSeconds = 0, DateTimeOffset? Since = null)
+{
+    /// <summary>Less data than the window's length (by more than a minute's rounding): the figure is over that much, not the window.</summary>
+    public bool IsPartial => CoveredSeconds < Length.TotalSeconds - 60;
+}

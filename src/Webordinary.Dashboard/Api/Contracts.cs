@@ -59,7 +59,16 @@ public sealed record RunAllResultDto(IReadOnlyList<RunAcceptedDto> Accepted, IRe
 public sealed record IncidentDto(string Id, string ProbeId, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, double? DurationMs, string FirstRunId,
     string? FailedStep, string? Reason, string RootCause, IReadOnlyList<string> AffectedProbes, string? EndReason);
 
-public sealed record UptimeWindowDto(string Window, double? Uptime, int Runs, int Failed, int Parked, int Maintenance, int Interrupted);
+/// <param name="Uptime">The share of the covered time that was up (Pass or Degraded), of up and down; null: no time counted.</param>
+/// <param name="Runs">Runs that started in the window, of every outcome (kept for existing clients; uptime is by time).</param>
+/// <param name="CoveredSeconds">
+/// The time the figure is over: up and down, without parked, maintenance and interrupted time, nor time with no runs
+/// (a run's outcome holds until the next run, at most the probe's interval + timeout). For the platform, the
+/// best-covered probe's. Less than the window's length: the figure is over that much data, not the whole window.
+/// </param>
+/// <param name="Since">Where the window's counted time starts (the window's start at the earliest); null: none.</param>
+public sealed record UptimeWindowDto(string Window, double? Uptime, int Runs, int Failed, int Parked, int Maintenance, int Interrupted,
+    double CoveredSeconds, DateTimeOffset? Since);
 
 /// <param name="ProbeId">Null for the whole platform.</param>
 public sealed record UptimeDto(string? ProbeId, IReadOnlyList<UptimeWindowDto> Windows);

@@ -28,12 +28,14 @@ public static class ProbesApi
             .Produces<RunAcceptedDto>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapGet("/runs/{runId}", GetRunAsync).WithSummary("One run with its steps and metrics.").ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/probes/{id}/uptime", GetUptimeAsync).WithSummary("A probe's uptime over 24 h, 7 d, 30 d and 365 d.").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/probes/{id}/uptime", GetUptimeAsync).WithSummary("A probe's uptime over 24 h, 7 d, 30 d and 365 d.")
+            .WithDescription("Uptime is the share of time up: each run's outcome holds until the probe's next run, at most its interval + timeout; parked, maintenance and interrupted time is left out. Each window says the seconds of data it covers and since when.").ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/incidents", GetIncidentsAsync).WithSummary("Incidents newest first, by root cause with the probes affected.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/uptime", async (Storage.IHistoryStore history, CancellationToken cancellationToken) =>
             TypedResults.Ok(new UptimeDto(null, [.. (await history.GetUptimeAsync(null, cancellationToken)).Select(ToDto)])))
-            .WithSummary("The whole platform's uptime windows.");
+            .WithSummary("The whole platform's uptime windows.")
+            .WithDescription("Every probe's up and down time together, by time as for one probe; coveredSeconds is the best-covered probe's.");
         return endpoints;
     }
 
@@ -86,7 +88,7 @@ public static class ProbesApi
         return TypedResults.Ok(new UptimeDto(state.ProbeId, [.. windows.Select(ToDto)]));
     }
 
-    private static UptimeWindowDto ToDto(UptimeWindow w) => new(w.Window, w.Uptime, w.Runs, w.Failed, w.Parked, w.Maintenance, w.Interrupted);
+    private static UptimeWindowDto ToDto(UptimeWindow w) => new(w.Window, w.Uptime, w.Runs, w.Failed, w.Parked, w.Maintenance, w.Interrupted, w.CoveredSeconds, w.Since);
 
     /// <summary>Incidents newest first, optionally of one probe (<c>?probe=</c>).</summary>
     private static async Task<Results<Ok<IEnumerable<IncidentDto>>, ProblemHttpResult>> GetIncidentsAsync(

@@ -150,6 +150,9 @@ public sealed class ApiTests(ApiHost fixture) : IClassFixture<ApiHost>
         var day = uptime.GetProperty("windows")[0];
         Assert.True(day.GetProperty("runs").GetInt32() >= 1);
         Assert.Equal(1.0, day.GetProperty("uptime").GetDouble());
+        // By time: the run holds from its start, so a fresh probe's day is over seconds of data, since its first run.
+        Assert.InRange(day.GetProperty("coveredSeconds").GetDouble(), 0, 24 * 3600 - 60);
+        Assert.True(day.GetProperty("since").GetDateTimeOffset() <= DateTimeOffset.UtcNow);
         await AssertProblemAsync(missing, HttpStatusCode.NotFound, "nope");
     }
 

@@ -54,6 +54,30 @@ public sealed class OverviewTests
     }
 
     [Fact]
+    public async Task Platform_uptime_says_how_much_data_each_window_is_over_instead_of_claiming_a_year()
+    {
+        await using var context = NewContext(out _, out _);
+        var results = new SqliteResultsStore((SqliteDatabase)context.Services.GetRequiredService<IStore>(), TimeProvider.System, NullLogger<SqliteResultsStore>.Instance);
+        await results.InitializeAsync(CancellationToken.None);
+        // Four minutes up, then a failure a minute ago: each run holds until the next.
+        var now = DateTimeOffset.UtcNow;
+        for (var minutesAgo = 5; minutesAgo >= 1; minutesAgo--)
+        {
+            var startedAt = now.AddMinutes(-minutesAgo);
+            var run = new ProbeRun(ProbeRun.NewId(), "hermes", "HermesHealth", RunTrigger.Schedule, startedAt, startedAt.AddMilliseconds(10), 10,
+                minutesAgo == 1 ? ProbeOutcome.Fail : ProbeOutcome.Pass, null, []);
+            await results.InsertRunAsync(run with { EndedAt = null }, CancellationToken.None);
+            await results.CompleteRunAsync(run, CancellationToken.None);
+        }
+
+        var cut = context.Render<Overview>();
+
+        cut.WaitForAssertion(() => Assert.Matches(@"^365 d: 80\.\d\d\s?% over 5 min of data$", cut.Find("[data-platform-window='365d']").TextContent.Trim()));
+        Assert.Matches(@"^24 h: 80\.\d\d\s?% over 5 min of data$", cut.Find("[data-platform-window='24h']").TextContent.Trim());
+        Assert.Contains("Share of time up", cut.Find("[data-platform-window='7d']").GetAttribute("title"));
+    }
+
+    [Fact]
     public async Task Run_now_button_asks_the_scheduler_for_that_probe()
     {
         await using var context = NewContext(out _, out var triggers);
@@ -306,7 +330,7 @@ public sealed class OverviewTests
         var database = new Webordinary.Dashboard.Storage.Sqlite.SqliteDatabase(
             Path.Combine(Directory.CreateTempSubdirectory("overview-test-").FullName, "dashboard.db"), NullLogger<Webordinary.Dashboard.Storage.Sqlite.SqliteDatabase>.Instance);
         database.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
-        context.Services.AddSingleton<Webordinary.Dashboard.Storage.IHistoryStore>(new Webordinary.Dashboard.Storage.Sqlite.SqliteHistoryStore(database, TimeProvider.System));
+        context.Services.AddSingleton<Webordinary.Dashboard.Storage.IHistoryStore>(new Webordinary.Dashboard.Storage.Sqlite.SqliteHistoryStore(database, Webordinary.Dashboard.Probes.History.UptimeSpanLimits.Unconfigured, TimeProvider.System));
         context.Services.AddSingleton<Webordinary.Dashboard.Storage.IStore>(database);
         context.Services.AddLogging();
         context.Services.AddSingleton<Webordinary.Dashboard.Probes.History.PlatformUptime>();

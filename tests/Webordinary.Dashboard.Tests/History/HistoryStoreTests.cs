@@ -22,6 +22,74 @@ public abstract class HistoryStoreContract : StoreContract
 
     protected IHistoryCompaction Compaction() => Get<IHistoryCompaction>();
 
+    /// <summary>"flow" runs every minute with a 20 s timeout: a run's outcome holds 80 s at most; other probes get the default cap.</summary>
+    protected override void AddServices(IServiceCollection services) =>
+        services.AddSingleton(new UptimeSpanLimits(new Dictionary<string, TimeSpan> { ["flow"] = TimeSpan.FromSeconds(80) }));
+
+    [Fact]
+    public async Task Uptime_of_four_minutes_up_then_one_minute_down_rechecked_every_15_s_is_80_percent_of_the_time_not_half_the_runs()
+    {
+        await Results.InitializeAsync(CancellationToken.None);
+        var start = T0.AddHours(10);
+        for (var minute = 0; minute < 4; minute++)
+        {
+            await AddAsync("flow", start.AddMinutes(minute), 10, ProbeOutcome.Pass, 1);
+        }
+
+        // The failure, then its rechecks every 15 s until it passes again.
+        for (var recheck = 0; recheck < 4; recheck++)
+        {
+            await AddAsync("flow", start.AddMinutes(4).AddSeconds(15 * recheck), 10, ProbeOutcome.Fail, 1);
+        }
+
+        await AddAsync("flow", start.AddMinutes(5), 10, ProbeOutcome.Pass, 1);
+        Time.Now = start.AddMinutes(5);
+
+        var fromRaw = (await History().GetUptimeAsync("flow", CancellationToken.None)).ToDictionary(w => w.Window);
+
+        Assert.Equal(0.8, fromRaw["24h"].Uptime!.Value, 2);
+        // By runs it would be 5 of 9.
+        Assert.Equal((9, 4), (fromRaw["24h"].Runs, fromRaw["24h"].Failed));
+        Assert.Equal((300.0, start), (fromRaw["24h"].CoveredSeconds, fromRaw["24h"].Since));
+        Assert.True(fromRaw["365d"].IsPartial);
+        Assert.Equal(0.8, (await History().GetUptimeAsync(null, CancellationToken.None))[0].Uptime!.Value, 2);
+
+        // Rolled up, the hour holds the same time, and the windows say the same.
+        Time.Now = start.AddHours(3);
+        await Compaction().CompactAsync(CancellationToken.None);
+        var hour = Assert.Single(await History().GetRollupsAsync("flow", RollupResolution.Hour, T0, Time.Now, CancellationToken.None));
+        var fromRollups = (await History().GetUptimeAsync("flow", CancellationToken.None)).Single(w => w.Window == "24h");
+
+        // The last pass holds its 80 s cap once nothing follows it.
+        Assert.Equal((320_000L, 60_000L, start), (hour.UpMs, hour.DownMs, hour.CoveredFrom));
+        Assert.Equal((320_000L / 380_000.0, 380.0, start), (fromRollups.Uptime!.Value, fromRollups.CoveredSeconds, fromRollups.Since));
+    }
+
+    [Fact]
+    public async Task Parked_maintenance_and_interrupted_time_is_left_out_of_uptime_and_kept_apart_in_the_rollups()
+    {
+        await Results.InitializeAsync(CancellationToken.None);
+        var start = T0.AddHours(10);
+        await AddAsync("flow", start, 10, ProbeOutcome.Pass, 1);
+        await AddAsync("flow", start.AddMinutes(1), 10, ProbeOutcome.Parked, 1);
+        await AddAsync("flow", start.AddMinutes(2), 10, ProbeOutcome.Maintenance, 1);
+        await AddAsync("flow", start.AddMinutes(3), 10, ProbeOutcome.Fail, 1, maintenanceWindow: "dynamodb-upgrade");
+        await AddAsync("flow", start.AddMinutes(4), 10, ProbeOutcome.Interrupted, 1);
+        await AddAsync("flow", start.AddMinutes(5), 10, ProbeOutcome.Fail, 1);
+        await AddAsync("flow", start.AddMinutes(6), 10, ProbeOutcome.Pass, 1);
+        Time.Now = start.AddMinutes(6);
+
+        var window = (await History().GetUptimeAsync("flow", CancellationToken.None))[0];
+        Time.Now = start.AddHours(3);
+        await Compaction().CompactAsync(CancellationToken.None);
+        var hour = Assert.Single(await History().GetRollupsAsync("flow", RollupResolution.Hour, T0, Time.Now, CancellationToken.None));
+
+        // One minute up, one down; four excluded, though the run in the window failed.
+        Assert.Equal((0.5, 120.0), (window.Uptime!.Value, window.CoveredSeconds));
+        Assert.Equal((1, 1, 2, 1), (window.Failed, window.Parked, window.Maintenance, window.Interrupted));
+        Assert.Equal((60_000L + 80_000L, 60_000L, 240_000L), (hour.UpMs, hour.DownMs, hour.ExcludedMs));
+    }
+
     [Fact]
     public async Task Hourly_and_daily_rollups_match_hand_computed_aggregates()
     {
@@ -86,7 +154,7 @@ public abstract class HistoryStoreContract : StoreContract
     }
 
     [Fact]
-    public async Task Uptime_windows_count_runs_from_their_first_millisecond_and_leave_parked_runs_out()
+    public async Task Uptime_windows_count_from_their_first_millisecond_and_leave_parked_time_out()
     {
         await Results.InitializeAsync(CancellationToken.None);
         var now = T0.AddDays(3);
@@ -99,10 +167,13 @@ public abstract class HistoryStoreContract : StoreContract
 
         var windows = (await History().GetUptimeAsync("p", CancellationToken.None)).ToDictionary(w => w.Window);
 
+        // Each run holds the default cap (10 min) as nothing follows within it: 20 min up, 10 min down, the parked 10 min out.
         Assert.Equal((4, 1, 1), (windows["24h"].Runs, windows["24h"].Failed, windows["24h"].Parked));
         Assert.Equal(2.0 / 3, windows["24h"].Uptime!.Value, 6);
+        Assert.Equal((1800.0, now.AddHours(-24)), (windows["24h"].CoveredSeconds, windows["24h"].Since));
+        // The run 1 ms older holds only until the next one starts: 1 ms more down.
         Assert.Equal((5, 2), (windows["7d"].Runs, windows["7d"].Failed));
-        Assert.Equal(2.0 / 4, windows["7d"].Uptime!.Value, 6);
+        Assert.Equal((1_200_000.0 / 1_800_001, 1800.001), (windows["7d"].Uptime!.Value, windows["7d"].CoveredSeconds));
         Assert.Null((await History().GetUptimeAsync("nobody", CancellationToken.None))[0].Uptime);
         await AddAsync("q", now.AddHours(-1), 10, ProbeOutcome.Pass, 1);
         var platform = (await History().GetUptimeAsync(null, CancellationToken.None)).Single(w => w.Window == "24h");
@@ -206,10 +277,57 @@ public abstract class HistoryStoreContract : StoreContract
         Assert.Equal([(T0.AddHours(5), 2), (T0.AddHours(6), 1)], later.Select(b => (b.BucketStart, b.Runs)));
     }
 
-    protected async Task AddAsync(string probeId, DateTimeOffset startedAt, double durationMs, ProbeOutcome outcome, double stepMs)
+    /// <summary>
+    /// Makes this test's database one of the schema before rollups kept time (every script before the uptime one),
+    /// fills it with <paramref name="oldRows"/> (SQL both engines take), and returns a process that opened it (and so
+    /// migrated it).
+    /// </summary>
+    protected abstract Task<IServiceProvider> OpenUpgradedFromBeforeUptimeTimeAsync(string oldRows);
+
+    [Fact]
+    public async Task An_upgraded_database_recomputes_its_rollups_from_the_raw_runs_kept_and_keeps_the_run_counts_share_where_they_are_gone()
+    {
+        var start = T0.AddHours(10);
+        long Ms(DateTimeOffset at) => at.ToUnixTimeMilliseconds();
+        // Raw runs of day T0, hour 10: four minutes up, a minute down rechecked every 15 s, then a pass; counted by run
+        // in the old rollups (5 of 9). Day T0 − 20 has only its old daily rollup left (3 of 4 runs passed).
+        double[] minutes = [0, 1, 2, 3, 4, 4.25, 4.5, 4.75, 5];
+        var runs = string.Join(", ", minutes.Select((m, i) =>
+            $"({i + 1}, 'run{i}', 1, 'Schedule', {Ms(start.AddMinutes(m))}, {Ms(start.AddMinutes(m)) + 10}, 10, '{(m is >= 4 and < 5 ? "Fail" : "Pass")}', NULL, NULL, NULL)"));
+        var oldRows = $"""
+            INSERT INTO probe_keys (key, probe_id, probe_kind) VALUES (1, 'flow', 'K');
+            INSERT INTO runs (seq, id, probe_key, trigger, started_at, ended_at, duration_ms, outcome, message, metrics, maintenance_window) VALUES
+            {runs};
+            INSERT INTO rollups (probe_id, resolution, bucket_start, runs, passes, degraded, fails, parked, parked_ms, maintenance, interrupted) VALUES
+            ('flow', 'Hour', {Ms(start)}, 9, 5, 0, 4, 0, 0, 0, 0),
+            ('flow', 'Day', {Ms(T0)}, 9, 5, 0, 4, 0, 0, 0, 0),
+            ('flow', 'Day', {Ms(T0.AddDays(-20))}, 4, 3, 0, 1, 0, 0, 0, 0);
+            INSERT INTO history_marks (name, at) VALUES ('raw.deleted-before', {Ms(T0)}), ('hour.done', {Ms(T0.AddDays(1))}), ('day.done', {Ms(T0.AddDays(1))});
+            """;
+        Time.Now = T0.AddDays(1).AddHours(1);
+
+        var upgraded = await OpenUpgradedFromBeforeUptimeTimeAsync(oldRows);
+        var history = upgraded.GetRequiredService<IHistoryStore>();
+        var estimated = Assert.Single(await history.GetRollupsAsync("flow", RollupResolution.Hour, start, start.AddHours(1), CancellationToken.None));
+        await upgraded.GetRequiredService<IHistoryCompaction>().CompactAsync(CancellationToken.None);
+        var hour = Assert.Single(await history.GetRollupsAsync("flow", RollupResolution.Hour, start, start.AddHours(1), CancellationToken.None));
+        var days = await history.GetRollupsAsync("flow", RollupResolution.Day, T0.AddDays(-30), T0.AddDays(1), CancellationToken.None);
+        var month = (await history.GetUptimeAsync("flow", CancellationToken.None)).Single(w => w.Window == "30d");
+
+        // Until the compaction, the old counts' share of the hour (5 of 9 up); after it, the time the raw runs measured
+        // (the last pass holds its 80 s cap).
+        Assert.Equal((3_600_000L * 5 / 9, 3_600_000L * 4 / 9), (estimated.UpMs, estimated.DownMs));
+        Assert.Equal((320_000L, 60_000L, start), (hour.UpMs, hour.DownMs, hour.CoveredFrom));
+        Assert.Equal([(T0.AddDays(-20), 64_800_000L, 21_600_000L), (T0, 320_000L, 60_000L)], days.Select(d => (d.BucketStart, d.UpMs, d.DownMs)));
+        Assert.Equal((9, 4), (hour.Runs, hour.Fails));
+        Assert.Equal((64_800_000 + 320_000) / (86_400_000 + 380_000.0), month.Uptime!.Value, 9);
+        Assert.Equal(T0.AddDays(-20), month.Since);
+    }
+
+    protected async Task AddAsync(string probeId, DateTimeOffset startedAt, double durationMs, ProbeOutcome outcome, double stepMs, string? maintenanceWindow = null)
     {
         var run = new ProbeRun(ProbeRun.NewId(), probeId, "K", RunTrigger.Schedule, startedAt, startedAt.AddMilliseconds(durationMs), durationMs, outcome, null,
-            [new StepResult(0, "A", StepOutcome.Pass, startedAt, stepMs, null, null)], new Dictionary<string, double> { ["firstResponseMs"] = stepMs });
+            [new StepResult(0, "A", StepOutcome.Pass, startedAt, stepMs, null, null)], new Dictionary<string, double> { ["firstResponseMs"] = stepMs }, maintenanceWindow);
         await Results.InsertRunAsync(run with { EndedAt = null, Steps = [] }, CancellationToken.None);
         await Results.CompleteRunAsync(run, CancellationToken.None);
     }
@@ -234,6 +352,28 @@ public sealed class SqliteHistoryStoreTests : HistoryStoreContract
     protected override void AddStore(IServiceCollection services) => _database.AddTo(services);
 
     protected override Task DropStoreAsync() => _database.DropAsync();
+
+    protected override async Task<IServiceProvider> OpenUpgradedFromBeforeUptimeTimeAsync(string oldRows)
+    {
+        // A file of its own, made by the scripts before the uptime one, in place of this test's.
+        var scripts = SqliteDatabase.MigrationScripts;
+        var before = scripts.ToList().FindIndex(script => script.Contains("ADD COLUMN up_ms", StringComparison.Ordinal));
+        SqliteConnection.ClearAllPools();
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(_database.Path)!))
+        {
+            File.Delete(file);
+        }
+
+        await using (var connection = new SqliteConnection($"Data Source={_database.Path};Pooling=false"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = string.Join("\n", scripts.Take(before)) + oldRows + $"PRAGMA user_version = {before};";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        return await OpenAsync();
+    }
 
     [Fact]
     public async Task Only_closed_buckets_are_rolled_up_and_compaction_resumes_without_double_counting()

@@ -108,7 +108,7 @@ public sealed class SqliteResultsStoreTests : IDisposable
         var database = new SqliteDatabase(DatabasePath, NullLogger<SqliteDatabase>.Instance);
         var store = new SqliteResultsStore(database, TimeProvider.System, NullLogger<SqliteResultsStore>.Instance);
         await store.InitializeAsync(CancellationToken.None);
-        var history = new SqliteHistoryStore(database, TimeProvider.System);
+        var history = new SqliteHistoryStore(database, Webordinary.Dashboard.Probes.History.UptimeSpanLimits.Unconfigured, TimeProvider.System);
         var rollups = await history.GetRollupsAsync("flow", Webordinary.Dashboard.Probes.History.RollupResolution.Hour, hour, hour.AddHours(1), CancellationToken.None);
 
         var runs = (await store.GetRunsAsync("flow", 10, null, CancellationToken.None)).ToDictionary(r => r.Id, r => r.Outcome);

@@ -22,6 +22,11 @@ public abstract class StoreContract : IAsyncLifetime
 
     protected T Get<T>() where T : notnull => Store.GetRequiredService<T>();
 
+    /// <summary>What the test registers before the provider (the provider's own defaults give way to it).</summary>
+    protected virtual void AddServices(IServiceCollection services)
+    {
+    }
+
     /// <summary>Registers the engine's provider on this test's database.</summary>
     protected abstract void AddStore(IServiceCollection services);
 
@@ -38,6 +43,7 @@ public abstract class StoreContract : IAsyncLifetime
         services.AddLogging();
         services.AddSingleton(Clock);
         services.AddOptions<HistoryOptions>();
+        AddServices(services);
         AddStore(services);
         var process = services.BuildServiceProvider();
         _processes.Add(process);

@@ -102,4 +102,19 @@ public sealed class PostgresHistoryStoreContract(SharedPostgres postgres) : Hist
     protected override void AddStore(IServiceCollection services) => _database.AddTo(services);
 
     protected override Task DropStoreAsync() => _database.DropAsync();
+
+    /// <summary>This test's database taken back to before the uptime script (its columns dropped, its journal entry gone), filled, and opened again.</summary>
+    protected override async Task<IServiceProvider> OpenUpgradedFromBeforeUptimeTimeAsync(string oldRows)
+    {
+        await using (var connection = new NpgsqlConnection(_database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var downgrade = new NpgsqlCommand(
+                "ALTER TABLE rollups DROP COLUMN up_ms, DROP COLUMN down_ms, DROP COLUMN excluded_ms, DROP COLUMN covered_from;"
+                + "DELETE FROM schemaversions WHERE scriptname LIKE '%.0003_uptime_seconds.sql';" + oldRows, connection);
+            await downgrade.ExecuteNonQueryAsync();
+        }
+
+        return await OpenAsync();
+    }
 }
