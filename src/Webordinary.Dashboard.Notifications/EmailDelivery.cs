@@ -129,6 +129,7 @@ public sealed class EmailDelivery(SandboxInbox? inbox = null) : IChannelDelivery
             NotificationEvent.Opened => "#d32f2f",
             NotificationEvent.Resolved => "#2e7d32",
             NotificationEvent.Test => "#757575",
+            NotificationEvent.Acknowledged => "#1565c0",
             _ => "#ed6c02",
         };
         var lines = string.Join("", payload.Summary.Split('\n').Select(l => $"<p style=\"margin:4px 0\">{WebUtility.HtmlEncode(l)}</p>"));

@@ -64,7 +64,7 @@ public sealed record NotificationChannel(string Name, ChannelKind Kind, ChannelO
         ? $"{uri.Scheme}://{uri.Authority}{(uri.PathAndQuery.Length > 1 ? "/…" : "/")}"
         : "(no URL)";
 
-    /// <summary>The events a channel takes when it does not say: opened and resolved, and the ones whose interval it sets.</summary>
+    /// <summary>The events a channel takes when it does not say: opened, resolved and acknowledged, and the ones whose interval it sets.</summary>
     public static IReadOnlySet<NotificationEvent> EventsOf(ChannelOptions options)
     {
         if (options.Events is { Length: > 0 } named)
@@ -72,7 +72,7 @@ public sealed record NotificationChannel(string Name, ChannelKind Kind, ChannelO
             return named.Select(e => NotificationEvents.TryParse(e, out var parsed) ? parsed : NotificationEvent.Opened).ToHashSet();
         }
 
-        var events = new HashSet<NotificationEvent> { NotificationEvent.Opened, NotificationEvent.Resolved };
+        var events = new HashSet<NotificationEvent> { NotificationEvent.Opened, NotificationEvent.Resolved, NotificationEvent.Acknowledged };
         if (options.StillOpenEvery is not null)
         {
             events.Add(NotificationEvent.StillOpen);

@@ -104,7 +104,7 @@ internal sealed partial class NotificationOptionsValidator(IOptions<DashboardOpt
         {
             if (!NotificationEvents.TryParse(text, out var parsed) || parsed == NotificationEvent.Test)
             {
-                errors.Add($"{key}:Events:{index} '{Clip(text)}' is not an event. Known: Opened, Resolved, StillOpen, Degraded.");
+                errors.Add($"{key}:Events:{index} '{Clip(text)}' is not an event. Known: Opened, Resolved, StillOpen, Degraded, Acknowledged.");
             }
             else
             {

@@ -43,6 +43,8 @@ public sealed record NotificationPayload(
 /// <param name="MergedInto">The incident this one became part of.</param>
 /// <param name="Url">The root cause's page on the dashboard, with its incidents.</param>
 /// <param name="Page">The incident's own page (timeline, postmortem); null in messages made before it existed.</param>
+/// <param name="AcknowledgedBy">Who acknowledged it: set in <c>acknowledged</c> messages, null in the others.</param>
+/// <param name="AcknowledgedAt">When it was acknowledged: set in <c>acknowledged</c> messages, null in the others.</param>
 public sealed record IncidentPayload(
     string Id,
     string RootCause,
@@ -55,7 +57,9 @@ public sealed record IncidentPayload(
     string? EndReason,
     string? MergedInto,
     string Url,
-    string? Page = null);
+    string? Page = null,
+    string? AcknowledgedBy = null,
+    DateTimeOffset? AcknowledgedAt = null);
 
 /// <summary>The probe a <c>degraded</c> message is about.</summary>
 /// <param name="Since">When its Degraded runs began.</param>
@@ -82,6 +86,7 @@ public sealed class NotificationMessages(DashboardLinks links)
         {
             NotificationEvent.Opened => $"{incident.RootCause} is down",
             NotificationEvent.StillOpen => $"{incident.RootCause} is still down after {Durations.Format(duration)}",
+            NotificationEvent.Acknowledged => $"{incident.RootCause}'s incident acknowledged by {incident.Acknowledged?.Actor}",
             _ when incident.MergedInto is not null => $"{incident.RootCause}'s incident is part of another now",
             _ when incident.EndReason is { } ended => $"{incident.RootCause}: incident {ended} after {Durations.Format(duration)}",
             _ => $"{incident.RootCause} recovered after {Durations.Format(duration)}",
@@ -101,11 +106,17 @@ public sealed class NotificationMessages(DashboardLinks links)
             lines.Add($"Ended: {why}");
         }
 
+        var acknowledged = notificationEvent == NotificationEvent.Acknowledged ? incident.Acknowledged : null;
+        if (acknowledged is not null)
+        {
+            lines.Add($"Acknowledged by {acknowledged.Actor} at {acknowledged.At:yyyy-MM-dd HH:mm:ss} UTC: reminders stop until it is un-acknowledged");
+        }
+
         return new NotificationPayload(NotificationPayload.CurrentVersion, notificationEvent.Name(), key ?? KeyOf(incident.Id, notificationEvent, channel), channel, at,
             title, string.Join('\n', lines),
             new IncidentPayload(incident.Id, incident.RootCause, affected, incident.FailedStep, incident.Reason, incident.StartedAt, incident.EndedAt,
                 Math.Round(duration.TotalMilliseconds), incident.EndReason, incident.MergedInto, links.Probe(incident.RootCause),
-                links.Incident(incident.Id)),
+                links.Incident(incident.Id), acknowledged?.Actor, acknowledged?.At),
             null, links.Home);
     }
 

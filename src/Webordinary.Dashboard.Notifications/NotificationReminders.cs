@@ -11,7 +11,8 @@ namespace Webordinary.Dashboard.Notifications;
 
 /// <summary>
 /// The messages that come with time rather than with a change: "still open" every <c>StillOpenEvery</c> of an
-/// incident the channel was told of (not while a maintenance window covers all of the channel's probes in it), and
+/// incident the channel was told of (not while a maintenance window covers all of the channel's probes in it, nor while
+/// someone has acknowledged it: the store holds that, so an acknowledgement on any instance counts), and
 /// "degraded" once a probe the channel takes has been Degraded for <c>DegradedAfter</c> without a break (a Pass, a
 /// failure or planned work ends the streak; runs in a maintenance window do not count). Each is queued once (its
 /// key), at the moment it falls due on the dashboard's clock.
@@ -24,6 +25,7 @@ public sealed class NotificationReminders(
     ProbeCatalog catalog,
     MaintenanceWindows windows,
     INotificationOutbox outbox,
+    IIncidentStore incidents,
     NotificationMessages messages,
     NotificationSignals signals,
     TimeProvider time,
@@ -87,6 +89,7 @@ public sealed class NotificationReminders(
     public async Task<DateTimeOffset?> QueueDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var writes = new List<OutboxWrite>();
+        var dueReminders = new List<(NotificationChannel Channel, Incident Incident, string Key)>();
         DateTimeOffset? next = null;
         var open = health.OpenIncidents;
         foreach (var channel in channels.All)
@@ -103,10 +106,9 @@ public sealed class NotificationReminders(
                     }
 
                     var key = NotificationMessages.KeyOf($"{incident.Id}:{periods}", NotificationEvent.StillOpen, channel.Name);
-                    if (Claim(key))
+                    if (!IsQueued(key))
                     {
-                        writes.Add(new OutboxWrite(OutboxWriteKind.QueueIfAnnounced, key, channel.Name, NotificationEvent.StillOpen, incident.Id, incident.RootCause, now, null,
-                            messages.ForIncident(NotificationEvent.StillOpen, incident, channel.Name, now, key).ToJson()));
+                        dueReminders.Add((channel, incident, key));
                     }
                 }
             }
@@ -132,6 +134,22 @@ public sealed class NotificationReminders(
                     {
                         writes.Add(new OutboxWrite(OutboxWriteKind.Queue, payload.Key, channel.Name, NotificationEvent.Degraded, null, probe, now, null, payload.ToJson()));
                     }
+                }
+            }
+        }
+
+        if (dueReminders.Count > 0)
+        {
+            // Read only when a reminder falls due (not on every run): an acknowledged incident's is not queued, so
+            // un-acknowledging it sends the one it is due, and the next ones at their times.
+            var acknowledged = (await incidents.ListAsync(null, openOnly: true, open.Count + 100, cancellationToken))
+                .Where(i => i.Acknowledged is not null).Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
+            foreach (var (channel, incident, key) in dueReminders)
+            {
+                if (!acknowledged.Contains(incident.Id) && Claim(key))
+                {
+                    writes.Add(new OutboxWrite(OutboxWriteKind.QueueIfAnnounced, key, channel.Name, NotificationEvent.StillOpen, incident.Id, incident.RootCause, now, null,
+                        messages.ForIncident(NotificationEvent.StillOpen, incident, channel.Name, now, key).ToJson()));
                 }
             }
         }
@@ -171,6 +189,14 @@ public sealed class NotificationReminders(
     }
 
     private void OnIncident(IncidentChange change) => _wake.Set();
+
+    private bool IsQueued(string key)
+    {
+        lock (_gate)
+        {
+            return _queued.Contains(key);
+        }
+    }
 
     private bool Claim(string key)
     {

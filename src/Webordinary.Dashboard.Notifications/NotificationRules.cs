@@ -16,6 +16,8 @@ namespace Webordinary.Dashboard.Notifications;
 /// held back by a window, never sent where nothing was announced.</item>
 /// <item>Merged: the merged incident's unsent "opened" is cancelled (the incident it joined announces everything);
 /// one that went out (or is going out at that moment) gets its "resolved" saying where it went.</item>
+/// <item>Acknowledged (by a person, <see cref="WritesForAcknowledgement"/>): one "acknowledged" to each channel the
+/// incident was announced to, written with the acknowledgement.</item>
 /// </list>
 /// Probes are never notified one by one: only incidents, which are by root cause.
 /// </summary>
@@ -48,6 +50,22 @@ public sealed class NotificationRules(
 
     public void Stored(IncidentChange change) => signals.Notify();
 
+    public IReadOnlyList<OutboxWrite>? PrepareAcknowledgement(Incident acknowledged)
+    {
+        try
+        {
+            return WritesForAcknowledgement(acknowledged, time.GetUtcNow()) is { Count: > 0 } writes ? writes : null;
+        }
+        catch (Exception exception)
+        {
+            // The acknowledgement is stored whatever happens here: it stops the reminders even if its message cannot be made.
+            logger.LogError(exception, "The acknowledged message of incident {Incident} could not be worked out", acknowledged.Id);
+            return null;
+        }
+    }
+
+    public void StoredAcknowledgement(Incident acknowledged) => signals.Notify();
+
     /// <summary>The outbox writes one incident change makes, for every channel.</summary>
     public IReadOnlyList<OutboxWrite> WritesFor(IncidentChange change, DateTimeOffset now)
     {
@@ -79,6 +97,21 @@ public sealed class NotificationRules(
         }
 
         return writes;
+    }
+
+    /// <summary>
+    /// The "acknowledged" message to each channel that takes it and got the incident's opening (one per acknowledgement:
+    /// its key has the acknowledgement's time, so acknowledging again after an un-acknowledge says so again).
+    /// </summary>
+    public IReadOnlyList<OutboxWrite> WritesForAcknowledgement(Incident incident, DateTimeOffset now)
+    {
+        var at = incident.Acknowledged?.At ?? throw new ArgumentException("The incident is not acknowledged.", nameof(incident));
+        return [.. channels.All.Where(c => c.Wants(NotificationEvent.Acknowledged)).Select(channel =>
+        {
+            var key = NotificationMessages.KeyOf($"{incident.Id}:{at.ToUnixTimeMilliseconds()}", NotificationEvent.Acknowledged, channel.Name);
+            return new OutboxWrite(OutboxWriteKind.QueueIfAnnounced, key, channel.Name, NotificationEvent.Acknowledged, incident.Id, incident.RootCause, now, null,
+                messages.ForIncident(NotificationEvent.Acknowledged, incident, channel.Name, now, key).ToJson());
+        })];
     }
 
     /// <summary>The incident has a probe the channel takes that no maintenance window covers now.</summary>

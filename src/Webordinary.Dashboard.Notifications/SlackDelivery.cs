@@ -40,6 +40,7 @@ public sealed class SlackDelivery(IHttpClientFactory clients, TimeProvider time)
             NotificationEvent.Resolved => (":large_green_circle:", "#2e7d32"),
             NotificationEvent.StillOpen => (":large_orange_circle:", "#ed6c02"),
             NotificationEvent.Degraded => (":large_yellow_circle:", "#f9a825"),
+            NotificationEvent.Acknowledged => (":large_blue_circle:", "#1565c0"),
             _ => (":white_circle:", "#757575"),
         };
         var blocks = new JsonArray
@@ -131,6 +132,7 @@ public sealed class SlackDelivery(IHttpClientFactory clients, TimeProvider time)
         NotificationEvent.Resolved => "Resolved",
         NotificationEvent.StillOpen => "Still open",
         NotificationEvent.Degraded => "Degraded",
+        NotificationEvent.Acknowledged => "Acknowledged",
         _ => "Test",
     };
 

@@ -280,6 +280,22 @@ internal sealed class SqliteMigrations(string databasePath, SqliteConnections co
         UPDATE history_marks SET at = MIN(at, COALESCE((SELECT m.at FROM history_marks m WHERE m.name = 'raw.deleted-before'), 0))
         WHERE name IN ('hour.done', 'day.done');
         """,
+        // Incidents people work: who acknowledged an open incident and when (its reminders stop), and the notes written on it.
+        """
+        ALTER TABLE incidents ADD COLUMN acknowledged_by_id TEXT NULL;
+        ALTER TABLE incidents ADD COLUMN acknowledged_by TEXT NULL;
+        ALTER TABLE incidents ADD COLUMN acknowledged_at INTEGER NULL;
+        CREATE TABLE incident_notes (
+            id TEXT PRIMARY KEY,
+            incident_id TEXT NOT NULL,
+            author_id TEXT NOT NULL,
+            author TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            edited_at INTEGER NULL,
+            text TEXT NOT NULL
+        );
+        CREATE INDEX ix_incident_notes_incident ON incident_notes (incident_id, created_at);
+        """,
     ];
 
     /// <summary>The schema version this build creates.</summary>

@@ -106,6 +106,14 @@ public sealed class AccessibilityBrowserTests(ChromiumFixture chromium, EveryPag
                 await page.GotoInteractiveAsync("/incidents");
                 await page.GetByTestId("incident-link").First.ClickAsync();
                 await Expect(page.Locator("tr.timeline-entry[data-kind='opened']")).ToBeVisibleAsync();
+                // Worked: acknowledged, with a note.
+                await page.Locator("textarea[data-testid='note-text'], [data-testid='note-text'] textarea").FillAsync("Restarted the task.\nWatching the <b>table</b>.");
+                await page.GetByTestId("note-add").ClickAsync();
+                await page.GetByTestId("acknowledge").ClickAsync();
+                await Expect(page.GetByTestId("incident-acknowledged")).ToBeVisibleAsync();
+                await Expect(page.GetByTestId("incident-note")).ToBeVisibleAsync();
+                // The confirmations fade in and out (axe measures a fading one's colours half-way): checked once they are gone.
+                await Expect(page.Locator(".mud-snackbar")).ToHaveCountAsync(0, new LocatorAssertionsToHaveCountOptions { Timeout = 30_000 });
             }),
             ("scale dialog", async () =>
             {

@@ -14,4 +14,13 @@ public interface IIncidentOutbox
 
     /// <summary>The change and what <see cref="Prepare"/> returned were stored (or are kept in memory until the store works again).</summary>
     void Stored(IncidentChange change);
+
+    /// <summary>
+    /// The outbox rows that go with a person's acknowledgement of <paramref name="acknowledged"/> (written with it by
+    /// <see cref="Storage.IIncidentStore.AcknowledgeAsync"/>), or null when it causes nothing.
+    /// </summary>
+    IReadOnlyList<OutboxWrite>? PrepareAcknowledgement(Incident acknowledged);
+
+    /// <summary>An acknowledgement and what <see cref="PrepareAcknowledgement"/> returned were stored.</summary>
+    void StoredAcknowledgement(Incident acknowledged);
 }

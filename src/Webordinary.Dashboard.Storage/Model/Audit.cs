@@ -34,6 +34,10 @@ public enum AuditAction
     MaintenanceEnd,
     NotificationTest,
     NotificationRetry,
+    IncidentAcknowledge,
+    IncidentUnacknowledge,
+    IncidentNoteAdd,
+    IncidentNoteEdit,
 
     /// <summary>Wrong API keys from one client address (folded: one entry a minute).</summary>
     ApiKeyRejected,

@@ -9,6 +9,7 @@ namespace Webordinary.Dashboard.Probes.Health;
 /// <param name="AffectedProbes">Probes that went Down because they need the root cause, in the order they did.</param>
 /// <param name="EndReason">Why it ended, when not by the root cause passing again (e.g. "ended: service parked").</param>
 /// <param name="MergedInto">This incident turned out to be part of another (its root cause went Down too): that one's id.</param>
+/// <param name="Acknowledged">Who said "I'm on it", and when; set by people, never by the probes (the tracker's copy has none).</param>
 public sealed record Incident(
     string Id,
     string ProbeId,
@@ -19,7 +20,8 @@ public sealed record Incident(
     string? Reason,
     IReadOnlyList<string>? AffectedProbes = null,
     string? EndReason = null,
-    string? MergedInto = null)
+    string? MergedInto = null,
+    IncidentAcknowledgement? Acknowledged = null)
 {
     public string RootCause => ProbeId;
 
@@ -28,6 +30,29 @@ public sealed record Incident(
     public TimeSpan? Duration => EndedAt - StartedAt;
 
     public bool IsOpen => EndedAt is null;
+}
+
+/// <summary>Someone working the incident: its "still open" reminders stop until it is un-acknowledged.</summary>
+/// <param name="ActorId">The actor's stable id (the audit log's), <paramref name="Actor"/> what people read.</param>
+public sealed record IncidentAcknowledgement(string ActorId, string Actor, DateTimeOffset At);
+
+/// <summary>A note someone wrote on an incident: plain text, shown as written.</summary>
+/// <param name="AuthorId">The author's stable id: only they may edit it, for <c>IncidentNotes.EditWindow</c> after writing it.</param>
+public sealed record IncidentNote(string Id, string IncidentId, string AuthorId, string Author, DateTimeOffset CreatedAt, DateTimeOffset? EditedAt, string Text);
+
+/// <summary>How a change that people make to an incident went.</summary>
+public enum IncidentUpdate
+{
+    /// <summary>Made (and what it causes written with it).</summary>
+    Done,
+
+    /// <summary>It was so already (acknowledged twice, un-acknowledged when it was not): nothing written.</summary>
+    Unchanged,
+
+    /// <summary>The incident is resolved, ended or merged: it can no longer change.</summary>
+    Closed,
+
+    NotFound,
 }
 
 public enum IncidentChangeKind

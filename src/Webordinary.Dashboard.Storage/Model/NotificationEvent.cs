@@ -1,6 +1,6 @@
 namespace Webordinary.Dashboard.Notifications;
 
-/// <summary>What a message is about. Written in payloads as <c>opened</c>, <c>resolved</c>, <c>still_open</c>, <c>degraded</c>, <c>test</c>.</summary>
+/// <summary>What a message is about. Written in payloads as <c>opened</c>, <c>resolved</c>, <c>still_open</c>, <c>degraded</c>, <c>acknowledged</c>, <c>test</c>.</summary>
 public enum NotificationEvent
 {
     /// <summary>An incident opened (one per root cause, with the probes it took down).</summary>
@@ -14,6 +14,9 @@ public enum NotificationEvent
 
     /// <summary>A probe has been Degraded for longer than the channel's <c>DegradedAfter</c>.</summary>
     Degraded,
+
+    /// <summary>Someone acknowledged an open incident ("I'm on it"): its reminders stop. Only to channels its opening went to.</summary>
+    Acknowledged,
 
     /// <summary>Send test, from the Notifications page or the API.</summary>
     Test,

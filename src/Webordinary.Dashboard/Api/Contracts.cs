@@ -96,20 +96,33 @@ public static class ContractMapping
 }
 
 /// <summary>One incident with its timeline (<c>GET /api/incidents/{id}</c>).</summary>
-/// <param name="Status"><c>open</c> or <c>resolved</c>.</param>
+/// <param name="Status"><c>open</c>, <c>acknowledged</c> or <c>resolved</c>.</param>
 /// <param name="DurationMs">Until it ended, or so far.</param>
 /// <param name="DetectionMs">First failing run minus the last passing run before it; null when none is stored.</param>
 /// <param name="Postmortem">The postmortem's address (Markdown).</param>
+/// <param name="Acknowledged">Who is on it and since when, while it is open and acknowledged.</param>
+/// <param name="Notes">People's notes, oldest first (also in the timeline).</param>
 public sealed record IncidentDetailDto(string Id, string RootCause, string Status, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, double DurationMs,
     string? FailedStep, string? Reason, string FirstRunId, string? EndReason, string? MergedInto, double? DetectionMs,
-    IReadOnlyList<IncidentProbeDto> Probes, IReadOnlyList<TimelineEntryDto> Timeline, IReadOnlyList<RunDto> FailingRuns, string Postmortem);
+    IReadOnlyList<IncidentProbeDto> Probes, IReadOnlyList<TimelineEntryDto> Timeline, IReadOnlyList<RunDto> FailingRuns, string Postmortem,
+    IncidentAcknowledgementDto Acknowledged, IReadOnlyList<IncidentNoteDto> Notes);
+
+/// <param name="Acknowledged">Someone is on it: its reminders stop.</param>
+public sealed record IncidentAcknowledgementDto(bool Acknowledged, string? By, DateTimeOffset? At);
+
+/// <param name="Text">Plain text, as written.</param>
+/// <param name="EditableUntil">Until when its author may edit it.</param>
+public sealed record IncidentNoteDto(string Id, string Author, DateTimeOffset CreatedAt, DateTimeOffset? EditedAt, DateTimeOffset EditableUntil, string Text);
+
+/// <summary>The body of a note: plain text, 1 to 4,000 characters after trimming.</summary>
+public sealed record IncidentNoteRequest(string? Text);
 
 /// <param name="State">Its last run's outcome now; <paramref name="Health"/> its damped status.</param>
 /// <param name="JoinedAt">Its first failing run during the incident.</param>
 /// <param name="RecoveredAt">Its first passing run after that.</param>
 public sealed record IncidentProbeDto(string ProbeId, bool RootCause, string State, string Health, DateTimeOffset? JoinedAt, DateTimeOffset? RecoveredAt);
 
-/// <param name="Kind">opened, joined, recovered, notification, reminder, action, merged, ended or resolved.</param>
+/// <param name="Kind">opened, joined, recovered, notification, reminder, action, acknowledged, unacknowledged, note, merged, ended or resolved.</param>
 /// <param name="Notification">For a message: its channel, event, outcome and attempts.</param>
 public sealed record TimelineEntryDto(DateTimeOffset At, string Kind, string Actor, string Text, string? ProbeId, string? RunId,
     Incidents.NotificationView? Notification);
@@ -122,5 +135,12 @@ public static class IncidentContractMapping
         [.. view.Probes.Select(p => new IncidentProbeDto(p.ProbeId, p.IsRootCause, p.StateNow.ToString(), p.HealthNow.ToString(), p.JoinedAt, p.RecoveredAt))],
         [.. view.Timeline.Select(e => new TimelineEntryDto(e.At, e.Kind.ToString().ToLowerInvariant(), e.Actor, e.Text, e.ProbeId, e.RunId, e.Notification))],
         [.. view.FailingRuns.Select(r => r.ToDto())],
-        $"/api/incidents/{Uri.EscapeDataString(view.Id)}/postmortem");
+        $"/api/incidents/{Uri.EscapeDataString(view.Id)}/postmortem",
+        ToDto(view.Acknowledged), [.. view.Notes.Select(ToDto)]);
+
+    public static IncidentAcknowledgementDto ToDto(Probes.Health.IncidentAcknowledgement? acknowledged) =>
+        new(acknowledged is not null, acknowledged?.Actor, acknowledged?.At);
+
+    public static IncidentNoteDto ToDto(this Probes.Health.IncidentNote note) =>
+        new(note.Id, note.Author, note.CreatedAt, note.EditedAt, note.CreatedAt + Security.IncidentActions.NoteEditWindow, note.Text);
 }

@@ -91,6 +91,7 @@ public static class DashboardHostingExtensions
         services.AddSingleton<MaintenanceActions>();
         services.AddSingleton<NotificationActions>();
         services.AddSingleton<Incidents.IncidentReader>();
+        services.AddSingleton<IncidentActions>();
         builder.RestrictToLoopbackUnlessAllowed();
         builder.AddBrowserSecurity();
         return builder;

@@ -6,7 +6,7 @@ using Webordinary.Dashboard.Probes.Running;
 namespace Webordinary.Dashboard.Incidents;
 
 /// <summary>
-/// An incident as Markdown to paste into a postmortem: the summary, the timeline and the failing runs' steps. Times in
+/// An incident as Markdown to paste into a postmortem: the summary, the timeline, the notes and the failing runs' steps. Times in
 /// UTC. Text from runs and receivers (reasons, messages, errors) is escaped, so it cannot break the document's structure.
 /// </summary>
 public static class IncidentPostmortem
@@ -20,6 +20,11 @@ public static class IncidentPostmortem
         md.Append("## Summary\n\n");
         md.Append("- **Root cause:** ").Append(Escape(view.RootCause)).Append('\n');
         md.Append("- **Status:** ").Append(view.Status).Append(view.EndReason is { } why ? $" ({Escape(why)})" : "").Append('\n');
+        if (view.Acknowledged is { } acknowledged)
+        {
+            md.Append("- **Acknowledged:** by ").Append(Escape(acknowledged.Actor)).Append(" at ").Append(Time(acknowledged.At)).Append('\n');
+        }
+
         md.Append("- **Start:** ").Append(Time(view.StartedAt)).Append('\n');
         md.Append("- **End:** ").Append(view.EndedAt is { } ended ? Time(ended) : "still open").Append('\n');
         md.Append("- **Duration:** ").Append(Durations.Format(view.Duration)).Append(view.IsOpen ? " so far" : "").Append('\n');
@@ -43,6 +48,22 @@ public static class IncidentPostmortem
         {
             md.Append("| ").Append(Time(entry.At)).Append(" | ").Append(entry.Kind).Append(" | ").Append(Escape(entry.Actor)).Append(" | ")
                 .Append(Escape(entry.Text)).Append(" |\n");
+        }
+
+        md.Append("\n## Notes\n");
+        if (view.Notes.Count == 0)
+        {
+            md.Append("\nNone written.\n");
+        }
+
+        foreach (var note in view.Notes)
+        {
+            md.Append("\n**").Append(Time(note.CreatedAt)).Append(" · ").Append(Escape(note.Author)).Append("**")
+                .Append(note.EditedAt is { } edited ? $" (edited {Time(edited)})" : "").Append("\n\n");
+            foreach (var line in note.Text.ReplaceLineEndings("\n").Split('\n'))
+            {
+                md.Append("> ").Append(EscapeLineStart(Escape(line))).Append('\n');
+            }
         }
 
         md.Append("\n## Failing runs\n");
@@ -103,6 +124,9 @@ public static class IncidentPostmortem
 
         return escaped.ToString();
     }
+
+    /// <summary>A line that would start a heading, list or rule (<c>#</c>, <c>-</c>, <c>+</c>, <c>=</c>) starts with a backslash instead.</summary>
+    private static string EscapeLineStart(string line) => line.TrimStart() is ['#' or '-' or '+' or '=', ..] ? "\\" + line.TrimStart() : line;
 
     private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 }

@@ -11,9 +11,6 @@ namespace Webordinary.Dashboard.Incidents;
 public sealed class IncidentReader(IIncidentStore incidents, IResultsStore results, INotificationOutbox outbox, IAuditStore audit, ProbeStatusFeed feed,
     TimeProvider time)
 {
-    /// <summary>How far back an id is looked for among the newest incidents (the incident port has no read by id).</summary>
-    public const int SearchedIncidents = 1000;
-
     public const int MaxFailingRuns = 20;
 
     /// <summary>Affected probes whose runs are read; an incident with more shows the rest without join times.</summary>
@@ -26,8 +23,7 @@ public sealed class IncidentReader(IIncidentStore incidents, IResultsStore resul
     public static bool IsValidId(string? id) =>
         id is { Length: > 0 and <= 64 } && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
-    public async Task<Incident?> FindAsync(string id, CancellationToken cancellationToken) =>
-        IsValidId(id) ? (await incidents.ListAsync(null, openOnly: false, SearchedIncidents, cancellationToken, includeMerged: true)).FirstOrDefault(i => i.Id == id) : null;
+    public async Task<Incident?> FindAsync(string id, CancellationToken cancellationToken) => IsValidId(id) ? await incidents.GetAsync(id, cancellationToken) : null;
 
     /// <summary>The incident's view; null when there is no such incident.</summary>
     public async Task<IncidentView?> ReadAsync(string id, CancellationToken cancellationToken)
@@ -73,7 +69,9 @@ public sealed class IncidentReader(IIncidentStore incidents, IResultsStore resul
         var before = await results.GetRunsAsync(incident.RootCause, 50, incident.StartedAt, cancellationToken);
         var deliveries = await outbox.ListAsync(new DeliveryQuery(DeliveryRows, IncidentId: incident.Id), cancellationToken);
         var actions = await audit.ListAsync(new AuditQuery(AuditRows), cancellationToken);
+        var own = await audit.ListAsync(new AuditQuery(AuditRows, Target: incident.Id), cancellationToken);
+        var notes = await incidents.ListNotesAsync(incident.Id, cancellationToken);
         return IncidentViewBuilder.Build(new IncidentFacts(incident, states, firstFailing, recovered, before.FirstOrDefault(r => r.Outcome == ProbeOutcome.Pass),
-            failingRuns, deliveries, actions), now);
+            failingRuns, deliveries, [.. actions, .. own], notes), now);
     }
 }

@@ -58,6 +58,13 @@ public static class IncidentViewBuilder
             .Where(a => a.At >= incident.StartedAt && a.At <= end && IncidentActions.Contains(a.Action)
                 && (a.Action != AuditAction.RunNow || probeIds.Contains(a.Target)))
             .Select(Action));
+        timeline.AddRange(facts.Audit
+            .Where(a => a.Action is AuditAction.IncidentAcknowledge or AuditAction.IncidentUnacknowledge && a.Target == incident.Id && a.Outcome == AuditOutcomes.Done)
+            .DistinctBy(a => a.Id)
+            .Select(a => a.Action == AuditAction.IncidentAcknowledge
+                ? new TimelineEntry(a.At, TimelineKind.Acknowledged, a.Actor.ToString(), $"Acknowledged by {a.Actor}: reminders stop")
+                : new TimelineEntry(a.At, TimelineKind.Unacknowledged, a.Actor.ToString(), $"Un-acknowledged by {a.Actor}: reminders resume")));
+        timeline.AddRange(facts.Notes.Select(n => new TimelineEntry(n.CreatedAt, TimelineKind.Note, n.Author, n.Text, NoteId: n.Id, EditedAt: n.EditedAt)));
         if (incident.EndedAt is { } endedAt)
         {
             var recovered = facts.Recovered.GetValueOrDefault(incident.RootCause);
@@ -75,15 +82,17 @@ public static class IncidentViewBuilder
         var ordered = timeline.Select((entry, index) => (entry, index)).OrderBy(e => e.entry.At).ThenBy(e => e.entry.Kind).ThenBy(e => e.index)
             .Select(e => e.entry).ToList();
         var first = facts.FailingRuns.FirstOrDefault(r => r.Id == incident.FirstRunId)?.StartedAt ?? incident.StartedAt;
-        return new IncidentView(incident.Id, incident.RootCause, incident.IsOpen ? "open" : "resolved", incident.StartedAt, incident.EndedAt,
+        var acknowledged = incident.IsOpen && incident.MergedInto is null ? incident.Acknowledged : null;
+        return new IncidentView(incident.Id, incident.RootCause, !incident.IsOpen ? "resolved" : acknowledged is null ? "open" : "acknowledged", incident.StartedAt, incident.EndedAt,
             end - incident.StartedAt, incident.FailedStep, incident.Reason, incident.FirstRunId, incident.EndReason, incident.MergedInto,
             facts.LastPassingBefore is { } lastPass ? first - lastPass.StartedAt : null,
-            probes, ordered, [.. facts.FailingRuns.OrderBy(r => r.StartedAt)]);
+            probes, ordered, [.. facts.FailingRuns.OrderBy(r => r.StartedAt)], acknowledged, [.. facts.Notes.OrderBy(n => n.CreatedAt).ThenBy(n => n.Id)]);
     }
 
     public static IncidentRow Row(Incident incident) => new(incident.Id, incident.RootCause, string.Join(", ", incident.Affected), incident.StartedAt,
         incident.EndedAt, incident.EndReason, incident.Duration?.TotalMilliseconds, incident.FailedStep,
-        ProbeLinks.Run(incident.RootCause, incident.FirstRunId, incident.StartedAt), incident.Reason, $"incidents/{Uri.EscapeDataString(incident.Id)}");
+        ProbeLinks.Run(incident.RootCause, incident.FirstRunId, incident.StartedAt), incident.Reason, $"incidents/{Uri.EscapeDataString(incident.Id)}",
+        incident.IsOpen ? incident.Acknowledged?.Actor : null);
 
     private static TimelineEntry Notification(OutboxEntry entry)
     {

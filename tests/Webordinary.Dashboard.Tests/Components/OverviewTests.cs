@@ -338,6 +338,8 @@ public sealed class OverviewTests
         context.Services.AddSingleton(new Webordinary.Dashboard.Probes.Audit.AuditLog(new Webordinary.Dashboard.Storage.Sqlite.SqliteAuditStore(database), TimeProvider.System));
         context.Services.AddSingleton<Webordinary.Dashboard.Security.ActionGuard>();
         context.Services.AddSingleton<Webordinary.Dashboard.Security.ProbeActions>();
+        context.Services.AddSingleton<Webordinary.Dashboard.Storage.IIncidentStore>(new Webordinary.Dashboard.Storage.Sqlite.SqliteIncidentStore(database));
+        context.Services.AddSingleton<Webordinary.Dashboard.Security.IncidentActions>();
         context.Services.AddScoped<CurrentUser>();
         context.AddAuthorization().SetAuthorized("operator").SetClaims(
             new System.Security.Claims.Claim(Webordinary.Dashboard.Security.DashboardPrincipal.RoleClaim, role));

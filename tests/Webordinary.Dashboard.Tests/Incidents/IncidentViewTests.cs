@@ -21,7 +21,7 @@ public sealed class IncidentViewTests
             state == DeliveryState.Delivered ? at : null, "{}");
 
     private static IncidentFacts Facts(Incident incident, IReadOnlyList<OutboxEntry>? deliveries = null, IReadOnlyList<AuditEntry>? audit = null,
-        ProbeRun? lastPass = null, Dictionary<string, ProbeRun>? recovered = null) =>
+        ProbeRun? lastPass = null, Dictionary<string, ProbeRun>? recovered = null, IReadOnlyList<IncidentNote>? notes = null) =>
         new(incident,
             new Dictionary<string, ProbeState> { ["table"] = new("table", "Kind", "30 s", true, Run("table", "r9", T0.AddMinutes(9), ProbeOutcome.Fail), null, [], ProbeHealth.Down) },
             new Dictionary<string, ProbeRun> { ["table"] = Run("table", "r1", T0, ProbeOutcome.Fail), ["flow"] = Run("flow", "f1", T0.AddMinutes(1), ProbeOutcome.Fail, "needs table") },
@@ -29,7 +29,8 @@ public sealed class IncidentViewTests
             lastPass,
             [Run("table", "r1", T0, ProbeOutcome.Fail, "Describe table: down")],
             deliveries ?? [],
-            audit ?? []);
+            audit ?? [],
+            notes ?? []);
 
     private static Incident Open() => new("i1", "table", T0, null, "r1", "Describe table", "Describe table: ServiceUnavailable", ["flow"]);
 
@@ -103,6 +104,42 @@ public sealed class IncidentViewTests
         Assert.Contains("| 2026-12-01 20:32:00 | Notification | dashboard | opened message to ops: delivered after 1 attempt(s), HTTP 200 |", markdown);
         Assert.Contains("| 1 | Describe table | Fail | 120 ms | ", markdown);
         Assert.Contains("ServiceUnavailable", markdown[markdown.IndexOf("## Failing runs", StringComparison.Ordinal)..]);
+    }
+
+    [Fact]
+    public void Acknowledgements_and_notes_are_in_the_timeline_with_their_actor_and_the_postmortem_has_the_notes()
+    {
+        var ann = new Actor("u1", "Ann", "cookie");
+        var acknowledge = new AuditEntry("a1", T0.AddMinutes(2), ann, AuditAction.IncidentAcknowledge, "i1", AuditOutcomes.Done, null);
+        var refused = new AuditEntry("a2", T0.AddMinutes(3), ann, AuditAction.IncidentAcknowledge, "i1", AuditOutcomes.Refused, "Acknowledged already by Ann (cookie).");
+        var other = new AuditEntry("a3", T0.AddMinutes(3), ann, AuditAction.IncidentAcknowledge, "i2", AuditOutcomes.Done, null);
+        var unacknowledge = new AuditEntry("a4", T0.AddMinutes(4), ann, AuditAction.IncidentUnacknowledge, "i1", AuditOutcomes.Done, null);
+        var note = new IncidentNote("n1", "i1", "u1", "Ann (cookie)", T0.AddMinutes(5), T0.AddMinutes(6), "<b>restarted</b> the task\n- then watched");
+        var incident = Open() with { Acknowledged = new IncidentAcknowledgement("u1", "Ann (cookie)", T0.AddMinutes(7)) };
+
+        // The same entry read twice (the recent log and the incident's own) is one timeline entry.
+        var view = IncidentViewBuilder.Build(Facts(incident, audit: [acknowledge, refused, other, unacknowledge, acknowledge], notes: [note]), T0.AddMinutes(8));
+
+        Assert.Equal([TimelineKind.Opened, TimelineKind.Joined, TimelineKind.Acknowledged, TimelineKind.Unacknowledged, TimelineKind.Note], view.Timeline.Select(e => e.Kind));
+        Assert.Equal(["Ann (cookie)", "Ann (cookie)", "Ann (cookie)"], view.Timeline.Skip(2).Select(e => e.Actor));
+        Assert.Equal((note.Text, "n1"), (view.Timeline[^1].Text, view.Timeline[^1].NoteId));
+        Assert.Equal(("acknowledged", "Ann (cookie)"), (view.Status, view.Acknowledged?.Actor));
+        var markdown = IncidentPostmortem.Write(view);
+        Assert.Contains("- **Acknowledged:** by Ann (cookie) at 2026-12-01 20:37:00", markdown);
+        Assert.Contains("## Notes\n\n**2026-12-01 20:35:00 · Ann (cookie)** (edited 2026-12-01 20:36:00)\n\n> \\<b\\>restarted\\</b\\> the task\n> \\- then watched\n", markdown);
+        Assert.Contains("| Note | Ann (cookie) | \\<b\\>restarted\\</b\\> the task - then watched |", markdown);
+    }
+
+    [Fact]
+    public void A_resolved_incident_is_not_shown_acknowledged()
+    {
+        var incident = Open() with { EndedAt = T0.AddMinutes(9), Acknowledged = new IncidentAcknowledgement("u1", "Ann", T0.AddMinutes(7)) };
+
+        var view = IncidentViewBuilder.Build(Facts(incident), T0.AddMinutes(10));
+
+        Assert.Equal(("resolved", null), (view.Status, view.Acknowledged));
+        Assert.Null(IncidentViewBuilder.Row(incident).AcknowledgedBy);
+        Assert.Equal("Ann", IncidentViewBuilder.Row(incident with { EndedAt = null }).AcknowledgedBy);
     }
 
     [Fact]

@@ -95,7 +95,7 @@ public sealed class ReminderAndInboxTests
     /// The receiver has the message and the dashboard has recorded its delivery: only then may the clock move (an
     /// answer still on its way when the clock jumps would be an attempt timed out).
     /// </summary>
-    private static async Task<IReadOnlyList<ReceivedRequest>> DeliveredAsync(DashboardHost host, NotificationReceiver receiver, int count)
+    internal static async Task<IReadOnlyList<ReceivedRequest>> DeliveredAsync(DashboardHost host, NotificationReceiver receiver, int count)
     {
         var received = await receiver.WaitForCountAsync(count);
         await DeliveryTests.WaitForStateAsync(host.Get<NotificationCenter>(), "ops", s => !s.Sending && s.LastDeliveredAt is not null && s.LastDeliveredAt == s.LastAttemptAt);

@@ -1,15 +1,22 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
 using MudBlazor;
+using Webordinary.Dashboard.Components.Controls;
 using Webordinary.Dashboard.Incidents;
 using Webordinary.Dashboard.Notifications;
+using Webordinary.Dashboard.Probes.Audit;
 using Webordinary.Dashboard.Probes.Feed;
+using Webordinary.Dashboard.Probes.Health;
+using Webordinary.Dashboard.Security;
+using Webordinary.Dashboard.Storage;
 
 namespace Webordinary.Dashboard.Components.Pages;
 
 /// <summary>
-/// One incident: its summary, its probes with their state now and its timeline; read again when one of its probes
-/// completes a run or a message is queued or tried, at most every <see cref="MinRenderInterval"/>.
+/// One incident: its summary, its probes with their state now, its timeline and notes; acknowledging it and writing
+/// notes (Operators, through <see cref="IncidentActions"/>). Read again when one of its probes completes a run, a message
+/// is queued or tried, or an action is audited (an acknowledgement or a note from another tab), at most every
+/// <see cref="MinRenderInterval"/>.
 /// </summary>
 public sealed partial class IncidentDetails : IDisposable
 {
@@ -18,6 +25,12 @@ public sealed partial class IncidentDetails : IDisposable
     private IncidentView? _view;
     private IDisposable? _subscription;
     private int _refreshQueued;
+    private string? _denial;
+    private string _actorId = "";
+    private bool _busy;
+    private string? _noteText;
+    private string? _editing;
+    private string? _editText;
 
     [Parameter]
     public string IncidentId { get; set; } = "";
@@ -35,6 +48,18 @@ public sealed partial class IncidentDetails : IDisposable
     public required IJSRuntime Js { get; init; }
 
     [Inject]
+    public required IncidentActions Actions { get; init; }
+
+    [Inject]
+    public required AuditLog Audit { get; init; }
+
+    [Inject]
+    public required CurrentUser User { get; init; }
+
+    [Inject]
+    public required TimeProvider Time { get; init; }
+
+    [Inject]
     public required ISnackbar Snackbar { get; init; }
 
     protected override void OnInitialized()
@@ -48,9 +73,16 @@ public sealed partial class IncidentDetails : IDisposable
             }
         });
         Center.Changed += QueueRefresh;
+        Audit.Changed += QueueRefresh;
     }
 
-    protected override async Task OnParametersSetAsync() => await ReadAsync();
+    protected override async Task OnParametersSetAsync()
+    {
+        var user = await User.GetAsync();
+        _denial = DashboardPrincipal.Denial(user, IncidentActions.IncidentRole);
+        _actorId = DashboardPrincipal.ActorOf(user).Id;
+        await ReadAsync();
+    }
 
     private void QueueRefresh()
     {
@@ -86,9 +118,84 @@ public sealed partial class IncidentDetails : IDisposable
         }
     }
 
+    private bool CanEdit(IncidentNote note) =>
+        _denial is null && note.AuthorId == _actorId && Time.GetUtcNow() - note.CreatedAt <= IncidentActions.NoteEditWindow;
+
+    private async Task ToggleAcknowledgedAsync()
+    {
+        if (_view is not { } view)
+        {
+            return;
+        }
+
+        var acknowledge = view.Acknowledged is null;
+        await ActAsync(async user =>
+        {
+            var outcome = await Actions.AcknowledgeAsync(user, view.Id, acknowledge, CancellationToken.None);
+            return outcome.Denied ?? outcome.Value.Update switch
+            {
+                IncidentUpdate.Done or IncidentUpdate.Unchanged => null,
+                IncidentUpdate.Closed => "The incident is resolved.",
+                _ => "No such incident.",
+            };
+        }, acknowledge ? "Acknowledged: the reminders stop." : "Un-acknowledged: the reminders resume.");
+    }
+
+    private async Task AddNoteAsync()
+    {
+        var text = _noteText;
+        if (await ActAsync(async user => Problem(await Actions.AddNoteAsync(user, IncidentId, text, CancellationToken.None)), "Note added."))
+        {
+            _noteText = null;
+        }
+    }
+
+    private void StartEdit(IncidentNote note)
+    {
+        _editing = note.Id;
+        _editText = note.Text;
+    }
+
+    private async Task SaveEditAsync(IncidentNote note)
+    {
+        var text = _editText;
+        if (await ActAsync(async user => Problem(await Actions.EditNoteAsync(user, IncidentId, note.Id, text, CancellationToken.None)), "Note saved."))
+        {
+            _editing = null;
+        }
+    }
+
+    private static string? Problem(ActionOutcome<NoteOutcome> outcome) => outcome.Denied ?? outcome.Invalid ?? outcome.Value!.Result switch
+    {
+        NoteResult.Written => null,
+        NoteResult.NotAuthor => "Only its author may edit a note.",
+        NoteResult.TooLate => $"A note can be edited for {IncidentActions.NoteEditWindow.TotalMinutes:0} minutes after it is written.",
+        NoteResult.TooMany => $"The incident has {IncidentActions.MaxNotes} notes already.",
+        _ => "No such incident or note.",
+    };
+
+    /// <summary>Runs an action as this circuit's user, says how it went, and reads the incident again.</summary>
+    /// <returns>Whether it was done.</returns>
+    private async Task<bool> ActAsync(Func<System.Security.Claims.ClaimsPrincipal, Task<string?>> action, string done)
+    {
+        _busy = true;
+        try
+        {
+            var problem = await action(await User.GetAsync());
+            Snackbar.Add(problem ?? done, problem is null ? Severity.Success : Severity.Warning);
+            await ReadAsync();
+            return problem is null;
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
     public void Dispose()
     {
         _subscription?.Dispose();
         Center.Changed -= QueueRefresh;
+        Audit.Changed -= QueueRefresh;
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Webordinary.Dashboard.Components.Controls;
+using Webordinary.Dashboard.Components.ViewModels;
 using Webordinary.Dashboard.Platform;
 using Webordinary.Dashboard.Probes.Configuration;
 using Webordinary.Dashboard.Probes.Feed;
@@ -16,6 +17,11 @@ public sealed partial class Overview : IDisposable
 {
     private IReadOnlyList<ProbeState> _probes = [];
     private IReadOnlyList<Probes.Health.Incident> _incidents = [];
+
+    // Read from the store (the acknowledgement's owner) when the open incidents or the audit log change, not on every run.
+    private IReadOnlyDictionary<string, Probes.Health.IncidentAcknowledgement> _acknowledged = new Dictionary<string, Probes.Health.IncidentAcknowledgement>();
+    private string _acknowledgedReadFor = "";
+    private string? _acknowledgeDenied;
     private IReadOnlyList<Probes.Maintenance.WindowState> _windows = [];
     private Storage.StoreHealth? _store;
     private IReadOnlyList<string> _storeLoadsWaiting = [];
@@ -65,6 +71,15 @@ public sealed partial class Overview : IDisposable
     [Inject]
     public required ProbeCatalog Catalog { get; init; }
 
+    [Inject]
+    public required IncidentActions IncidentActions { get; init; }
+
+    [Inject]
+    public required Storage.IIncidentStore IncidentStore { get; init; }
+
+    [Inject]
+    public required Probes.Audit.AuditLog Audit { get; init; }
+
     // The search and filters live in the URL (ProbeFilter): a view can be linked and survives a reload.
     [SupplyParameterFromQuery(Name = "q")]
     public string? Query { get; set; }
@@ -90,84 +105,15 @@ public sealed partial class Overview : IDisposable
     /// <summary>The worst state on the page, for the favicon: null when nothing fails.</summary>
     private ProbeOutcome? Worst => _incidents.Count > 0 || _probes.Any(p => p.Status == ProbeOutcome.Fail) ? ProbeOutcome.Fail : null;
 
-    /// <summary>
-    /// Failing first: each root cause with the probes it took down right under it, then the other failing probes, then
-    /// the rest in configuration order.
-    /// </summary>
-    private IEnumerable<(ProbeState Probe, string? CausedBy)> Rows
-    {
-        get
-        {
-            var byId = _probes.ToDictionary(p => p.ProbeId, StringComparer.OrdinalIgnoreCase);
-            var shown = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            foreach (var incident in _incidents)
-            {
-                if (byId.TryGetValue(incident.RootCause, out var root) && shown.Add(root.ProbeId))
-                {
-                    yield return (root, null);
-                }
-
-                foreach (var affected in incident.Affected)
-                {
-                    if (byId.TryGetValue(affected, out var probe) && shown.Add(probe.ProbeId))
-                    {
-                        yield return (probe, incident.RootCause);
-                    }
-                }
-            }
-
-            // A root cause Down inside a maintenance window opens no incident, but still holds what it took down: each
-            // such probe right under it, with its "caused by" line.
-            var failing = _probes.Where(p => (p.Status == ProbeOutcome.Fail || p.Health == Probes.Health.ProbeHealth.Down) && !shown.Contains(p.ProbeId))
-                .Select(p => (Probe: p, Cause: Signals.CauseOf(p.ProbeId))).ToList();
-            foreach (var (probe, _) in failing.Where(f => f.Cause is null || !byId.ContainsKey(f.Cause)))
-            {
-                if (shown.Add(probe.ProbeId))
-                {
-                    yield return (probe, null);
-                }
-
-                foreach (var (below, _) in failing.Where(f => string.Equals(f.Cause, probe.ProbeId, StringComparison.OrdinalIgnoreCase)))
-                {
-                    if (shown.Add(below.ProbeId))
-                    {
-                        yield return (below, probe.ProbeId);
-                    }
-                }
-            }
-
-            foreach (var (probe, cause) in failing.Where(f => shown.Add(f.Probe.ProbeId)))
-            {
-                yield return (probe, cause);
-            }
-
-            foreach (var probe in _probes.Where(p => shown.Add(p.ProbeId)))
-            {
-                yield return (probe, null);
-            }
-        }
-    }
-
-    /// <summary>The rows the filter lets through, in <see cref="Rows"/>' order (failing first).</summary>
-    private IReadOnlyList<(ProbeFacts Probe, string? CausedBy)> Shown
+    /// <summary>The rows the filter lets through, failing first (<see cref="OverviewRows.Order"/>).</summary>
+    private IReadOnlyList<OverviewRow> Shown
     {
         get
         {
             var filter = Filter;
-            return [.. Rows.Select(row => (Facts(row.Probe), row.CausedBy)).Where(row => filter.Matches(row.Item1))];
+            return [.. OverviewRows.Order(_probes, _incidents, Signals.CauseOf, Facts).Where(row => filter.Matches(row.Probe))];
         }
     }
-
-    /// <summary>
-    /// By component, the groups in the order of their first row: as rows come failing first, so do the groups with a
-    /// failing probe; within a group, the rows keep that order.
-    /// </summary>
-    /// <summary>Groups with a failing probe first, then by name ("Other", the probes of no component, last).</summary>
-    private static IEnumerable<IGrouping<string, (ProbeFacts Probe, string? CausedBy)>> ByComponent(IEnumerable<(ProbeFacts Probe, string? CausedBy)> rows) =>
-        rows.GroupBy(row => row.Probe.Component, StringComparer.OrdinalIgnoreCase)
-            .OrderByDescending(group => group.Any(row => row.Probe.State.Status == ProbeOutcome.Fail))
-            .ThenBy(group => group.Key == "Other")
-            .ThenBy(group => group.Key, StringComparer.OrdinalIgnoreCase);
 
     private ProbeFacts Facts(ProbeState probe) => new(probe,
         Catalog.Topology.ComponentOf(probe.ProbeId)?.DisplayName() ?? "Other",
@@ -192,7 +138,10 @@ public sealed partial class Overview : IDisposable
         // right after finds it in PlatformUptime.
         _subscription = Feed.Subscribe(_ => QueueRefresh());
         Signals.Changed += QueueRefresh;
+        Audit.Changed += OnAudited;
         ReadState();
+        await ReadAcknowledgementsAsync();
+        _acknowledgeDenied = await User.DenialAsync(IncidentActions.IncidentRole);
         _runDenied = await User.DenialAsync(ProbeActions.RunRole);
         _maintenanceDenied = await User.DenialAsync(MaintenanceActions.MaintenanceRole);
         _scaleDenied = await User.DenialAsync(PlatformActions.ScaleRole);
@@ -228,6 +177,45 @@ public sealed partial class Overview : IDisposable
         Volatile.Write(ref _refreshQueued, 0);
         ReadState();
         StateHasChanged();
+        if (string.Join('\n', _incidents.Select(i => i.Id)) != _acknowledgedReadFor)
+        {
+            _ = InvokeAsync(async () =>
+            {
+                await ReadAcknowledgementsAsync();
+                StateHasChanged();
+            });
+        }
+    }
+
+    private void OnAudited()
+    {
+        if (_incidents.Count > 0)
+        {
+            _acknowledgedReadFor = "";
+            QueueRefresh();
+        }
+    }
+
+    private async Task ReadAcknowledgementsAsync()
+    {
+        var incidents = _incidents;
+        _acknowledgedReadFor = string.Join('\n', incidents.Select(i => i.Id));
+        _acknowledged = incidents.Count == 0
+            ? new Dictionary<string, Probes.Health.IncidentAcknowledgement>()
+            : (await IncidentStore.ListAsync(null, openOnly: true, incidents.Count + 50, CancellationToken.None))
+                .Where(i => i.Acknowledged is not null).ToDictionary(i => i.Id, i => i.Acknowledged!);
+    }
+
+    private async Task ToggleAcknowledgedAsync(string incidentId)
+    {
+        var acknowledge = !_acknowledged.ContainsKey(incidentId);
+        var outcome = await IncidentActions.AcknowledgeAsync(await User.GetAsync(), incidentId, acknowledge, CancellationToken.None);
+        Snackbar.Add(outcome.Denied is { } denied ? $"{denied}: your role does not allow acknowledging incidents."
+                : outcome.Value.Update is Probes.Health.IncidentUpdate.Done or Probes.Health.IncidentUpdate.Unchanged
+                    ? acknowledge ? "Acknowledged: the reminders stop." : "Un-acknowledged: the reminders resume."
+                    : "The incident is resolved.",
+            outcome.Denied is null ? Severity.Info : Severity.Error);
+        await ReadAcknowledgementsAsync();
     }
 
     private void ReadState()
@@ -310,5 +298,6 @@ public sealed partial class Overview : IDisposable
     {
         _subscription?.Dispose();
         Signals.Changed -= QueueRefresh;
+        Audit.Changed -= OnAudited;
     }
 }
