@@ -23,6 +23,15 @@ public static class PostgresDataSource
             builder.ConnectionStringBuilder.ApplicationName = ApplicationName;
         }
 
+        // The stores send the same few statements over and over (a run, its steps, each at every probe's interval):
+        // prepared once per connection, the server parses and plans each once instead of at every execution (the
+        // peer benchmark on PostgreSQL). A connection string that sets Max Auto Prepare keeps its own value.
+        if (!options.ConnectionString!.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
+            builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+        }
+
         if (loggerFactory is not null)
         {
             builder.UseLoggerFactory(loggerFactory);

@@ -15,6 +15,7 @@ public sealed class PostgresDatabase : IStore, IAsyncDisposable
     private readonly PostgresSchema _schema;
     private readonly PostgresWriter _writer;
     private readonly ILogger _logger;
+    private readonly bool _ownsDataSource;
     private readonly SemaphoreSlim _migrateGate = new(1, 1);
     private volatile bool _migrated;
 
@@ -22,8 +23,15 @@ public sealed class PostgresDatabase : IStore, IAsyncDisposable
     private StoreHealth? _unmigrated;
 
     public PostgresDatabase(NpgsqlDataSource dataSource, PostgresSchema schema, ILogger<PostgresDatabase> logger)
+        : this(dataSource, schema, logger, ownsDataSource: false)
+    {
+    }
+
+    /// <param name="ownsDataSource">Whether disposing the database disposes the data source too (one made for it alone, outside the container).</param>
+    internal PostgresDatabase(NpgsqlDataSource dataSource, PostgresSchema schema, ILogger<PostgresDatabase> logger, bool ownsDataSource)
     {
         _dataSource = dataSource;
+        _ownsDataSource = ownsDataSource;
         _schema = schema;
         _logger = logger;
         var builder = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
@@ -111,5 +119,12 @@ public sealed class PostgresDatabase : IStore, IAsyncDisposable
         return await write(connection);
     }
 
-    public ValueTask DisposeAsync() => _writer.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _writer.DisposeAsync();
+        if (_ownsDataSource)
+        {
+            await _dataSource.DisposeAsync();
+        }
+    }
 }

@@ -41,4 +41,17 @@ public static class PostgresStoreServiceCollectionExtensions
         services.AddHostedService<StoreFlusher>();
         return services;
     }
+
+    /// <summary>
+    /// A results store on the database of <paramref name="options"/>, outside the container (the command line's
+    /// <c>--store</c>); disposing the returned store closes its connections.
+    /// </summary>
+    public static (IStore Store, IResultsStore Results) OpenResultsStore(IServiceProvider services, StoreOptions options)
+    {
+        var loggerFactory = services.GetRequiredService<ILoggerFactory>();
+        var dataSource = PostgresDataSource.Create(options, loggerFactory);
+        var database = new PostgresDatabase(dataSource, new PostgresSchema(dataSource, loggerFactory.CreateLogger<PostgresSchema>()),
+            loggerFactory.CreateLogger<PostgresDatabase>(), ownsDataSource: true);
+        return (database, ActivatorUtilities.CreateInstance<PostgresResultsStore>(services, database));
+    }
 }

@@ -32,9 +32,11 @@ internal sealed class PostgresWriter(string location, NpgsqlDataSource dataSourc
         // 40001/40P01: serialization failure, deadlock (transient by definition); 42P01: undefined table (not migrated yet).
         PostgresException postgres => postgres.IsTransient || postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
             || postgres.SqlState.StartsWith("53", StringComparison.Ordinal) || postgres.SqlState is "57P01" or "57P02" or "57P03" or "42P01",
-        // Npgsql's own (not the server's): the connection failed, was broken, or timed out.
+        // Npgsql's own (not the server's): the connection failed, was broken, or timed out. Npgsql wraps the socket's
+        // and the stream's failures in these; a bare IOException is not the store's (ASP.NET Core's bad request body is
+        // one: it must stay a 400, not become "Results are not being stored").
         NpgsqlException => true,
-        SocketException or IOException or TimeoutException => true,
+        SocketException or TimeoutException => true,
         _ => false,
     };
 

@@ -11,17 +11,31 @@ namespace Webordinary.Dashboard.Storage.Sqlite;
 /// the first's live runs as interrupted. The second is refused before anything starts (exit 2), by an exclusive OS
 /// lock on <c>dashboard.db.lock</c> beside the database: held from the start of the host until it has stopped, and
 /// released by the OS when the process ends however it ends (<c>kill -9</c> too — a pid file would be left behind).
-/// The command line's <c>--store</c> does not take it: it only adds runs, through SQLite's own locking.
+/// The command line's <c>--store</c> does not take it: it only adds runs, through SQLite's own locking. <c>store copy</c>
+/// does: the file it moves must not change behind it, and a dashboard started during the copy is refused.
 /// </summary>
 /// <remarks>Per process by nature: the lock is the process's claim on the file, which no store row can stand for.</remarks>
-public sealed class SqliteInstanceLock(SqliteDatabase database) : IHostedLifecycleService, IDisposable
+public sealed class SqliteInstanceLock : IHostedLifecycleService, IDisposable
 {
     /// <summary>The lock file's name beside the database.</summary>
     public const string FileName = SqliteDatabase.FileName + ".lock";
 
+    private readonly string _databasePath;
     private FileStream? _held;
 
-    public string LockPath { get; } = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(database.DatabasePath))!, FileName);
+    public SqliteInstanceLock(SqliteDatabase database)
+        : this(database.DatabasePath)
+    {
+    }
+
+    /// <summary>The lock of the database at <paramref name="databasePath"/>, for a holder other than the host (<c>store copy</c>).</summary>
+    internal SqliteInstanceLock(string databasePath)
+    {
+        _databasePath = databasePath;
+        LockPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(databasePath))!, FileName);
+    }
+
+    public string LockPath { get; }
 
     /// <summary>Before any hosted service's start (the scheduler, the start-up repairs) and before Kestrel listens.</summary>
     public Task StartingAsync(CancellationToken cancellationToken)
@@ -41,7 +55,7 @@ public sealed class SqliteInstanceLock(SqliteDatabase database) : IHostedLifecyc
                 throw new DataDirectoryInUseException(directory, LockPath, ReadHolder(LockPath), exception);
             }
 
-            throw new DataDirectoryException(directory, database.DatabasePath, exception);
+            throw new DataDirectoryException(directory, _databasePath, exception);
         }
 
         try

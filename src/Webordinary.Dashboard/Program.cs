@@ -15,6 +15,12 @@ if (ProbeCli.Handles(args))
     return await ProbeCli.RunAsync(args, Console.Out, Console.Error);
 }
 
+// `store copy`: the SQLite store moved into PostgreSQL (Cli/StoreCli).
+if (StoreCli.Handles(args))
+{
+    return await StoreCli.RunAsync(args, Console.Out, Console.Error);
+}
+
 // The dashboard; a start-up failure the operator can fix is exit 2 with the problem named.
 return await DashboardHostingExtensions.RunAsync(args);
 

@@ -99,11 +99,17 @@ public static class PeerBenchmark
         }
     }
 
-    private static Process StartDashboard(string directory, string targetUrl, out string url)
+    /// <summary>The dashboard in a process of its own with the 500 probes; <paramref name="environment"/> on top (another store).</summary>
+    internal static Process StartDashboard(string directory, string targetUrl, out string url, IReadOnlyDictionary<string, string>? environment = null)
     {
         url = $"http://127.0.0.1:{DashboardHost.FreePort()}";
         var contentRoot = Directory.CreateDirectory(Path.Combine(directory, "dashboard")).FullName;
         var start = DashboardProcessMemory.StartInfo(contentRoot, url);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
         for (var i = 0; i < Probes; i++)
         {
             var key = $"Dashboard__Probes__http-{i:000}__";
@@ -213,7 +219,7 @@ public static class PeerBenchmark
         return (ours, theirs ?? TimeSpan.MaxValue);
     }
 
-    private static async Task<long> CountRunsAsync(string dashboardUrl)
+    internal static async Task<long> CountRunsAsync(string dashboardUrl)
     {
         using var http = new HttpClient();
         var uptime = await http.GetFromJsonAsync<JsonElement>(dashboardUrl + "/api/uptime");
@@ -230,7 +236,7 @@ public static class PeerBenchmark
         return process;
     }
 
-    private static async Task WaitAsync(Func<HttpClient, Task<bool>> ready, string what, Process process)
+    internal static async Task WaitAsync(Func<HttpClient, Task<bool>> ready, string what, Process process)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = Stopwatch.StartNew();
@@ -259,19 +265,28 @@ public static class PeerBenchmark
     }
 
     /// <summary>CPU time (user + system) and RSS of a process, from /proc.</summary>
-    private readonly record struct Usage(TimeSpan Cpu, long Rss)
+    internal readonly record struct Usage(TimeSpan Cpu, long Rss)
     {
         public static Usage operator +(Usage a, Usage b) => new(a.Cpu + b.Cpu, a.Rss + b.Rss);
     }
 
-    private static Usage Read(Process process)
+    internal static Usage Read(Process process) => Read(process.Id);
+
+    /// <param name="withChildren">Also the CPU time of its children that have ended (cutime, cstime): a server's finished sessions.</param>
+    internal static Usage Read(int pid, bool withChildren = false)
     {
-        var stat = File.ReadAllText($"/proc/{process.Id}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        // Fields 14 and 15 (utime, stime) in clock ticks; after the command's ')' they are the 12th and 13th.
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        var rssKb = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
+        var fields = StatFields(pid);
+        // Fields 14 to 17 (utime, stime, cutime, cstime) in clock ticks; after the command's ')' they are the 12th to 15th.
+        var ticks = Enumerable.Range(11, withChildren ? 4 : 2).Sum(i => long.Parse(fields[i], CultureInfo.InvariantCulture));
+        var rssKb = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
             .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
         return new Usage(TimeSpan.FromSeconds(ticks / 100.0), long.Parse(rssKb, CultureInfo.InvariantCulture) * 1024);
+    }
+
+    /// <summary>The fields of /proc/PID/stat after the command's ')': the state first, then the parent's pid, …</summary>
+    internal static string[] StatFields(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
     }
 }

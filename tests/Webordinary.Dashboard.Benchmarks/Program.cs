@@ -85,7 +85,7 @@ internal static class Arguments
 
 internal static class Benchmarks
 {
-    public static readonly string[] Names = [PushBenchmark.Name, PushBenchmark.WireName, BrowserBenchmark.Name, SchedulerBenchmark.Name, DetectBenchmark.Name, NotifyBenchmark.Name, MemoryBenchmark.Name, PeerBenchmark.Name, HistoryBenchmark.Name, ResponseOutputBenchmark.Name];
+    public static readonly string[] Names = [PushBenchmark.Name, PushBenchmark.WireName, BrowserBenchmark.Name, SchedulerBenchmark.Name, DetectBenchmark.Name, NotifyBenchmark.Name, MemoryBenchmark.Name, PeerBenchmark.Name, PeerPostgresBenchmark.Name, HistoryBenchmark.Name, ResponseOutputBenchmark.Name];
 
     private static readonly Dictionary<string, string> Targets = new()
     {
@@ -98,6 +98,7 @@ internal static class Benchmarks
         [MemoryBenchmark.Name] = "RSS <= 200 MB",
         [HistoryBenchmark.Name] = "<= 1 GB, uptime query <= 50 ms, pages <= 300 ms",
         [PeerBenchmark.Name] = "<= 0.5× Prometheus + blackbox CPU, <= 1.0× their RSS",
+        [PeerPostgresBenchmark.Name] = "dashboard + PostgreSQL CPU <= 1.5× the SQLite figure",
         [ResponseOutputBenchmark.Name] = "CPU a request within 5% of without",
     };
 
@@ -179,6 +180,7 @@ internal static class Benchmarks
                 NotifyBenchmark.Name => await NotifyBenchmark.RunAsync(context),
                 MemoryBenchmark.Name => await MemoryBenchmark.RunAsync(context),
                 PeerBenchmark.Name => await PeerBenchmark.RunAsync(context),
+                PeerPostgresBenchmark.Name => await PeerPostgresBenchmark.RunAsync(context),
                 HistoryBenchmark.Name => await HistoryBenchmark.RunAsync(context, unit.Sizes.Count > 0 ? unit.Sizes.Single() : null),
                 _ => throw new ArgumentException($"Unknown benchmark '{unit.Name}'."),
             };
@@ -202,6 +204,7 @@ internal static class Benchmarks
         SchedulerBenchmark.Name => TimeSpan.FromMinutes(quick ? 4 : 6),
         HistoryBenchmark.Name => TimeSpan.FromMinutes(quick ? 60 : 600),
         NotifyBenchmark.Name => TimeSpan.FromMinutes(quick ? 4 : 10),
+        PeerPostgresBenchmark.Name => TimeSpan.FromMinutes(quick ? 5 : 10),
         _ => TimeSpan.FromMinutes(5),
     };
 }

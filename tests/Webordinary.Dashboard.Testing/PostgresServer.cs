@@ -148,6 +148,13 @@ public sealed class PostgresServer : IAsyncDisposable
         return ConnectionString(name);
     }
 
+    /// <summary>Points a dashboard's settings at a new, empty database of this server (<c>Store:Provider=Postgres</c>).</summary>
+    public async Task UseForDashboardAsync(Dictionary<string, string?> settings)
+    {
+        settings["Store:Provider"] = "Postgres";
+        settings["Store:ConnectionString"] = await CreateDatabaseAsync();
+    }
+
     /// <summary>The server's recent log lines (for a failure's message).</summary>
     public string Log()
     {

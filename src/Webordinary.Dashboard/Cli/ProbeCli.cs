@@ -13,7 +13,7 @@ public static class ProbeCli
 {
     public const int Passed = 0;
     public const int Failed = 1;
-    public const int BadUsage = 2;
+    public const int BadUsage = CommandLineInvocation.BadUsage;
 
     public static bool Handles(string[] args) => args is ["probe", ..];
 
@@ -40,19 +40,7 @@ public static class ProbeCli
             return Task.FromResult(Passed);
         }));
 
-        var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            foreach (var parseError in parsed.Errors)
-            {
-                await error.WriteLineAsync($"error: {parseError.Message}");
-            }
-
-            await error.WriteLineAsync("Try: probe run --help");
-            return BadUsage;
-        }
-
-        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        return await CommandLineInvocation.InvokeAsync(root, args, output, error, "probe run --help");
     }
 
     private static async Task<int> WithHostAsync(TextWriter error, bool store, Action<IConfigurationBuilder>? configure, CancellationToken cancellationToken,

@@ -14,7 +14,8 @@ namespace Webordinary.Dashboard.Cli;
 /// loopback port of its own (the probes reach Hermes over HTTP). Everything the runs touch lives in a throw-away
 /// database — incidents, audit — so a command-line run never changes a running dashboard's incidents or
 /// notifications; with <c>store</c> the runs themselves (with their steps) also go to the configured results store
-/// (<c>Dashboard:DataDirectory</c>), where the dashboard's history and uptime count them.
+/// (<c>Store:Provider</c>: the SQLite file in <c>Dashboard:DataDirectory</c> or the PostgreSQL database of
+/// <c>Store:ConnectionString</c>), where the dashboard's history and uptime count them.
 /// </summary>
 public sealed class ProbeHost : IAsyncDisposable
 {
@@ -39,8 +40,12 @@ public sealed class ProbeHost : IAsyncDisposable
         configure?.Invoke(builder.Configuration);
         const string dataDirectoryKey = $"{Probes.Configuration.DashboardOptions.SectionName}:{nameof(Probes.Configuration.DashboardOptions.DataDirectory)}";
         var configured = Path.Combine(builder.Environment.ContentRootPath, builder.Configuration[dataDirectoryKey] ?? "data");
+        var configuredStore = StoreHostingExtensions.ReadStoreOptions(builder.Configuration);
         var scratch = Directory.CreateTempSubdirectory("webordinary-probe-run-").FullName;
         builder.Configuration[dataDirectoryKey] = scratch;
+        // The throw-away store is a SQLite file in the scratch directory whatever the configured provider: incidents and
+        // audit of a command-line run must not reach a shared PostgreSQL database either.
+        builder.Configuration[StoreOptions.ProviderKey] = StoreOptions.Sqlite;
 
         // Standard output is the report (a table, JSON): the log goes to standard error, warnings and worse only.
         builder.Logging.ClearProviders();
@@ -54,7 +59,7 @@ public sealed class ProbeHost : IAsyncDisposable
         {
             builder.Services.AddSingleton(sp =>
             {
-                (results, var runs) = StoreHostingExtensions.OpenResultsStore(sp, configured);
+                (results, var runs) = StoreHostingExtensions.OpenResultsStore(sp, configuredStore, builder.Configuration, configured);
                 return runs;
             });
         }
@@ -104,7 +109,16 @@ public sealed class ProbeHost : IAsyncDisposable
         // What the configured store could not take yet (a full disk) is written now if it can be.
         if (_results is not null)
         {
-            await _results.FlushAsync(CancellationToken.None);
+            if (!await _results.FlushAsync(CancellationToken.None))
+            {
+                _app.Services.GetRequiredService<ILogger<ProbeHost>>().LogError("{Pending} writes of these runs could not be stored in {Location}: {Error}",
+                    _results.Health.Pending, _results.Location, _results.Health.Error);
+            }
+
+            if (_results is IAsyncDisposable disposable)
+            {
+                await disposable.DisposeAsync();
+            }
         }
 
         if (_started)

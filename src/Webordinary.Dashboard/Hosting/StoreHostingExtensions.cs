@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Webordinary.Dashboard.Probes.Configuration;
 using Webordinary.Dashboard.Storage;
+using Webordinary.Dashboard.Storage.Copy;
 using Webordinary.Dashboard.Storage.Postgres;
 using Webordinary.Dashboard.Storage.Sqlite;
 
@@ -37,11 +38,63 @@ public static class StoreHostingExtensions
     }
 
     /// <summary>
-    /// The configured provider's results store on another data directory than the app's own (<c>probe run --store</c>:
-    /// the runs go to the configured store, everything else to a throw-away one).
+    /// The <c>Store</c> section as configured (<c>ConnectionStrings:Dashboard</c> taken when <c>Store:ConnectionString</c>
+    /// is not set), read before a command line host points its own store elsewhere (<see cref="OpenResultsStore"/>).
     /// </summary>
-    public static (IStore Store, IResultsStore Results) OpenResultsStore(IServiceProvider services, string dataDirectory) =>
-        SqliteStoreHostingExtensions.OpenResultsStore(services, Path.Combine(dataDirectory, SqliteDatabase.FileName));
+    public static StoreOptions ReadStoreOptions(IConfiguration configuration)
+    {
+        var options = new StoreOptions();
+        PostgresStoreConfiguration.Bind(configuration, options);
+        return options;
+    }
+
+    /// <summary>
+    /// The configured provider's results store beside a host whose own store is elsewhere (<c>probe run --store</c>: the
+    /// runs go to the configured store, everything else to a throw-away one): on PostgreSQL the database of
+    /// <paramref name="configured"/>, on SQLite the file in <paramref name="dataDirectory"/>. Dispose the store when done.
+    /// </summary>
+    /// <exception cref="StoreConfigurationException">The PostgreSQL settings cannot work; the message names each key.</exception>
+    public static (IStore Store, IResultsStore Results) OpenResultsStore(IServiceProvider services, StoreOptions configured, IConfiguration configuration, string dataDirectory)
+    {
+        if (new StoreOptionsValidator(Available).Validate(null, configured) is { Failed: true } unknown)
+        {
+            throw new StoreConfigurationException(unknown.FailureMessage);
+        }
+
+        if (!configured.IsPostgres)
+        {
+            return SqliteStoreHostingExtensions.OpenResultsStore(services, Path.Combine(dataDirectory, SqliteDatabase.FileName));
+        }
+
+        if (PostgresStoreConfiguration.Problems(configured, configuration) is { Count: > 0 } problems)
+        {
+            throw new StoreConfigurationException(string.Join(Environment.NewLine, problems));
+        }
+
+        return PostgresStoreServiceCollectionExtensions.OpenResultsStore(services, configured);
+    }
+
+    /// <summary><c>store copy</c>'s source: the SQLite store in <paramref name="dataDirectory"/>, read only, its instance lock held.</summary>
+    /// <exception cref="StoreConfigurationException">No store there, a dashboard holds it, or its schema is not this build's.</exception>
+    public static async Task<IStoreCopySource> OpenCopySourceAsync(string dataDirectory, CancellationToken cancellationToken) =>
+        await SqliteCopySource.OpenAsync(Path.Combine(dataDirectory, SqliteDatabase.FileName), cancellationToken);
+
+    /// <summary>
+    /// <c>store copy</c>'s target: the PostgreSQL database of <c>Store:ConnectionString</c> (or <c>ConnectionStrings:Dashboard</c>),
+    /// with <c>Store:CaFile</c>, whatever <c>Store:Provider</c> says (the copy comes before the switch).
+    /// </summary>
+    /// <exception cref="StoreConfigurationException">The settings cannot work; the message names each key.</exception>
+    public static IStoreCopyTarget OpenCopyTarget(IConfiguration configuration, ILoggerFactory loggerFactory)
+    {
+        var options = ReadStoreOptions(configuration);
+        options.Provider = StoreOptions.Postgres;
+        if (PostgresStoreConfiguration.Problems(options, configuration) is { Count: > 0 } problems)
+        {
+            throw new StoreConfigurationException(string.Join(Environment.NewLine, problems));
+        }
+
+        return new PostgresCopyTarget(options, loggerFactory);
+    }
 
     /// <summary>Closes pooled connections to store files, so a directory that held them can be deleted.</summary>
     public static void ReleaseFiles() => SqliteStoreHostingExtensions.ReleaseFiles();

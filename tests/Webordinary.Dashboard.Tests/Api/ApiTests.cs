@@ -9,7 +9,7 @@ using Webordinary.Dashboard.Testing;
 
 namespace Webordinary.Dashboard.Tests.Api;
 
-public sealed class ApiHost : IAsyncLifetime
+public class ApiHost : IAsyncLifetime
 {
     public DashboardHost Host { get; private set; } = null!;
 
@@ -19,14 +19,19 @@ public sealed class ApiHost : IAsyncLifetime
         DashboardHost.AddProbe(settings, "ecs", EcsServiceProbe.KindName);
         DashboardHost.AddProbe(settings, "hermes", HermesHealthProbe.KindName);
         DashboardHost.AddProbe(settings, "cooldown-probe", CloudWatchHeartbeatProbe.KindName);
+        await UseStoreAsync(settings);
         Host = await DashboardHost.StartAsync(settings);
     }
 
     public async Task DisposeAsync() => await Host.DisposeAsync();
+
+    /// <summary>Points the dashboard at its store: SQLite in the settings' data directory here; a subclass runs the same tests on another engine.</summary>
+    protected virtual Task UseStoreAsync(Dictionary<string, string?> settings) => Task.CompletedTask;
 }
 
 /// <summary>The REST API over real HTTP: shapes, status codes, and ProblemDetails for every bad input.</summary>
-public sealed class ApiTests(ApiHost fixture) : IClassFixture<ApiHost>
+public abstract class ApiTests<THost>(THost fixture) : IClassFixture<THost>
+    where THost : ApiHost
 {
     private readonly HttpClient _client = fixture.Host.CreateClient();
 
@@ -171,4 +176,9 @@ public sealed class ApiTests(ApiHost fixture) : IClassFixture<ApiHost>
         Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
         Assert.Contains(detailContains, problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
     }
+}
+
+/// <summary>The API on the default store, SQLite (<c>PostgresApiTests</c>: the same on PostgreSQL).</summary>
+public sealed class ApiTests(ApiHost fixture) : ApiTests<ApiHost>(fixture)
+{
 }

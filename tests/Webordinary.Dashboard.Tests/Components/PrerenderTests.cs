@@ -7,7 +7,8 @@ namespace Webordinary.Dashboard.Tests.Components;
 /// Pages are prerendered: the first HTML response already shows the probes and their runs (the history benchmark's
 /// page loads depend on it), and the circuit then takes the page over.
 /// </summary>
-public sealed class PrerenderTests(ApiHost fixture) : IClassFixture<ApiHost>
+public abstract class PrerenderTests<THost>(THost fixture) : IClassFixture<THost>
+    where THost : ApiHost
 {
     private readonly HttpClient _client = fixture.Host.CreateClient();
 
@@ -129,4 +130,9 @@ public sealed class PrerenderTests(ApiHost fixture) : IClassFixture<ApiHost>
         Assert.Contains($"class=\"run-details\" data-run-id=\"{incident.FirstRunId}\"", page);
         Assert.DoesNotContain($"data-run-id=\"{incident.FirstRunId}\"", await _client.GetStringAsync("/probes/ecs"));
     }
+}
+
+/// <summary>The pages on the default store, SQLite (<c>PostgresPrerenderTests</c>: the same on PostgreSQL).</summary>
+public sealed class PrerenderTests(ApiHost fixture) : PrerenderTests<ApiHost>(fixture)
+{
 }

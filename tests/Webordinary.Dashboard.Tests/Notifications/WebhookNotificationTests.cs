@@ -12,8 +12,11 @@ using static Webordinary.Dashboard.Tests.Notifications.NotificationTestSupport;
 namespace Webordinary.Dashboard.Tests.Notifications;
 
 /// <summary>Webhook notifications against a real receiver: one message per root cause, signed, in the documented shape.</summary>
-public sealed class WebhookNotificationTests
+public class WebhookNotificationTests
 {
+    /// <summary>Points the dashboard at its store: SQLite in the settings' data directory here (each test a host of its own); a subclass runs the same tests on another engine.</summary>
+    protected virtual Task UseStoreAsync(Dictionary<string, string?> settings) => Task.CompletedTask;
+
     [Fact]
     public async Task The_session_table_down_is_one_signed_opened_message_with_the_flows_affected_within_a_second_and_one_resolved()
     {
@@ -21,6 +24,7 @@ public sealed class WebhookNotificationTests
         var settings = TableAndFlows();
         AddWebhook(settings, "ops", receiver.Url());
         settings["Notifications:Channels:ops:Headers:X-Team"] = "edit";
+        await UseStoreAsync(settings);
         await using var host = await DashboardHost.StartAsync(settings);
         var faults = host.Get<FaultInjector>();
 

@@ -10,7 +10,7 @@ using Webordinary.Dashboard.Testing;
 namespace Webordinary.Dashboard.Tests.Security;
 
 /// <summary>A dashboard behind an ALB (no ALB in front here: only API keys get in) with a key of each role in its configuration.</summary>
-public sealed class ApiKeyHost : IAsyncLifetime
+public class ApiKeyHost : IAsyncLifetime
 {
     public const string ViewerKey = "wdk_viewer-key-for-the-api-key-tests-0001";
     public const string OperatorKey = "wdk_operator-key-for-the-api-key-tests-0002";
@@ -37,8 +37,12 @@ public sealed class ApiKeyHost : IAsyncLifetime
             settings[$"Auth:ApiKeys:{name}:Role"] = role;
         }
 
+        await UseStoreAsync(settings);
         Host = await DashboardHost.StartAsync(settings, configureServices: Logs.AddTo);
     }
+
+    /// <summary>Points the dashboard at its store: SQLite in the settings' data directory here; a subclass runs the same tests on another engine.</summary>
+    protected virtual Task UseStoreAsync(Dictionary<string, string?> settings) => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
@@ -59,7 +63,8 @@ public sealed class ApiKeyHost : IAsyncLifetime
 }
 
 /// <summary>API keys: each role does what it may and no more, a revoked or unknown key is 401, and a key never shows.</summary>
-public sealed class ApiKeyTests(ApiKeyHost fixture) : IClassFixture<ApiKeyHost>
+public abstract class ApiKeyTests<THost>(THost fixture) : IClassFixture<THost>
+    where THost : ApiKeyHost
 {
     private const string ScalePath = $"api/services/{AttackTarget.Hermes}/scale";
 
@@ -249,4 +254,9 @@ public sealed class LocalModeApiKeyTests
         Assert.Contains(audit.EnumerateArray(), e => e.GetProperty("actor").GetString() == "local" && e.GetProperty("outcome").GetString() == "Done");
         Assert.Contains(audit.EnumerateArray(), e => e.GetProperty("actor").GetString() == "wallboard" && e.GetProperty("outcome").GetString() == "Denied");
     }
+}
+
+/// <summary>API keys on the default store, SQLite (<c>PostgresApiKeyTests</c>: the same on PostgreSQL).</summary>
+public sealed class ApiKeyTests(ApiKeyHost fixture) : ApiKeyTests<ApiKeyHost>(fixture)
+{
 }
