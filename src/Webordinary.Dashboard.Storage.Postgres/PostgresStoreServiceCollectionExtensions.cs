@@ -32,6 +32,8 @@ public static class PostgresStoreServiceCollectionExtensions
         services.AddSingleton<ISchedulePauses, PostgresSchedulePauses>();
         services.AddSingleton<IMaintenanceWindowStore, PostgresMaintenanceWindowStore>();
         services.AddSingleton<IApiKeyRecords, PostgresApiKeyRecords>();
+        services.AddSingleton<IDataProtectionKeys, PostgresDataProtectionKeys>();
+        services.AddSingleton<ISignInSessions, PostgresSignInSessions>();
         services.AddSingleton<IHistoryStore, PostgresHistoryStore>();
         services.AddSingleton<IHistoryCompaction, PostgresHistoryCompaction>();
         services.AddSingleton<StartupLoads>();

@@ -21,6 +21,8 @@ public static class SqliteStoreHostingExtensions
         services.AddSingleton<ISchedulePauses, SqliteSchedulePauses>();
         services.AddSingleton<IMaintenanceWindowStore, SqliteMaintenanceWindowStore>();
         services.AddSingleton<IApiKeyRecords, SqliteApiKeyRecords>();
+        services.AddSingleton<IDataProtectionKeys, SqliteDataProtectionKeys>();
+        services.AddSingleton<ISignInSessions, SqliteSignInSessions>();
         services.AddSingleton<IHistoryStore, SqliteHistoryStore>();
         services.AddSingleton<IHistoryCompaction, SqliteHistoryCompaction>();
         services.AddSingleton<StartupLoads>();

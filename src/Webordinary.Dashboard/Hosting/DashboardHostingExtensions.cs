@@ -62,11 +62,12 @@ public static class DashboardHostingExtensions
         // JSON for browsers and scripts; MessagePack for clients that take every message (wallboards, bots): smaller
         // messages, and far less of the client's CPU per message (the push benchmark).
         UseTempDirectory(builder.Configuration[$"{Probes.Configuration.DashboardOptions.SectionName}:{nameof(Probes.Configuration.DashboardOptions.TempDirectory)}"]);
-        // The keys that protect antiforgery tokens, sign-in state and circuits live with the results, so a restart (or a
-        // new container on the same volume) keeps open pages' tokens valid; one application name for every instance.
+        // The keys that protect antiforgery tokens, sign-in sessions and circuits live in the store, so a restart, a deploy
+        // or another instance keeps open pages' tokens and cookies valid; one application name for every instance. The
+        // data directory's keys/ (where older builds kept them) is imported into a store that has none.
         var dataDirectory = Path.Combine(builder.Environment.ContentRootPath,
             builder.Configuration[$"{Probes.Configuration.DashboardOptions.SectionName}:{nameof(Probes.Configuration.DashboardOptions.DataDirectory)}"] ?? "data");
-        services.AddDataProtection().SetApplicationName("Webordinary.Dashboard").PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
+        services.AddDataProtection().SetApplicationName("Webordinary.Dashboard").PersistKeysToStore(Path.Combine(dataDirectory, "keys"), builder.Configuration);
         services.AddSingleton<ApiKeyHubFilter>();
         services.AddSignalR(o => o.AddFilter<ApiKeyHubFilter>())
             .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))
