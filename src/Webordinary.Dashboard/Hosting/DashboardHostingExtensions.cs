@@ -23,9 +23,8 @@ public static class DashboardHostingExtensions
     private const string LiveTag = "live";
 
     /// <summary>
-    /// Points Path.GetTempPath at <c>Dashboard:TempDirectory</c>: Data Protection writes every new key to a temporary
-    /// file there before moving it into the key ring, so under a read-only root the first page would fail without a
-    /// writable one. Per process by nature (TMPDIR is the process's); a relative path is left to the options check.
+    /// Points Path.GetTempPath at <c>Dashboard:TempDirectory</c>: what .NET buffers to disk (a large request body, for
+    /// one) goes there, so under a read-only root that needs a writable one. Per process by nature (TMPDIR is the process's); a relative path is left to the options check.
     /// </summary>
     private static void UseTempDirectory(string? directory)
     {
