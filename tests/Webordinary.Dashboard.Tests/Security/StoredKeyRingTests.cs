@@ -1,6 +1,9 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Xml.Linq;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Webordinary.Dashboard.Security;
 using Webordinary.Dashboard.Storage;
 using Webordinary.Dashboard.Testing;
 
@@ -9,7 +12,8 @@ namespace Webordinary.Dashboard.Tests.Security;
 /// <summary>
 /// The Data Protection key ring in the store (here SQLite): the key files of an older build are imported on upgrade, so
 /// what they protected (cookies, tokens) is still read once the files are gone; with a key-encryption certificate the
-/// stored keys are encrypted, and read back only with it.
+/// stored keys are encrypted, and read back only with it; while the store cannot be reached, the ring is what the
+/// process has, and a key made meanwhile is written once the store answers.
 /// </summary>
 public sealed class StoredKeyRingTests
 {
@@ -67,5 +71,99 @@ public sealed class StoredKeyRingTests
         Assert.ThrowsAny<CryptographicException>(() => Unprotect(withoutCertificate, protectedPayload));
     }
 
+    [Fact]
+    public async Task While_the_store_cannot_be_reached_the_ring_is_what_the_process_has_and_a_key_made_meanwhile_is_written_once_it_answers()
+    {
+        var keys = new OutageKeys();
+        var store = new OutageStore();
+        var ring = new StoredKeyRing(keys, store, Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N")), NullLogger<StoredKeyRing>.Instance);
+        ring.StoreElement(new XElement("key", new XAttribute("id", "1")), "key-1");
+        Assert.Single(ring.GetAllElements());
+
+        keys.Reachable = false;
+        Assert.Equal(["1"], ring.GetAllElements().Select(k => k.Attribute("id")!.Value));
+        ring.StoreElement(new XElement("key", new XAttribute("id", "2")), "key-2");
+        Assert.Equal(["1", "2"], ring.GetAllElements().Select(k => k.Attribute("id")!.Value));
+        Assert.Equal(["key-1"], keys.Names);
+
+        keys.Reachable = true;
+        store.Recover();
+
+        await keys.Added.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(["key-1", "key-2"], keys.Names);
+        Assert.Equal(["1", "2"], ring.GetAllElements().Select(k => k.Attribute("id")!.Value));
+    }
+
     private static string Unprotect(DashboardHost host, string payload) => host.Get<IDataProtectionProvider>().CreateProtector(Purpose).Unprotect(payload);
+
+    /// <summary>A store whose every call fails as an unreachable server's does while <see cref="Reachable"/> is false.</summary>
+    private sealed class OutageKeys : IDataProtectionKeys
+    {
+        private readonly List<StoredDataProtectionKey> _stored = [];
+
+        public volatile bool Reachable = true;
+
+        /// <summary>Completes when a key is added after the first.</summary>
+        public TaskCompletionSource Added { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public IReadOnlyList<string> Names
+        {
+            get
+            {
+                lock (_stored)
+                {
+                    return [.. _stored.Select(k => k.FriendlyName)];
+                }
+            }
+        }
+
+        public Task<IReadOnlyList<StoredDataProtectionKey>> ListAsync(CancellationToken cancellationToken)
+        {
+            ThrowUnlessReachable();
+            lock (_stored)
+            {
+                return Task.FromResult<IReadOnlyList<StoredDataProtectionKey>>([.. _stored]);
+            }
+        }
+
+        public Task<bool> AddAsync(StoredDataProtectionKey key, CancellationToken cancellationToken)
+        {
+            ThrowUnlessReachable();
+            lock (_stored)
+            {
+                _stored.Add(key);
+                if (_stored.Count > 1)
+                {
+                    Added.TrySetResult();
+                }
+            }
+
+            return Task.FromResult(true);
+        }
+
+        private void ThrowUnlessReachable()
+        {
+            if (!Reachable)
+            {
+                throw new IOException("connection refused");
+            }
+        }
+    }
+
+    private sealed class OutageStore : IStore
+    {
+        public string Location => "test store";
+
+        public StoreHealth Health { get; private set; } = StoreHealth.Ok;
+
+        public event Action<StoreHealth>? HealthChanged;
+
+        public void Recover() => HealthChanged?.Invoke(Health = StoreHealth.Ok);
+
+        public Task MigrateAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task<bool> FlushAsync(CancellationToken cancellationToken) => Task.FromResult(true);
+
+        public bool IsUnavailable(Exception exception) => exception is IOException;
+    }
 }
