@@ -35,6 +35,8 @@ public static class PostgresStoreServiceCollectionExtensions
         services.AddSingleton<IApiKeyRecords, PostgresApiKeyRecords>();
         // The probes' own caps when the probes are registered (AddHistory); a store opened alone caps every run alike.
         services.TryAddSingleton(Webordinary.Dashboard.Probes.History.UptimeSpanLimits.Unconfigured);
+        services.AddSingleton<IDataProtectionKeys, PostgresDataProtectionKeys>();
+        services.AddSingleton<ISignInSessions, PostgresSignInSessions>();
         services.AddSingleton<IHistoryStore, PostgresHistoryStore>();
         services.AddSingleton<IHistoryCompaction, PostgresHistoryCompaction>();
         services.AddSingleton<StartupLoads>();

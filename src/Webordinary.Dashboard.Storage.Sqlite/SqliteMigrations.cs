@@ -296,6 +296,22 @@ internal sealed class SqliteMigrations(string databasePath, SqliteConnections co
         );
         CREATE INDEX ix_incident_notes_incident ON incident_notes (incident_id, created_at);
         """,
+        // Sign-in that survives a restart: the Data Protection key ring (each key's XML, encrypted with the certificate of
+        // Auth:KeyEncryption:Certificate when one is configured) and the sign-in sessions (Oidc mode), their tickets
+        // protected with Data Protection.
+        """
+        CREATE TABLE data_protection_keys (
+            id INTEGER PRIMARY KEY,
+            friendly_name TEXT NOT NULL UNIQUE,
+            xml TEXT NOT NULL
+        );
+        CREATE TABLE sign_in_sessions (
+            key TEXT PRIMARY KEY,
+            ticket BLOB NOT NULL,
+            expires_at INTEGER NOT NULL
+        );
+        CREATE INDEX ix_sign_in_sessions_expires ON sign_in_sessions (expires_at);
+        """,
     ];
 
     /// <summary>The schema version this build creates.</summary>

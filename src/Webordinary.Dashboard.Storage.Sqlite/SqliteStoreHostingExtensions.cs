@@ -24,6 +24,8 @@ public static class SqliteStoreHostingExtensions
         services.AddSingleton<IApiKeyRecords, SqliteApiKeyRecords>();
         // The probes' own caps when the probes are registered (AddHistory); a store opened alone caps every run alike.
         services.TryAddSingleton(Webordinary.Dashboard.Probes.History.UptimeSpanLimits.Unconfigured);
+        services.AddSingleton<IDataProtectionKeys, SqliteDataProtectionKeys>();
+        services.AddSingleton<ISignInSessions, SqliteSignInSessions>();
         services.AddSingleton<IHistoryStore, SqliteHistoryStore>();
         services.AddSingleton<IHistoryCompaction, SqliteHistoryCompaction>();
         services.AddSingleton<StartupLoads>();

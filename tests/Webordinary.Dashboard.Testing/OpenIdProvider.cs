@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
 
 namespace Webordinary.Dashboard.Testing;
 
@@ -39,6 +41,39 @@ public sealed class OpenIdProvider : IAsyncDisposable
         settings["Auth:Roles:Admin:0"] = AdminGroup;
         settings["Auth:Roles:Viewer:0"] = ViewerGroup;
         settings["Auth:DefaultRole"] = "None";
+    }
+
+    /// <summary>
+    /// Signs <paramref name="login"/> in on the dashboard at <paramref name="dashboard"/> as a browser does, over HTTP: the
+    /// dashboard's redirect to the provider, the provider's sign-in and consent forms, the code back to the dashboard. The
+    /// cookies land in <paramref name="cookies"/>, one jar for every port of 127.0.0.1 (as for one site behind a load balancer).
+    /// </summary>
+    public static async Task SignInAsync(Uri dashboard, CookieContainer cookies, string login)
+    {
+        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = dashboard, Timeout = TimeSpan.FromSeconds(30) };
+        var page = await browser.GetAsync("auth/login?returnUrl=%2Fapi%2Fprobes");
+        foreach (var fields in new Dictionary<string, string>[] { new() { ["login"] = login, ["password"] = "any password" }, new() })
+        {
+            var html = await page.Content.ReadAsStringAsync();
+            var action = Regex.Match(html, "<form[^>]*action=\"([^\"]+)\"");
+            if (!action.Success)
+            {
+                throw new InvalidOperationException($"No form on the provider's page {page.RequestMessage!.RequestUri} ({(int)page.StatusCode}): {html}");
+            }
+
+            // The form's hidden fields (which step it is) go with what the person types.
+            foreach (Match hidden in Regex.Matches(html, "<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]*)\""))
+            {
+                fields[hidden.Groups[1].Value] = WebUtility.HtmlDecode(hidden.Groups[2].Value);
+            }
+
+            page = await browser.PostAsync(new Uri(page.RequestMessage!.RequestUri!, WebUtility.HtmlDecode(action.Groups[1].Value)), new FormUrlEncodedContent(fields));
+        }
+
+        if (page.StatusCode != HttpStatusCode.OK || page.RequestMessage!.RequestUri!.Port != dashboard.Port)
+        {
+            throw new InvalidOperationException($"The sign-in ended at {page.RequestMessage!.RequestUri} ({(int)page.StatusCode}), not back on the dashboard.");
+        }
     }
 
     public static async Task<OpenIdProvider> StartAsync(Uri dashboard)

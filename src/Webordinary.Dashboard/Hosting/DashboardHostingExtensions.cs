@@ -23,9 +23,8 @@ public static class DashboardHostingExtensions
     private const string LiveTag = "live";
 
     /// <summary>
-    /// Points Path.GetTempPath at <c>Dashboard:TempDirectory</c>: Data Protection writes every new key to a temporary
-    /// file there before moving it into the key ring, so under a read-only root the first page would fail without a
-    /// writable one. Per process by nature (TMPDIR is the process's); a relative path is left to the options check.
+    /// Points Path.GetTempPath at <c>Dashboard:TempDirectory</c>: what .NET buffers to disk (a large request body, for
+    /// one) goes there, so under a read-only root that needs a writable one. Per process by nature (TMPDIR is the process's); a relative path is left to the options check.
     /// </summary>
     private static void UseTempDirectory(string? directory)
     {
@@ -62,11 +61,12 @@ public static class DashboardHostingExtensions
         // JSON for browsers and scripts; MessagePack for clients that take every message (wallboards, bots): smaller
         // messages, and far less of the client's CPU per message (the push benchmark).
         UseTempDirectory(builder.Configuration[$"{Probes.Configuration.DashboardOptions.SectionName}:{nameof(Probes.Configuration.DashboardOptions.TempDirectory)}"]);
-        // The keys that protect antiforgery tokens, sign-in state and circuits live with the results, so a restart (or a
-        // new container on the same volume) keeps open pages' tokens valid; one application name for every instance.
+        // The keys that protect antiforgery tokens, sign-in sessions and circuits live in the store, so a restart, a deploy
+        // or another instance keeps open pages' tokens and cookies valid; one application name for every instance. The
+        // data directory's keys/ (where older builds kept them) is imported into a store that has none.
         var dataDirectory = Path.Combine(builder.Environment.ContentRootPath,
             builder.Configuration[$"{Probes.Configuration.DashboardOptions.SectionName}:{nameof(Probes.Configuration.DashboardOptions.DataDirectory)}"] ?? "data");
-        services.AddDataProtection().SetApplicationName("Webordinary.Dashboard").PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
+        services.AddDataProtection().SetApplicationName("Webordinary.Dashboard").PersistKeysToStore(Path.Combine(dataDirectory, "keys"), builder.Configuration);
         services.AddSingleton<ApiKeyHubFilter>();
         services.AddSignalR(o => o.AddFilter<ApiKeyHubFilter>())
             .AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new JsonStringEnumConverter()))

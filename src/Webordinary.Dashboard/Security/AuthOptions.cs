@@ -44,6 +44,24 @@ public sealed class AuthOptions
 
     /// <summary>API keys from configuration, by name: only the SHA-256 of each key, and its role.</summary>
     public Dictionary<string, ApiKeySettings> ApiKeys { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>How the Data Protection keys in the store are protected at rest.</summary>
+    public KeyEncryptionSettings KeyEncryption { get; set; } = new();
+}
+
+/// <summary>
+/// The certificate that encrypts the Data Protection keys the dashboard stores in its database. Without one they are
+/// stored as plain XML, protected by the database's own encryption at rest and access (the zero-setup default).
+/// </summary>
+public sealed class KeyEncryptionSettings
+{
+    /// <summary>
+    /// A PKCS#12 (.pfx) certificate with its RSA private key, base64 — e.g. a Secrets Manager secret given to the ECS
+    /// task as an environment variable (<c>Auth__KeyEncryption__Certificate</c>).
+    /// </summary>
+    public string? Certificate { get; set; }
+
+    public string? CertificatePassword { get; set; }
 }
 
 public sealed class OidcSettings

@@ -50,6 +50,14 @@ internal sealed class AuthOptionsValidator(IConfiguration configuration) : IVali
                 break;
         }
 
+        using (KeyEncryptionCertificate.Load(options.KeyEncryption, out var keyEncryptionProblem))
+        {
+            if (keyEncryptionProblem is not null)
+            {
+                errors.Add(keyEncryptionProblem);
+            }
+        }
+
         foreach (var (key, claim) in new[] { ("Oidc", options.Oidc.RolesClaim), ("AlbOidc", options.AlbOidc.RolesClaim) })
         {
             if (string.IsNullOrWhiteSpace(claim) || claim.StartsWith("dashboard:", StringComparison.OrdinalIgnoreCase))

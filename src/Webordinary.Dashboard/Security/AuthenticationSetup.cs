@@ -26,6 +26,9 @@ public static class AuthenticationSetup
     public const string DeniedPath = "/auth/denied";
     public const string FailedPath = "/auth/failed";
 
+    /// <summary>How long a sign-in lasts without a request (Oidc mode; sliding).</summary>
+    public static readonly TimeSpan SessionLifetime = TimeSpan.FromHours(8);
+
     /// <summary>Paths that programs use: credentials missing there are a 401, not a redirect to a sign-in page.</summary>
     public static bool IsProgrammatic(HttpRequest request) =>
         request.Path.StartsWithSegments("/api") || CrossOriginGuard.HubPaths.Any(path => request.Path.StartsWithSegments(path))
@@ -126,7 +129,7 @@ public static class AuthenticationSetup
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Lax;
             o.Cookie.SecurePolicy = secure;
-            o.ExpireTimeSpan = TimeSpan.FromHours(8);
+            o.ExpireTimeSpan = SessionLifetime;
             o.SlidingExpiration = true;
             o.AccessDeniedPath = DeniedPath;
         });

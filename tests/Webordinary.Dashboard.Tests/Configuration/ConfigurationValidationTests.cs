@@ -31,6 +31,7 @@ public sealed class ConfigurationValidationTests
     [InlineData("Auth:ApiKeys:bad name:Sha256", "0000000000000000000000000000000000000000000000000000000000000000", "Auth:ApiKeys:bad name")]
     [InlineData("Auth:Roles:Superuser:0", "admins", "Auth:Roles:Superuser is not a role")]
     [InlineData("Auth:DefaultRole", "Root", "Auth:DefaultRole")]
+    [InlineData("Auth:KeyEncryption:Certificate", "not a certificate", "Auth:KeyEncryption:Certificate must be a PKCS#12 (.pfx) certificate")]
     [InlineData("Dashboard:TrustedOrigins:0", "https://wallboard.example/path", "Dashboard:TrustedOrigins:0")]
     [InlineData("Dashboard:PublicUrl", "dashboard.example", "Dashboard:PublicUrl")]
     [InlineData("Dashboard:TempDirectory", "scratch", "Dashboard:TempDirectory must be an absolute path")]

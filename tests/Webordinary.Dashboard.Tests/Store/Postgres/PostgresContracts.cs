@@ -118,3 +118,15 @@ public sealed class PostgresHistoryStoreContract(SharedPostgres postgres) : Hist
         return await OpenAsync();
     }
 }
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresSignInStoreContract(SharedPostgres postgres) : SignInStoreContract
+{
+    private readonly PostgresTestDatabase _database = new(postgres);
+
+    protected override Task CreateStoreAsync() => _database.CreateAsync();
+
+    protected override void AddStore(IServiceCollection services) => _database.AddTo(services);
+
+    protected override Task DropStoreAsync() => _database.DropAsync();
+}
