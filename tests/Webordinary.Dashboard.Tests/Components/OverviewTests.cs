@@ -1,3 +1,4 @@
+using Webordinary.Dashboard.Storage.Changes;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -296,7 +297,7 @@ public sealed class OverviewTests
         var context = new BunitContext();
         context.JSInterop.Mode = JSRuntimeMode.Loose;
         context.Services.AddMudServices();
-        feed = new ProbeStatusFeed(NullLogger<ProbeStatusFeed>.Instance);
+        feed = new ProbeStatusFeed(ChangeFeed.InProcess());
         feed.Register("hermes", "HermesHealth", "every 15 s", true, []);
         triggers = new RecordingTriggers();
         context.Services.AddSingleton(feed);
