@@ -18,7 +18,10 @@ public static class ScalingHostingExtensions
         services.AddSingleton<ServiceStatusFeed>();
         services.AddSingleton<ServiceScaler>();
         services.AddSingleton<ScaleSchedules>();
-        services.AddChangeKind<SchedulePauseChanged>("schedule-pause-changed");
+        services.AddChangeKind<SchedulePauseChanged>("schedule-pause-changed")
+            .AddChangeKind<ServicesObserved>("services-observed")
+            .AddChangeKind<ServicesRefreshRequested>("services-refresh-requested")
+            .AddChangeKind<Audit.AuditLogChanged>("audit-log-changed");
         services.AddHostedService<AuditLogSetup>();
         services.AddHostedService(sp => sp.GetRequiredService<ScaleSchedules>());
         services.AddSingleton<ServiceMonitor>();

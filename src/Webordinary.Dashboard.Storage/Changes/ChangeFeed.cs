@@ -158,7 +158,10 @@ public sealed class ChangeFeed
     {
         foreach (var applier in Volatile.Read(ref _appliers))
         {
-            Call(applier, change);
+            if (applier.Wants(change))
+            {
+                Call(applier, change);
+            }
         }
 
         foreach (var listener in Volatile.Read(ref _listeners))

@@ -8,11 +8,13 @@ public static class ChangeFeedServiceCollectionExtensions
 {
     /// <summary>
     /// The one <see cref="ChangeFeed"/>, relayed to the other instances when the store provides a relay
-    /// (<see cref="IChangeRelay"/>: PostgreSQL), in process otherwise (SQLite: one instance).
+    /// (<see cref="IChangeRelay"/>: PostgreSQL), in process otherwise (SQLite: one instance); and the cluster's leases,
+    /// all this process's unless the store provides them.
     /// </summary>
     public static IServiceCollection AddChangeFeed(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IClusterLeases, ProcessLeases>();
         services.TryAddSingleton(sp => new ChangeFeed(
             sp.GetServices<ChangeKind>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ChangeFeed>>(), sp.GetService<IChangeRelay>()));
         return services;

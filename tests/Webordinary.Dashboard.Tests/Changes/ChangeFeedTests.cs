@@ -69,14 +69,16 @@ public sealed class ChangeFeedTests
     }
 
     [Fact]
-    public void State_is_applied_before_any_subscriber_hears_and_a_subscriber_hears_only_its_type()
+    public void State_is_applied_before_any_subscriber_hears_and_an_applier_or_subscriber_hears_only_its_type()
     {
         var feed = ChangeFeed.InProcess();
         var applied = 0;
         var seenApplied = new List<int>();
         var others = 0;
+        var otherApplied = 0;
         using var handler = feed.Subscribe<Noted>(_ => seenApplied.Add(applied));
         using var apply = feed.Apply<Noted>(_ => applied++);
+        using var applyOther = feed.Apply<Other>(_ => otherApplied++);
         using var other = feed.Subscribe<Other>(_ => others++);
 
         feed.Publish(new Noted(1));
@@ -84,6 +86,7 @@ public sealed class ChangeFeedTests
 
         Assert.Equal([1, 2], seenApplied);
         Assert.Equal(0, others);
+        Assert.Equal(0, otherApplied);
     }
 
     [Fact]

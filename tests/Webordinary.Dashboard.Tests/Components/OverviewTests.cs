@@ -312,7 +312,7 @@ public sealed class OverviewTests
         context.Services.AddLogging();
         context.Services.AddSingleton<Webordinary.Dashboard.Probes.History.PlatformUptime>();
         context.Services.AddSingleton<Webordinary.Dashboard.Platform.IPlatformStatus>(new NoProblem());
-        context.Services.AddSingleton(new Webordinary.Dashboard.Probes.Audit.AuditLog(new Webordinary.Dashboard.Storage.Sqlite.SqliteAuditStore(database), TimeProvider.System));
+        context.Services.AddSingleton(new Webordinary.Dashboard.Probes.Audit.AuditLog(new Webordinary.Dashboard.Storage.Sqlite.SqliteAuditStore(database), TimeProvider.System, feed.Changes));
         context.Services.AddSingleton<Webordinary.Dashboard.Security.ActionGuard>();
         context.Services.AddSingleton<Webordinary.Dashboard.Security.ProbeActions>();
         context.Services.AddScoped<CurrentUser>();

@@ -4,11 +4,13 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Webordinary.Dashboard.Api;
+using Webordinary.Dashboard.Hosting;
 using Webordinary.Dashboard.Hubs;
 using Webordinary.Dashboard.Probes.Audit;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Maintenance;
 using Webordinary.Dashboard.Probes.Scaling;
+using Webordinary.Dashboard.Sandbox;
 using Webordinary.Dashboard.Security;
 using Webordinary.Dashboard.Storage.Changes;
 using Webordinary.Dashboard.Storage.Postgres;
@@ -92,10 +94,62 @@ public sealed class PostgresClusterFeedTests(SharedPostgres postgres)
 
         Assert.True(await a.Get<ScaleSchedules>().SetPausedAsync(AttackTarget.Schedule, paused: true, CancellationToken.None));
         // B's scheduler is told on a pump of its own: wait for its trigger's state, not a time.
+        await EventuallyAsync(async () => (await b.Get<ScaleSchedules>().ListAsync(CancellationToken.None)).Single(s => s.Name == AttackTarget.Schedule).Paused,
+            "The pause made on A did not reach B's scheduler.");
+    }
+
+    [Fact]
+    public async Task One_instance_polls_ECS_the_other_shows_its_reads_and_takes_the_polling_over_when_it_stops()
+    {
+        var database = await postgres.Server.CreateDatabaseAsync();
+        var settings = Settings(database);
+        await using var a = await DashboardHost.StartAsync(settings);
+        await EventuallyAsync(() => Task.FromResult(a.Get<ServiceMonitor>().Polling), "A, alone, did not take the poller's lease.");
+        await using var b = await DashboardHost.StartAsync(settings);
+        await b.Get<PostgresChangeListener>().Listening.WaitAsync(Wait);
+        var readOnA = Arrival<ServicesObserved>(b.Get<ChangeFeed>());
+
+        var read = await readOnA.WaitAsync(Wait);
+
+        Assert.False(b.Get<ServiceMonitor>().Polling);
+        Assert.Contains(read.Snapshot.Services, s => s.Service.Name == AttackTarget.Hermes && s.Service.DesiredCount == 1);
+        Assert.Equal(read.Snapshot.ObservedAt, b.Get<ServiceStatusFeed>().Current.ObservedAt);
+
+        await a.StopAsync();
+        await EventuallyAsync(() => Task.FromResult(b.Get<ServiceMonitor>().Polling), "B did not take the poller's lease over from the stopped A.");
+        var readOnB = Arrival<ServicesObserved>(b.Get<ChangeFeed>(), ChangeOrigin.ThisInstance);
+        Assert.Contains((await readOnB.WaitAsync(Wait)).Snapshot.Services, s => s.Service.Name == AttackTarget.Hermes);
+    }
+
+    [Fact]
+    public async Task A_sandbox_fault_injected_on_A_is_what_B_s_probes_see_and_one_cleared_on_B_is_cleared_on_A()
+    {
+        var database = await postgres.Server.CreateDatabaseAsync();
+        var settings = Settings(database);
+        await using var a = await DashboardHost.StartAsync(settings);
+        await using var b = await DashboardHost.StartAsync(settings);
+        await a.Get<PostgresChangeListener>().Listening.WaitAsync(Wait);
+        await b.Get<PostgresChangeListener>().Listening.WaitAsync(Wait);
+        var slow = new FaultSetting(FaultMode.Slow, LatencyMs: 1500);
+
+        var onB = Arrival<SandboxFaultSet>(b.Get<ChangeFeed>());
+        a.Get<FaultInjector>().Set(SandboxComponents.Ecs, slow);
+        Assert.Equal(new SandboxFaultSet(SandboxComponents.Ecs, slow), await onB.WaitAsync(Wait));
+        Assert.Equal(slow, b.Get<FaultInjector>().Get(SandboxComponents.Ecs));
+
+        var onA = Arrival<SandboxFaultSet>(a.Get<ChangeFeed>());
+        b.Get<FaultInjector>().ClearAll();
+        Assert.Equal(FaultSetting.None, (await onA.WaitAsync(Wait)).Setting);
+        Assert.Equal(FaultSetting.None, a.Get<FaultInjector>().Get(SandboxComponents.Ecs));
+    }
+
+    /// <summary>Waits for a state that no signal announces (a scheduler's trigger, a lease taken on a retry).</summary>
+    private static async Task EventuallyAsync(Func<Task<bool>> condition, string failure)
+    {
         var deadline = DateTimeOffset.UtcNow + Wait;
-        while (!(await b.Get<ScaleSchedules>().ListAsync(CancellationToken.None)).Single(s => s.Name == AttackTarget.Schedule).Paused)
+        while (!await condition())
         {
-            Assert.True(DateTimeOffset.UtcNow < deadline, "The pause made on A did not reach B's scheduler.");
+            Assert.True(DateTimeOffset.UtcNow < deadline, failure);
             await Task.Delay(20);
         }
     }
@@ -112,7 +166,7 @@ public sealed class PostgresClusterFeedTests(SharedPostgres postgres)
     }
 
     /// <summary>The next change of <typeparamref name="T"/> the feed hears (subscribed before the action, so it cannot be missed).</summary>
-    private static Task<T> Arrival<T>(ChangeFeed feed) where T : DashboardChange
+    private static Task<T> Arrival<T>(ChangeFeed feed, ChangeOrigin from = ChangeOrigin.OtherInstances) where T : DashboardChange
     {
         var arrived = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         IDisposable? subscription = null;
@@ -120,7 +174,7 @@ public sealed class PostgresClusterFeedTests(SharedPostgres postgres)
         {
             arrived.TrySetResult(change);
             subscription?.Dispose();
-        }, ChangeOrigin.OtherInstances);
+        }, from);
         return arrived.Task;
     }
 }
