@@ -11,6 +11,7 @@ using Webordinary.Dashboard.Probes.Maintenance;
 using Webordinary.Dashboard.Probes.Running;
 using Webordinary.Dashboard.Probes.Scheduling;
 using Webordinary.Dashboard.Probes.Sessions;
+using Webordinary.Dashboard.Storage.Changes;
 
 namespace Webordinary.Dashboard.Probes;
 
@@ -48,6 +49,12 @@ public static class ProbesHostingExtensions
             .Add<HttpProbe>(HttpProbe.KindName, component: null));
 
         services.TryAddSingleton(TimeProvider.System);
+        services.AddChangeFeed()
+            .AddChangeKind<RunStartedEvent>("run-started")
+            .AddChangeKind<StepCompletedEvent>("step-completed")
+            .AddChangeKind<RunCompletedEvent>("run-completed")
+            .AddChangeKind<MaintenanceWindowAdded>("maintenance-window-added")
+            .AddChangeKind<MaintenanceWindowEnded>("maintenance-window-ended");
         services.AddSingleton<ProbeStatusFeed>();
         services.AddSingleton<ProbeRunner>();
         services.AddSingleton<Health.ProbeHealthTracker>();

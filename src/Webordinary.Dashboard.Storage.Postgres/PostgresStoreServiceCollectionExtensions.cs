@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Webordinary.Dashboard.Storage.Changes;
 
 namespace Webordinary.Dashboard.Storage.Postgres;
 
@@ -13,7 +14,7 @@ public static class PostgresStoreServiceCollectionExtensions
     /// The PostgreSQL provider's stores behind their ports: the <c>Store</c> options (bound, with the
     /// <c>ConnectionStrings:Dashboard</c> fallback, validated at start), the one <see cref="NpgsqlDataSource"/> built
     /// from them, the schema migrator, the database with its durable writer, and the flusher that writes what waits
-    /// in memory (and applies the schema) once the server can be reached again.
+    /// in memory (and applies the schema) once the server can be reached again; the change feed's relay and listener, and the cluster's leases.
     /// </summary>
     public static IServiceCollection AddPostgresStore(this IServiceCollection services)
     {
@@ -41,6 +42,12 @@ public static class PostgresStoreServiceCollectionExtensions
         services.AddSingleton<IHistoryCompaction, PostgresHistoryCompaction>();
         services.AddSingleton<StartupLoads>();
         services.AddHostedService<StoreFlusher>();
+        // The change feed reaches the other instances through the database.
+        services.AddSingleton<IChangeRelay, PostgresChangeRelay>();
+        services.AddSingleton<IClusterLeases, PostgresClusterLeases>();
+        services.AddChangeFeed();
+        services.AddSingleton<PostgresChangeListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<PostgresChangeListener>());
         return services;
     }
 

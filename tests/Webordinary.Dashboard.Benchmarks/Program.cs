@@ -85,12 +85,13 @@ internal static class Arguments
 
 internal static class Benchmarks
 {
-    public static readonly string[] Names = [PushBenchmark.Name, PushBenchmark.WireName, BrowserBenchmark.Name, SchedulerBenchmark.Name, DetectBenchmark.Name, NotifyBenchmark.Name, MemoryBenchmark.Name, PeerBenchmark.Name, PeerPostgresBenchmark.Name, HistoryBenchmark.Name, ResponseOutputBenchmark.Name];
+    public static readonly string[] Names = [PushBenchmark.Name, PushBenchmark.WireName, PushBenchmark.ClusterName, BrowserBenchmark.Name, SchedulerBenchmark.Name, DetectBenchmark.Name, NotifyBenchmark.Name, MemoryBenchmark.Name, PeerBenchmark.Name, PeerPostgresBenchmark.Name, HistoryBenchmark.Name, ResponseOutputBenchmark.Name];
 
     private static readonly Dictionary<string, string> Targets = new()
     {
         [PushBenchmark.Name] = "p99 <= 50 ms at N = 1000",
         [PushBenchmark.WireName] = "p99 <= 50 ms at N = 1000",
+        [PushBenchmark.ClusterName] = "p99 <= 250 ms at N = 100 (stored on A, pushed by B)",
         [BrowserBenchmark.Name] = "p95 <= 250 ms",
         [SchedulerBenchmark.Name] = "no missed fire, CPU <= 50% of a core at P = 500",
         [DetectBenchmark.Name] = "<= interval + 2 s",
@@ -173,6 +174,7 @@ internal static class Benchmarks
             {
                 PushBenchmark.Name => await PushBenchmark.RunAsync(context, unit.Sizes.Count > 0 ? unit.Sizes : PushBenchmark.DefaultClientCounts),
                 PushBenchmark.WireName => await PushBenchmark.RunAsync(context, unit.Sizes.Count > 0 ? unit.Sizes : PushBenchmark.DefaultClientCounts, wire: true),
+                PushBenchmark.ClusterName => await PushBenchmark.RunClusterAsync(context, unit.Sizes.Count > 0 ? unit.Sizes : PushBenchmark.ClusterClientCounts),
                 BrowserBenchmark.Name => await BrowserBenchmark.RunAsync(context),
                 SchedulerBenchmark.Name => await SchedulerBenchmark.RunAsync(context, unit.Sizes.Single()),
                 DetectBenchmark.Name => await DetectBenchmark.RunAsync(context),

@@ -1,3 +1,4 @@
+using Webordinary.Dashboard.Storage.Changes;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -44,7 +45,7 @@ public static class SchedulerBenchmark
         }
 
         // The host uses this feed instance, so the recorder is subscribed before the first fire.
-        var feed = new ProbeStatusFeed(NullLogger<ProbeStatusFeed>.Instance);
+        var feed = new ProbeStatusFeed(ChangeFeed.InProcess());
         var starts = new ConcurrentQueue<Start>();
         using var recorder = feed.Subscribe(e =>
         {

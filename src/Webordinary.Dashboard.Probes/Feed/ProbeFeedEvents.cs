@@ -1,9 +1,10 @@
 using Webordinary.Dashboard.Probes.Model;
+using Webordinary.Dashboard.Storage.Changes;
 
 namespace Webordinary.Dashboard.Probes.Feed;
 
 /// <summary>Something that happened to a run, announced after it was stored.</summary>
-public abstract record ProbeFeedEvent(ProbeRun Run);
+public abstract record ProbeFeedEvent(ProbeRun Run) : DashboardChange;
 
 public sealed record RunStartedEvent(ProbeRun Run) : ProbeFeedEvent(Run);
 

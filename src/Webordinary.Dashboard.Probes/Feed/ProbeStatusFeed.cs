@@ -1,22 +1,34 @@
-using Microsoft.Extensions.Logging;
 using Webordinary.Dashboard.Probes.Model;
+using Webordinary.Dashboard.Storage.Changes;
 
 namespace Webordinary.Dashboard.Probes.Feed;
 
 /// <summary>
-/// The singleton live feed: keeps each probe's current state and announces run started / step completed /
-/// run completed to subscribers (Blazor components, the SignalR hub bridge). Handlers run on the publishing
-/// thread and must not block: components call <c>InvokeAsync(StateHasChanged)</c>, the hub bridge queues.
+/// Each probe's current state (its last completed run, the run in progress with its steps so far, its trend), kept
+/// current by the <see cref="ChangeFeed"/>'s run changes — this instance's and, through the store, every other
+/// instance's — and the runs' announcements: run started / step completed / run completed, published here (after the
+/// run is stored) and heard by every subscriber of every instance. Handlers subscribed here run on the publishing (or
+/// receiving) thread and must not block: components call <c>InvokeAsync(StateHasChanged)</c>, the hub bridge queues.
 /// </summary>
-public sealed class ProbeStatusFeed(ILogger<ProbeStatusFeed> logger)
+public sealed class ProbeStatusFeed
 {
     /// <summary>How many recent runs the trend keeps per probe.</summary>
     public const int TrendLength = 30;
 
+    private readonly ChangeFeed _changes;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ProbeState> _states = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<string> _order = [];
-    private ImmutableHandlers _handlers = ImmutableHandlers.Empty;
+
+    public ProbeStatusFeed(ChangeFeed changes)
+    {
+        _changes = changes;
+        // Lives as long as the feed (both are the process's singletons).
+        changes.Apply<ProbeFeedEvent>(Apply);
+    }
+
+    /// <summary>The change feed the runs travel on (for a subscriber that wants them throttled, or other changes with them).</summary>
+    public ChangeFeed Changes => _changes;
 
     /// <summary>Probes in configuration order.</summary>
     public IReadOnlyList<ProbeState> GetSnapshot()
@@ -64,96 +76,38 @@ public sealed class ProbeStatusFeed(ILogger<ProbeStatusFeed> logger)
         }
     }
 
-    public IDisposable Subscribe(Action<ProbeFeedEvent> handler)
-    {
-        lock (_gate)
-        {
-            _handlers = _handlers.Add(handler);
-        }
+    /// <param name="from"><see cref="ChangeOrigin.ThisInstance"/> for what must happen once in the cluster (metrics sent out).</param>
+    public IDisposable Subscribe(Action<ProbeFeedEvent> handler, ChangeOrigin from = ChangeOrigin.Anywhere) => _changes.Subscribe(handler, from);
 
-        return new Subscription(this, handler);
-    }
-
-    public void Publish(ProbeFeedEvent feedEvent)
-    {
-        ImmutableHandlers handlers;
-        lock (_gate)
-        {
-            Apply(feedEvent);
-            handlers = _handlers;
-        }
-
-        foreach (var handler in handlers.Items)
-        {
-            try
-            {
-                handler(feedEvent);
-            }
-            catch (Exception exception)
-            {
-                logger.LogWarning(exception, "A live feed subscriber failed on {Event}", feedEvent.GetType().Name);
-            }
-        }
-    }
+    /// <summary>Announces a run's progress made here (a completed run after it is stored).</summary>
+    public void Publish(ProbeFeedEvent feedEvent) => _changes.Publish(feedEvent);
 
     private void Apply(ProbeFeedEvent feedEvent)
     {
         var run = feedEvent.Run;
-        if (!_states.TryGetValue(run.ProbeId, out var state))
+        lock (_gate)
         {
-            return;
-        }
-
-        _states[run.ProbeId] = feedEvent switch
-        {
-            RunStartedEvent => state with { CurrentRun = run },
-            StepCompletedEvent step when state.CurrentRun?.Id == run.Id =>
-                state with { CurrentRun = state.CurrentRun with { Steps = [.. state.CurrentRun.Steps, step.Step] } },
-            RunCompletedEvent completed => state with
+            if (!_states.TryGetValue(run.ProbeId, out var state))
             {
-                Health = completed.Health,
-                LastRun = run,
-                CurrentRun = state.CurrentRun?.Id == run.Id ? null : state.CurrentRun,
-                Trend = [.. state.Trend.Skip(Math.Max(0, state.Trend.Count - TrendLength + 1)), ToPoint(run)],
-            },
-            _ => state,
-        };
+                return;
+            }
+
+            _states[run.ProbeId] = feedEvent switch
+            {
+                RunStartedEvent => state with { CurrentRun = run },
+                StepCompletedEvent step when state.CurrentRun?.Id == run.Id =>
+                    state with { CurrentRun = state.CurrentRun with { Steps = [.. state.CurrentRun.Steps, step.Step] } },
+                RunCompletedEvent completed => state with
+                {
+                    Health = completed.Health,
+                    LastRun = run,
+                    CurrentRun = state.CurrentRun?.Id == run.Id ? null : state.CurrentRun,
+                    Trend = [.. state.Trend.Skip(Math.Max(0, state.Trend.Count - TrendLength + 1)), ToPoint(run)],
+                },
+                _ => state,
+            };
+        }
     }
 
     private static RunPoint ToPoint(ProbeRun run) => new(run.StartedAt, run.DurationMs ?? 0, run.Outcome);
-
-    private void Unsubscribe(Action<ProbeFeedEvent> handler)
-    {
-        lock (_gate)
-        {
-            _handlers = _handlers.Remove(handler);
-        }
-    }
-
-    private sealed class Subscription(ProbeStatusFeed feed, Action<ProbeFeedEvent> handler) : IDisposable
-    {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                feed.Unsubscribe(handler);
-            }
-        }
-    }
-
-    /// <summary>Copy-on-write list so publishing never holds the lock while calling out.</summary>
-    private sealed record ImmutableHandlers(Action<ProbeFeedEvent>[] Items)
-    {
-        public static readonly ImmutableHandlers Empty = new([]);
-
-        public ImmutableHandlers Add(Action<ProbeFeedEvent> handler) => new([.. Items, handler]);
-
-        public ImmutableHandlers Remove(Action<ProbeFeedEvent> handler)
-        {
-            var index = Array.IndexOf(Items, handler);
-            return index < 0 ? this : new ImmutableHandlers([.. Items[..index], .. Items[(index + 1)..]]);
-        }
-    }
 }

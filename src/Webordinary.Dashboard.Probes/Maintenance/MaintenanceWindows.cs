@@ -1,8 +1,10 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Quartz;
 using Webordinary.Dashboard.Probes.Configuration;
 using Webordinary.Dashboard.Probes.Scheduling;
 using Webordinary.Dashboard.Storage;
+using Webordinary.Dashboard.Storage.Changes;
 
 namespace Webordinary.Dashboard.Probes.Maintenance;
 
@@ -73,31 +75,54 @@ public sealed record MaintenanceRequest(string? Reason, TimeSpan? Duration = nul
 
 public sealed record MaintenanceResult(MaintenanceWindow? Window, string? Error);
 
+/// <summary>An ad hoc window was added or ended, on this instance or another: every instance's list follows.</summary>
+public abstract record MaintenanceWindowChange : DashboardChange;
+
+public sealed record MaintenanceWindowAdded(MaintenanceWindow Window) : MaintenanceWindowChange;
+
+public sealed record MaintenanceWindowEnded(string Id) : MaintenanceWindowChange;
+
+/// <summary>The list was read again from the store (after changes were missed): heard on this instance only.</summary>
+public sealed record MaintenanceWindowsReloaded : MaintenanceWindowChange;
+
 /// <summary>
 /// Maintenance windows and silences: the scheduled ones from configuration and the ad hoc ones from the UI and API
 /// (stored: <see cref="IMaintenanceWindowStore"/>). Inside a window probes keep running and recording; their runs say so, count for
-/// no uptime, and open no incident. A resolution is never held back by a window.
+/// no uptime, and open no incident. A resolution is never held back by a window. The ad hoc ones are kept in memory,
+/// loaded at start and kept current by the change feed (a window made on one instance applies on every one at once).
 /// </summary>
-public sealed class MaintenanceWindows(IMaintenanceWindowStore store, IOptions<MaintenanceOptions> options, ProbeCatalog catalog, TimeProvider time)
+public sealed class MaintenanceWindows
 {
     public const int MaxReasonLength = 200;
     public const int MaxProbes = 100;
     public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(7);
     public static readonly TimeSpan MaxLeadTime = TimeSpan.FromDays(30);
 
+    private readonly IMaintenanceWindowStore _store;
+    private readonly IOptions<MaintenanceOptions> _options;
+    private readonly ProbeCatalog _catalog;
+    private readonly TimeProvider _time;
+    private readonly ChangeFeed _changes;
+    private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly List<MaintenanceWindow> _adHoc = [];
     private IReadOnlyList<MaintenanceWindow>? _scheduled;
 
-    /// <summary>An ad hoc window was added or ended.</summary>
-    public event Action? Changed;
+    public MaintenanceWindows(IMaintenanceWindowStore store, IOptions<MaintenanceOptions> options, ProbeCatalog catalog, TimeProvider time, ChangeFeed changes,
+        ILogger<MaintenanceWindows> logger)
+    {
+        (_store, _options, _catalog, _time, _changes, _logger) = (store, options, catalog, time, changes, logger);
+        // Both live as long as the process.
+        changes.Apply<MaintenanceWindowChange>(Apply);
+        changes.Subscribe<ChangesMissed>(missed => { _ = ReloadAfterMissedChangesAsync(); });
+    }
 
     public static bool IsValidId(string id) => ProbeIdFormat.IsValid(id);
 
     /// <summary>Loads the ad hoc windows that have not ended yet.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        var rows = await store.ListOpenAsync(time.GetUtcNow(), cancellationToken);
+        var rows = await _store.ListOpenAsync(_time.GetUtcNow(), cancellationToken);
         lock (_gate)
         {
             _adHoc.Clear();
@@ -110,7 +135,7 @@ public sealed class MaintenanceWindows(IMaintenanceWindowStore store, IOptions<M
     /// <summary>Every window that is open now or still to come, with its state now (open ones first).</summary>
     public IReadOnlyList<WindowState> List()
     {
-        var now = time.GetUtcNow();
+        var now = _time.GetUtcNow();
         List<MaintenanceWindow> adHoc;
         lock (_gate)
         {
@@ -127,7 +152,7 @@ public sealed class MaintenanceWindows(IMaintenanceWindowStore store, IOptions<M
     /// <summary>The window the probe is in at <paramref name="at"/>, if any (the one that lasts longest).</summary>
     public WindowState? ActiveFor(string probeId, DateTimeOffset at)
     {
-        var coverage = new MaintenanceCoverage(catalog.Topology);
+        var coverage = new MaintenanceCoverage(_catalog.Topology);
         List<MaintenanceWindow> adHoc;
         lock (_gate)
         {
@@ -142,7 +167,7 @@ public sealed class MaintenanceWindows(IMaintenanceWindowStore store, IOptions<M
     /// <param name="actor">Who asked (authentication supplies it; <c>local</c> until then).</param>
     public async Task<MaintenanceResult> AddAsync(MaintenanceRequest request, string actor, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
+        var now = _time.GetUtcNow();
         if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > MaxReasonLength)
         {
             return new(null, $"reason is required, at most {MaxReasonLength} characters: it is what the overview shows.");
@@ -177,7 +202,7 @@ public sealed class MaintenanceWindows(IMaintenanceWindowStore store, IOptions<M
             return new(null, $"at most {MaxProbes} probes per window.");
         }
 
-        if (probes.FirstOrDefault(p => !catalog.TryGet(p, out _, out _)) is { } unknown)
+        if (probes.FirstOrDefault(p => !_catalog.TryGet(p, out _, out _)) is { } unknown)
         {
             return new(null, $"no probe has id '{(unknown.Length > 64 ? unknown[..64] + "…" : unknown)}'.");
         }
@@ -194,16 +219,11 @@ public sealed class MaintenanceWindows(IMaintenanceWindowStore store, IOptions<M
         }
 
         var window = new MaintenanceWindow($"adhoc-{Model.ProbeRun.NewId()[..12]}", MaintenanceWindowKind.AdHoc, request.Reason.Trim(),
-            new MaintenanceScope([.. probes.Select(p => catalog.TryGet(p, out var d, out _) ? d.Id : p)], [.. components.Distinct()]),
+            new MaintenanceScope([.. probes.Select(p => _catalog.TryGet(p, out var d, out _) ? d.Id : p)], [.. components.Distinct()]),
             starts, ends, CreatedBy: actor, CreatedAt: now);
-        await store.AddAsync(new StoredMaintenanceWindow(window.Id, now, actor, starts, ends, window.Reason,
+        await _store.AddAsync(new StoredMaintenanceWindow(window.Id, now, actor, starts, ends, window.Reason,
             window.Scope.Probes, [.. window.Scope.Components.Select(c => c.ToString())]), cancellationToken);
-        lock (_gate)
-        {
-            _adHoc.Add(window);
-        }
-
-        Changed?.Invoke();
+        _changes.Publish(new MaintenanceWindowAdded(window));
         return new(window, null);
     }
 
@@ -233,18 +253,43 @@ public sealed class MaintenanceWindows(IMaintenanceWindowStore store, IOptions<M
             return EndResult.Unknown;
         }
 
-        var now = time.GetUtcNow();
-        await store.EndAsync(window.Id, now, actor, cancellationToken);
-        lock (_gate)
-        {
-            _adHoc.Remove(window);
-        }
-
-        Changed?.Invoke();
+        var now = _time.GetUtcNow();
+        await _store.EndAsync(window.Id, now, actor, cancellationToken);
+        _changes.Publish(new MaintenanceWindowEnded(window.Id));
         return EndResult.Ended;
     }
 
-    private IReadOnlyList<MaintenanceWindow> Scheduled => _scheduled ??= [.. options.Value.Windows.Select(p => new MaintenanceWindow(p.Key, MaintenanceWindowKind.Scheduled,
+    private void Apply(MaintenanceWindowChange change)
+    {
+        lock (_gate)
+        {
+            switch (change)
+            {
+                case MaintenanceWindowAdded { Window: var added } when !_adHoc.Any(w => w.Id == added.Id):
+                    _adHoc.Add(added);
+                    break;
+                case MaintenanceWindowEnded { Id: var id }:
+                    _adHoc.RemoveAll(w => w.Id.Equals(id, StringComparison.OrdinalIgnoreCase));
+                    break;
+            }
+        }
+    }
+
+    private async Task ReloadAfterMissedChangesAsync()
+    {
+        try
+        {
+            await InitializeAsync(CancellationToken.None);
+            _changes.Publish(new MaintenanceWindowsReloaded());
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // The list stays as it was; the next missed-changes notice or restart loads it again.
+            _logger.LogWarning(exception, "Maintenance windows could not be reloaded after missed changes");
+        }
+    }
+
+    private IReadOnlyList<MaintenanceWindow> Scheduled => _scheduled ??= [.. _options.Value.Windows.Select(p => new MaintenanceWindow(p.Key, MaintenanceWindowKind.Scheduled,
         p.Value.Reason, new MaintenanceScope([.. p.Value.Probes ?? []], [.. (p.Value.Components ?? []).Select(c => PlatformComponents.TryParse(c, out var parsed) ? parsed : default)]),
         Cron: p.Value.Cron, Duration: p.Value.Duration, TimeZone: string.IsNullOrEmpty(p.Value.TimeZone) ? "UTC" : p.Value.TimeZone))];
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Quartz;
 using Webordinary.Dashboard.Storage;
+using Webordinary.Dashboard.Storage.Changes;
 
 namespace Webordinary.Dashboard.Probes.Scaling;
 
@@ -36,10 +37,14 @@ public sealed class ScaleScheduleJob(ScaleSchedules schedules, ServiceScaler sca
 
 /// <summary>
 /// The configured scale schedules as Quartz cron triggers: listed with their next fire time, and each one can be
-/// paused (remembered across restarts). One disabled by configuration gets no trigger: it is listed, never fired.
+/// paused (remembered across restarts). One disabled by configuration gets no trigger: it is listed, never fired. A
+/// pause made on another instance is applied to this one's trigger at once (the change feed).
 /// </summary>
-public sealed class ScaleSchedules(ISchedulerFactory schedulers, IOptions<ScalingOptions> options, ISchedulePauses pauses, StartupLoads loads) : IHostedService
+public sealed class ScaleSchedules(ISchedulerFactory schedulers, IOptions<ScalingOptions> options, ISchedulePauses pauses, StartupLoads loads, ChangeFeed changes)
+    : IHostedService
 {
+    private IDisposable? _otherInstancesPauses;
+
     public bool TryGet(string name, out ScaleSchedule schedule) => options.Value.Schedules.TryGetValue(name, out schedule!) && schedule.Enabled;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -49,8 +54,24 @@ public sealed class ScaleSchedules(ISchedulerFactory schedulers, IOptions<Scalin
             return;
         }
 
+        // Followed before they are read, so a pause made elsewhere meanwhile is not missed.
+        _otherInstancesPauses = changes.Subscribe<SchedulePauseChanged>(ApplyAsync, TimeSpan.Zero, ChangeOrigin.OtherInstances);
         // The pauses are read from the store: until it answers, no schedule is set up (a paused one must not fire).
         await loads.LoadAsync("schedule pauses", ScheduleAsync, cancellationToken);
+    }
+
+    private async Task ApplyAsync(IReadOnlyList<SchedulePauseChanged> pauseChanges)
+    {
+        var scheduler = await schedulers.GetScheduler(CancellationToken.None);
+        foreach (var change in pauseChanges.Where(c => TryGet(c.Name, out _)))
+        {
+            var key = new TriggerKey(change.Name, ScaleScheduleJob.Group);
+            // A schedule not set up yet (the pauses still loading) reads its pause from the store when it is.
+            if (await scheduler.GetTrigger(key, CancellationToken.None) is not null)
+            {
+                await (change.Paused ? scheduler.PauseTrigger(key, CancellationToken.None) : scheduler.ResumeTrigger(key, CancellationToken.None));
+            }
+        }
     }
 
     private async Task ScheduleAsync(CancellationToken cancellationToken)
@@ -76,7 +97,11 @@ public sealed class ScaleSchedules(ISchedulerFactory schedulers, IOptions<Scalin
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _otherInstancesPauses?.Dispose();
+        return Task.CompletedTask;
+    }
 
     public async Task<IReadOnlyList<ScaleScheduleState>> ListAsync(CancellationToken cancellationToken)
     {
@@ -113,6 +138,10 @@ public sealed class ScaleSchedules(ISchedulerFactory schedulers, IOptions<Scalin
         var key = new TriggerKey(name, ScaleScheduleJob.Group);
         await (paused ? scheduler.PauseTrigger(key, cancellationToken) : scheduler.ResumeTrigger(key, cancellationToken));
         await pauses.SetAsync(name, paused, cancellationToken);
+        changes.Publish(new SchedulePauseChanged(name, paused));
         return true;
     }
 }
+
+/// <summary>A scale schedule was paused or resumed.</summary>
+public sealed record SchedulePauseChanged(string Name, bool Paused) : DashboardChange;

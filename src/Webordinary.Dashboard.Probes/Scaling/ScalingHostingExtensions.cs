@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Webordinary.Dashboard.Storage.Changes;
 
 namespace Webordinary.Dashboard.Probes.Scaling;
 
@@ -17,6 +18,10 @@ public static class ScalingHostingExtensions
         services.AddSingleton<ServiceStatusFeed>();
         services.AddSingleton<ServiceScaler>();
         services.AddSingleton<ScaleSchedules>();
+        services.AddChangeKind<SchedulePauseChanged>("schedule-pause-changed")
+            .AddChangeKind<ServicesObserved>("services-observed")
+            .AddChangeKind<ServicesRefreshRequested>("services-refresh-requested")
+            .AddChangeKind<Audit.AuditLogChanged>("audit-log-changed");
         services.AddHostedService<AuditLogSetup>();
         services.AddHostedService(sp => sp.GetRequiredService<ScaleSchedules>());
         services.AddSingleton<ServiceMonitor>();

@@ -2,6 +2,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Webordinary.Dashboard.Platform;
+using Webordinary.Dashboard.Storage;
+using Webordinary.Dashboard.Storage.Changes;
 
 namespace Webordinary.Dashboard.Probes.Scaling;
 
@@ -20,6 +22,9 @@ namespace Webordinary.Dashboard.Probes.Scaling;
 /// or when a probe asks for a service whose last read is older than the poll interval (<see cref="GetServiceAsync"/>).</item>
 /// </list>
 /// Each read also advances the rollouts in flight.
+/// One instance of the cluster polls: the one holding the <see cref="LeaseName"/> lease; the others hear its reads on the
+/// change feed (so the call budget is the same whatever the instance count), advance their own rollouts in flight with
+/// them, and take the lease over when its holder stops or dies.
 /// </summary>
 public sealed class ServiceMonitor(
     IEcsClient ecs,
@@ -28,9 +33,13 @@ public sealed class ServiceMonitor(
     IOptions<ScalingOptions> scaling,
     ServiceScaler scaler,
     ServiceStatusFeed feed,
+    IClusterLeases leases,
+    ChangeFeed changes,
     TimeProvider time,
     ILogger<ServiceMonitor> logger) : BackgroundService
 {
+    public const string LeaseName = "ecs-services-poller";
+
     /// <summary>A changing service's tasks are read at least every this many reads of it, besides whenever its counts move.</summary>
     private const int TaskReadEvery = 3;
 
@@ -40,18 +49,51 @@ public sealed class ServiceMonitor(
     private DateTimeOffset? _clusterReadAt;
     private DateTimeOffset _watchedReadAt;
     private DateTimeOffset _changingReadAt;
+    private volatile bool _polling;
+
+    /// <summary>Whether this instance is the cluster's poller now (it holds the lease).</summary>
+    public bool Polling => _polling;
 
     /// <summary>When a changing service's tasks were last read: at which counts, and how many reads of it since.</summary>
     private sealed record TaskRead(string Counts, int ReadsSince);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var refresh = false;
+        // While another instance polls, this one's rollouts in flight follow its reads.
+        using var othersReads = changes.Subscribe<ServicesObserved>(ObserveOthersReadsAsync, TimeSpan.Zero, ChangeOrigin.OtherInstances);
         while (!stoppingToken.IsCancellationRequested)
         {
-            var next = await PollDueAsync(refresh, stoppingToken);
-            refresh = await feed.WaitForRefreshAsync(next, time, stoppingToken);
+            await using var lease = await leases.AcquireAsync(LeaseName, stoppingToken);
+            using var polling = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lease.Lost);
+            _polling = true;
+            try
+            {
+                var refresh = false;
+                while (!polling.IsCancellationRequested)
+                {
+                    var next = await PollDueAsync(refresh, polling.Token);
+                    refresh = await feed.WaitForRefreshAsync(next, time, polling.Token);
+                }
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning("This instance lost the services poller's lease; it polls again once it holds it");
+            }
+            finally
+            {
+                _polling = false;
+            }
         }
+    }
+
+    private async Task ObserveOthersReadsAsync(IReadOnlyList<ServicesObserved> reads)
+    {
+        if (_polling || !scaler.AnyInFlight || reads[^1].Snapshot.ObservedAt is null)
+        {
+            return;
+        }
+
+        await scaler.ObserveAsync([.. reads[^1].Snapshot.Services], CancellationToken.None);
     }
 
     /// <summary>
@@ -77,7 +119,12 @@ public sealed class ServiceMonitor(
             var now = time.GetUtcNow();
             await ReadServicesAsync([.. Watched().Append(service).Distinct(StringComparer.Ordinal)], now, changing: new HashSet<string>(), cancellationToken);
             _watchedReadAt = now;
-            Publish(now, null);
+            // Only the poller's reads are the cluster's snapshot: another instance's would replace it with a part.
+            if (_polling)
+            {
+                Publish(now, null);
+            }
+
             return _states.TryGetValue(service, out var state)
                 ? state.Service
                 : throw new PlatformResourceNotFoundException("ecs", "DescribeServices", "ServiceNotFoundException", service, $"{service}: MISSING");
@@ -236,8 +283,11 @@ public sealed class ServiceMonitor(
         return next;
     }
 
+    /// <summary>This instance's last read of the service, or the poller's (on another instance), if no older than the poll interval.</summary>
     private ServiceState? FreshState(string service) =>
-        _states.TryGetValue(service, out var state) && state.ObservedAt is { } at && time.GetUtcNow() - at <= scaling.Value.PollInterval ? state : null;
+        new[] { _states.GetValueOrDefault(service), feed.Current.Find(service) }
+            .Where(state => state?.ObservedAt is { } at && time.GetUtcNow() - at <= scaling.Value.PollInterval)
+            .MaxBy(state => state!.ObservedAt);
 
     private EcsService? Fresh(string service) => FreshState(service)?.Service;
 

@@ -1,4 +1,5 @@
 using Webordinary.Dashboard.Platform;
+using Webordinary.Dashboard.Storage.Changes;
 
 namespace Webordinary.Dashboard.Probes.Scaling;
 
@@ -36,51 +37,42 @@ public sealed record ServicesSnapshot(IReadOnlyList<ServiceState> Services, Date
     public ServiceState? Find(string service) => Services.FirstOrDefault(s => s.Service.Name == service);
 }
 
+/// <summary>The services as the poller (on whichever instance holds its lease) last read them.</summary>
+public sealed record ServicesObserved(ServicesSnapshot Snapshot) : DashboardChange;
+
+/// <summary>Someone changed a service's counts: the poller reads the watched and changing services now.</summary>
+public sealed record ServicesRefreshRequested : DashboardChange;
+
 /// <summary>
-/// The services' live state, pushed to every open page and hub client: whoever changed the counts (the dashboard,
-/// a schedule, someone with the CLI), the next poll shows it.
+/// The services' live state, pushed to every open page and hub client of every instance: whoever changed the counts (the
+/// dashboard, a schedule, someone with the CLI), the next poll shows it. One instance polls (<see cref="ServiceMonitor"/>,
+/// under a cluster lease) and its reads travel on the change feed; <see cref="Current"/> is the last one heard.
 /// </summary>
 public sealed class ServiceStatusFeed
 {
-    private readonly Lock _gate = new();
+    private readonly ChangeFeed _changes;
     private readonly SemaphoreSlim _refresh = new(0, 1);
-    private Action<ServicesSnapshot>[] _handlers = [];
+    private volatile ServicesSnapshot _current = ServicesSnapshot.Empty;
 
-    public ServicesSnapshot Current { get; private set; } = ServicesSnapshot.Empty;
-
-    public IDisposable Subscribe(Action<ServicesSnapshot> handler)
+    public ServiceStatusFeed(ChangeFeed changes)
     {
-        lock (_gate)
-        {
-            _handlers = [.. _handlers, handler];
-        }
-
-        return new Subscription(() =>
-        {
-            lock (_gate)
-            {
-                _handlers = [.. _handlers.Where(h => h != handler)];
-            }
-        });
+        _changes = changes;
+        // Both live as long as the feed (the process's singletons).
+        changes.Apply<ServicesObserved>(observed => _current = observed.Snapshot);
+        changes.Apply<ServicesRefreshRequested>(_ => ReleaseRefresh());
     }
 
-    public void Publish(ServicesSnapshot snapshot)
-    {
-        Action<ServicesSnapshot>[] handlers;
-        lock (_gate)
-        {
-            Current = snapshot;
-            handlers = _handlers;
-        }
+    public ServicesSnapshot Current => _current;
 
-        foreach (var handler in handlers)
-        {
-            handler(snapshot);
-        }
-    }
+    public IDisposable Subscribe(Action<ServicesSnapshot> handler) => _changes.Subscribe<ServicesObserved>(observed => handler(observed.Snapshot));
 
-    /// <summary>Asks the monitor to read ECS now (after a change), instead of at its next interval.</summary>
-    public void RequestRefresh()
+    /// <summary>A read of the services, made here: every instance's <see cref="Current"/> and subscribers get it.</summary>
+    public void Publish(ServicesSnapshot snapshot) => _changes.Publish(new ServicesObserved(snapshot));
+
+    /// <summary>Asks the monitor to read ECS now (after a change), instead of at its next interval, on whichever instance polls.</summary>
+    public void RequestRefresh() => _changes.Publish(new ServicesRefreshRequested());
+
+    private void ReleaseRefresh()
     {
         try
         {
@@ -114,19 +106,6 @@ public sealed class ServiceStatusFeed
         {
             // The time came.
             return false;
-        }
-    }
-
-    private sealed class Subscription(Action dispose) : IDisposable
-    {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                dispose();
-            }
         }
     }
 }

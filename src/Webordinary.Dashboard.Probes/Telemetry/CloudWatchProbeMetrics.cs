@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Webordinary.Dashboard.Platform;
 using Webordinary.Dashboard.Probes.Feed;
+using Webordinary.Dashboard.Storage.Changes;
 using Webordinary.Dashboard.Probes.Model;
 
 namespace Webordinary.Dashboard.Probes.Telemetry;
@@ -32,7 +33,8 @@ public sealed class CloudWatchProbeMetrics(
     /// <summary>Subscribed before the service's loop starts (which runs on its own), so no run falls between.</summary>
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        _subscription = feed.Subscribe(Record);
+        // This instance's runs only: another instance sends its own, so each run's data point is sent once.
+        _subscription = feed.Subscribe(Record, ChangeOrigin.ThisInstance);
         return base.StartAsync(cancellationToken);
     }
 

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Health;
+using Webordinary.Dashboard.Storage.Changes;
 
 namespace Webordinary.Dashboard.Probes.Telemetry;
 
@@ -55,7 +56,8 @@ public sealed class ProbeMetrics : IHostedService, IDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _subscription = _feed.Subscribe(Record);
+        // This instance's runs: each instance's /metrics counts the runs it made, so the cluster's sum counts each once.
+        _subscription = _feed.Subscribe(Record, ChangeOrigin.ThisInstance);
         _health.Changed += RecordIncident;
         return Task.CompletedTask;
     }

@@ -4,6 +4,7 @@ using Webordinary.Dashboard.Probes.Maintenance;
 using Webordinary.Dashboard.Probes.Scaling;
 using Webordinary.Dashboard.Probes.Scheduling;
 using Webordinary.Dashboard.Storage;
+using Webordinary.Dashboard.Storage.Changes;
 
 namespace Webordinary.Dashboard.Components;
 
@@ -58,16 +59,17 @@ internal sealed class PlatformSignals : IPlatformSignals, IDisposable
     private readonly AuditLog _audit;
     private readonly ProbeCatalog _catalog;
     private readonly IDisposable _services;
+    private readonly IDisposable _windowChanges;
     private readonly Lock _gate = new();
     private bool _parkedSeen;
     private ParkedService? _parked;
 
     public PlatformSignals(ProbeHealthTracker health, MaintenanceWindows windows, IStore store, Security.MaintenanceActions actions,
-        Security.PlatformActions platform, AuditLog audit, ProbeCatalog catalog, ServiceStatusFeed services, StartupLoads loads)
+        Security.PlatformActions platform, AuditLog audit, ProbeCatalog catalog, ServiceStatusFeed services, StartupLoads loads, ChangeFeed changes)
     {
         (_health, _windows, _store, _actions, _platform, _audit, _catalog, _loads) = (health, windows, store, actions, platform, audit, catalog, loads);
         _store.HealthChanged += OnStoreHealthChanged;
-        _windows.Changed += OnWindowsChanged;
+        _windowChanges = changes.Subscribe<MaintenanceWindowChange>(_ => Changed?.Invoke());
         _services = services.Subscribe(OnServices);
         OnServices(services.Current);
     }
@@ -98,8 +100,6 @@ internal sealed class PlatformSignals : IPlatformSignals, IDisposable
         _platform.ScaleAsync(user, _catalog.HermesService, 1, CancellationToken.None);
 
     private void OnStoreHealthChanged(StoreHealth health) => Changed?.Invoke();
-
-    private void OnWindowsChanged() => Changed?.Invoke();
 
     /// <summary>On each change of the service's parking (not every read): who parked it comes from the audit log.</summary>
     private void OnServices(ServicesSnapshot snapshot)
@@ -157,7 +157,7 @@ internal sealed class PlatformSignals : IPlatformSignals, IDisposable
     public void Dispose()
     {
         _store.HealthChanged -= OnStoreHealthChanged;
-        _windows.Changed -= OnWindowsChanged;
+        _windowChanges.Dispose();
         _services.Dispose();
     }
 }

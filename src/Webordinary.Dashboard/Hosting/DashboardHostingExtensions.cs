@@ -15,6 +15,7 @@ using Webordinary.Dashboard.Probes.History;
 using Webordinary.Dashboard.Probes.Scaling;
 using Webordinary.Dashboard.Sandbox;
 using Webordinary.Dashboard.Security;
+using Webordinary.Dashboard.Storage.Changes;
 
 namespace Webordinary.Dashboard.Hosting;
 
@@ -114,6 +115,8 @@ public static class DashboardHostingExtensions
         {
             builder.AddSandboxPlatform();
             builder.Services.AddHostedService<SandboxFaultRechecks>();
+            builder.Services.AddHostedService<SandboxFaultsShared>();
+            builder.Services.AddChangeKind<SandboxFaultSet>("sandbox-fault-set");
         }
         else
         {

@@ -1,43 +1,42 @@
-using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
 using Webordinary.Dashboard.Api;
 using Webordinary.Dashboard.Probes.Feed;
+using Webordinary.Dashboard.Storage.Changes;
 
 namespace Webordinary.Dashboard.Hubs;
 
 /// <summary>
-/// Forwards the live feed to the hub's clients. The feed's handlers must not block a probe, so events are queued
-/// and sent in order by one pump. Subscribed at start, before the scheduler's first run; while no client is connected
-/// events are dropped at once (a client starts from <see cref="StatusHub.GetSnapshot"/>).
+/// Forwards the runs of every instance (the change feed's run changes) to this instance's hub clients, in order, every
+/// one: a subscription of its own with no throttle, so a slow send never holds back a probe. Subscribed at start, before
+/// the scheduler's first run; while no client is connected changes are dropped at once (a client starts from
+/// <see cref="StatusHub.GetSnapshot"/>).
 /// </summary>
-internal sealed class StatusHubBridge(ProbeStatusFeed feed, IHubContext<StatusHub, IStatusHubClient> hub, StatusHubConnections connections, ILogger<StatusHubBridge> logger)
-    : BackgroundService
+internal sealed class StatusHubBridge(ChangeFeed changes, IHubContext<StatusHub, IStatusHubClient> hub, StatusHubConnections connections, ILogger<StatusHubBridge> logger)
+    : IHostedService
 {
-    private readonly Channel<ProbeFeedEvent> _queue = Channel.CreateUnbounded<ProbeFeedEvent>(new UnboundedChannelOptions { SingleReader = true });
     private IDisposable? _subscription;
 
-    public override Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        _subscription = feed.Subscribe(e =>
-        {
-            if (connections.Count > 0)
-            {
-                _queue.Writer.TryWrite(e);
-            }
-        });
-        return base.StartAsync(cancellationToken);
+        _subscription = changes.Subscribe<ProbeFeedEvent>(PushAsync, throttle: TimeSpan.Zero);
+        return Task.CompletedTask;
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken)
     {
         _subscription?.Dispose();
-        await base.StopAsync(cancellationToken);
+        return Task.CompletedTask;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private async Task PushAsync(IReadOnlyList<ProbeFeedEvent> batch)
     {
-        await foreach (var feedEvent in _queue.Reader.ReadAllAsync(stoppingToken))
+        foreach (var feedEvent in batch)
         {
+            if (connections.Count == 0)
+            {
+                return;
+            }
+
             try
             {
                 await (feedEvent switch

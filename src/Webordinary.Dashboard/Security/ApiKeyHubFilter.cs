@@ -1,27 +1,30 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
+using Webordinary.Dashboard.Storage.Changes;
 
 namespace Webordinary.Dashboard.Security;
 
 /// <summary>
 /// A hub connection made with an API key lives on after the key is revoked unless something ends it: this filter
-/// closes every connection of a key when it is revoked, and refuses an invocation whose key no longer works.
+/// closes every connection of a key when it is revoked (on any instance: the change feed says so), and refuses an
+/// invocation whose key no longer works.
 /// </summary>
 public sealed class ApiKeyHubFilter : IHubFilter
 {
     private readonly ApiKeyStore _keys;
     private readonly ConcurrentDictionary<string, HubCallerContext> _connections = new(StringComparer.Ordinal);
 
-    public ApiKeyHubFilter(ApiKeyStore keys)
+    public ApiKeyHubFilter(ApiKeyStore keys, ChangeFeed changes)
     {
         _keys = keys;
-        keys.Revoked += name =>
+        // For the life of the process (both are singletons).
+        changes.Subscribe<ApiKeyRevoked>(revoked =>
         {
-            foreach (var connection in _connections.Values.Where(c => KeyOf(c) == name))
+            foreach (var connection in _connections.Values.Where(c => KeyOf(c) == revoked.Name))
             {
                 connection.Abort();
             }
-        };
+        });
     }
 
     public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Webordinary.Dashboard.Probes.Audit;
 using Webordinary.Dashboard.Probes.Configuration;
 using Webordinary.Dashboard.Storage;
+using Webordinary.Dashboard.Storage.Changes;
 
 namespace Webordinary.Dashboard.Security;
 
@@ -18,13 +19,22 @@ public sealed record ApiKeyInfo(string Name, DashboardRole Role, string Source, 
     public bool Revoked => RevokedAt is not null;
 }
 
+/// <summary>A key made or revoked, on this instance or another: every instance's keys follow at once.</summary>
+public abstract record ApiKeyChange : DashboardChange;
+
+/// <param name="Sha256">The new key's hash, as the store keeps it (never the key).</param>
+public sealed record ApiKeyCreated(string Sha256, ApiKeyInfo Key) : ApiKeyChange;
+
+public sealed record ApiKeyRevoked(string Name, DateTimeOffset At, string By) : ApiKeyChange;
+
 /// <summary>
 /// API keys for automation and hub clients: <c>Authorization: Bearer &lt;key&gt;</c>. Only each key's SHA-256 is
 /// kept (configuration names hashes; a key made in the UI is shown once and never stored). Keys are looked up in
 /// memory, so a request with a wrong key never reaches the database; the last-used time is written at most once a
-/// minute per key. A revoked key stays listed, refused.
+/// minute per key. A revoked key stays listed, refused. The memory follows the change feed: a key made on one
+/// instance works on every one at once, and one revoked is refused everywhere at once.
 /// </summary>
-public sealed class ApiKeyStore(IApiKeyRecords records, IOptions<AuthOptions> options, TimeProvider time, ILogger<ApiKeyStore> logger)
+public sealed class ApiKeyStore(IApiKeyRecords records, IOptions<AuthOptions> options, TimeProvider time, ChangeFeed changes, ILogger<ApiKeyStore> logger)
 {
     public const string Prefix = "wdk_";
     private static readonly TimeSpan UsageWriteInterval = TimeSpan.FromMinutes(1);
@@ -32,13 +42,21 @@ public sealed class ApiKeyStore(IApiKeyRecords records, IOptions<AuthOptions> op
     private readonly ConcurrentDictionary<string, ApiKeyInfo> _byHash = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _usageWritten = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _changes = new(1, 1);
+    private int _following;
 
-    /// <summary>With the name of a key just revoked, so open connections made with it can be closed.</summary>
-    public event Action<string>? Revoked;
-
-    /// <summary>Writes the configured keys' hashes and roles, then loads every key. A configured key whose hash changed is a new key (no longer revoked).</summary>
+    /// <summary>
+    /// Writes the configured keys' hashes and roles, then loads every key and follows the change feed. A configured key
+    /// whose hash changed is a new key (no longer revoked).
+    /// </summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
+        if (Interlocked.Exchange(ref _following, 1) == 0)
+        {
+            // For the life of the process (both are singletons); before the load, so nothing made meanwhile is missed.
+            changes.Apply<ApiKeyChange>(Apply);
+            changes.Subscribe<ChangesMissed>(missed => { _ = ReloadAfterMissedChangesAsync(); });
+        }
+
         // A key taken out of the configuration no longer works.
         await records.SyncConfiguredAsync(
             [.. options.Value.ApiKeys.Select(p => new ConfiguredApiKey(p.Key, p.Value.Sha256!.ToLowerInvariant(), p.Value.Role.ToString()))], time.GetUtcNow(), cancellationToken);
@@ -90,7 +108,7 @@ public sealed class ApiKeyStore(IApiKeyRecords records, IOptions<AuthOptions> op
             var info = new ApiKeyInfo(name, role, ApiKeyInfo.FromDashboard, time.GetUtcNow(), creator.ToString(), null, null, null);
             await records.AddAsync(new StoredApiKey(name, ApiKeyInfo.FromDashboard, Hash(secret), role.ToString(), info.CreatedAt, info.CreatedBy, null, null, null),
                 cancellationToken);
-            _byHash[Hash(secret)] = info;
+            changes.Publish(new ApiKeyCreated(Hash(secret), info));
             return (info, secret, null);
         }
         finally
@@ -113,8 +131,7 @@ public sealed class ApiKeyStore(IApiKeyRecords records, IOptions<AuthOptions> op
 
             var now = time.GetUtcNow();
             await records.RevokeAsync(name, now, revoker.ToString(), cancellationToken);
-            _byHash[hash] = info with { RevokedAt = now, RevokedBy = revoker.ToString() };
-            Revoked?.Invoke(name);
+            changes.Publish(new ApiKeyRevoked(name, now, revoker.ToString()));
             return true;
         }
         finally
@@ -126,6 +143,35 @@ public sealed class ApiKeyStore(IApiKeyRecords records, IOptions<AuthOptions> op
     public bool IsActive(string name) => _byHash.Values.Any(k => k.Name == name && !k.Revoked);
 
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    private void Apply(ApiKeyChange change)
+    {
+        switch (change)
+        {
+            case ApiKeyCreated created:
+                _byHash.TryAdd(created.Sha256, created.Key);
+                break;
+            case ApiKeyRevoked revoked:
+                foreach (var (hash, info) in _byHash.Where(p => p.Value.Name == revoked.Name && !p.Value.Revoked))
+                {
+                    _byHash[hash] = info with { RevokedAt = revoked.At, RevokedBy = revoked.By };
+                }
+
+                break;
+        }
+    }
+
+    private async Task ReloadAfterMissedChangesAsync()
+    {
+        try
+        {
+            await ReloadAsync(CancellationToken.None);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            logger.LogWarning(exception, "API keys could not be reloaded after missed changes");
+        }
+    }
 
     private async Task ReloadAsync(CancellationToken cancellationToken)
     {

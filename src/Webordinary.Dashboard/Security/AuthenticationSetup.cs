@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Webordinary.Dashboard.Hosting;
 using Webordinary.Dashboard.Storage;
+using Webordinary.Dashboard.Storage.Changes;
 
 namespace Webordinary.Dashboard.Security;
 
@@ -48,6 +49,7 @@ public static class AuthenticationSetup
         services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         services.AddSingleton<ApiKeyStore>();
+        services.AddChangeKind<ApiKeyCreated>("api-key-created").AddChangeKind<ApiKeyRevoked>("api-key-revoked");
         services.AddSingleton<FailedKeyAttempts>();
         // A wrong key is logged by FailedKeyAttempts, once a client a minute; the handler's own lines (not authenticated,
         // challenged: several a request) would let a script fill the log.

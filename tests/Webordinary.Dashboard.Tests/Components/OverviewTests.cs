@@ -1,3 +1,4 @@
+using Webordinary.Dashboard.Storage.Changes;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -320,7 +321,7 @@ public sealed class OverviewTests
         var context = new BunitContext();
         context.JSInterop.Mode = JSRuntimeMode.Loose;
         context.Services.AddMudServices();
-        feed = new ProbeStatusFeed(NullLogger<ProbeStatusFeed>.Instance);
+        feed = new ProbeStatusFeed(ChangeFeed.InProcess());
         feed.Register("hermes", "HermesHealth", "every 15 s", true, []);
         triggers = new RecordingTriggers();
         context.Services.AddSingleton(feed);
@@ -335,7 +336,7 @@ public sealed class OverviewTests
         context.Services.AddLogging();
         context.Services.AddSingleton<Webordinary.Dashboard.Probes.History.PlatformUptime>();
         context.Services.AddSingleton<Webordinary.Dashboard.Platform.IPlatformStatus>(new NoProblem());
-        context.Services.AddSingleton(new Webordinary.Dashboard.Probes.Audit.AuditLog(new Webordinary.Dashboard.Storage.Sqlite.SqliteAuditStore(database), TimeProvider.System));
+        context.Services.AddSingleton(new Webordinary.Dashboard.Probes.Audit.AuditLog(new Webordinary.Dashboard.Storage.Sqlite.SqliteAuditStore(database), TimeProvider.System, feed.Changes));
         context.Services.AddSingleton<Webordinary.Dashboard.Security.ActionGuard>();
         context.Services.AddSingleton<Webordinary.Dashboard.Security.ProbeActions>();
         context.Services.AddSingleton<Webordinary.Dashboard.Storage.IIncidentStore>(new Webordinary.Dashboard.Storage.Sqlite.SqliteIncidentStore(database));

@@ -171,7 +171,7 @@ public sealed class StartupErrorTests
         await using (var database = new SqliteDatabase(path, Microsoft.Extensions.Logging.Abstractions.NullLogger<SqliteDatabase>.Instance))
         {
             await database.MigrateAsync(CancellationToken.None);
-            var audit = new AuditLog(new SqliteAuditStore(database), TimeProvider.System);
+            var audit = new AuditLog(new SqliteAuditStore(database), TimeProvider.System, Dashboard.Storage.Changes.ChangeFeed.InProcess());
             for (var i = 0; i < 3_000; i++)
             {
                 await audit.RecordAsync(Actor.Local, AuditAction.RunNow, $"probe-{i}", AuditOutcomes.Done, new string('x', 200),

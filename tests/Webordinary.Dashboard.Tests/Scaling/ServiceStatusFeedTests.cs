@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Webordinary.Dashboard.Probes.Scaling;
+using Webordinary.Dashboard.Storage.Changes;
 
 namespace Webordinary.Dashboard.Tests.Scaling;
 
@@ -12,7 +13,7 @@ public sealed class ServiceStatusFeedTests
         var time = new JumpWhenArmed(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero));
         var due = time.GetUtcNow() + TimeSpan.FromSeconds(30);
         time.JumpTo = due;
-        var feed = new ServiceStatusFeed();
+        var feed = new ServiceStatusFeed(ChangeFeed.InProcess());
 
         var refreshed = await feed.WaitForRefreshAsync(due, time, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -23,7 +24,7 @@ public sealed class ServiceStatusFeedTests
     public async Task A_refresh_asked_for_ends_the_wait_before_its_time()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero));
-        var feed = new ServiceStatusFeed();
+        var feed = new ServiceStatusFeed(ChangeFeed.InProcess());
         var wait = feed.WaitForRefreshAsync(time.GetUtcNow() + TimeSpan.FromSeconds(30), time, CancellationToken.None);
 
         feed.RequestRefresh();

@@ -88,7 +88,7 @@ public sealed class AuditNoiseTests
         var database = new SqliteDatabase(Path.Combine(Directory.CreateTempSubdirectory("key-fold-test-").FullName, "dashboard.db"), NullLogger<SqliteDatabase>.Instance);
         await database.MigrateAsync(CancellationToken.None);
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var audit = new AuditLog(new Dashboard.Storage.Sqlite.SqliteAuditStore(database), time);
+        var audit = new AuditLog(new Dashboard.Storage.Sqlite.SqliteAuditStore(database), time, Dashboard.Storage.Changes.ChangeFeed.InProcess());
         var attempts = new FailedKeyAttempts(audit, time, NullLogger<FailedKeyAttempts>.Instance);
         var client = new DefaultHttpContext { Connection = { RemoteIpAddress = IPAddress.Parse("203.0.113.7") } };
         var other = new DefaultHttpContext { Connection = { RemoteIpAddress = IPAddress.Parse("203.0.113.8") } };

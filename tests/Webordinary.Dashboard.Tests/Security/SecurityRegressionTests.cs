@@ -130,7 +130,7 @@ public sealed class SecurityRegressionTests(ApiKeyHost fixture) : IClassFixture<
             }
         }
 
-        audit.Changed += () => _ = CheckAsync();
+        using var changes = audit.Subscribe(CheckAsync, TimeSpan.Zero);
         await CheckAsync();
         await completed.Task.WaitAsync(TimeSpan.FromSeconds(60));
         var entry = Assert.Single(await audit.ListAsync(new AuditQuery(Action: AuditAction.Scale), CancellationToken.None));
@@ -144,7 +144,7 @@ public sealed class SecurityRegressionTests(ApiKeyHost fixture) : IClassFixture<
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Dashboard.Storage.Sqlite.SqliteDatabase>.Instance);
         await database.MigrateAsync(CancellationToken.None);
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var audit = new AuditLog(new Dashboard.Storage.Sqlite.SqliteAuditStore(database), time);
+        var audit = new AuditLog(new Dashboard.Storage.Sqlite.SqliteAuditStore(database), time, Dashboard.Storage.Changes.ChangeFeed.InProcess());
         var guard = new ActionGuard(audit, time);
         var viewer = DashboardPrincipal.Create("test", "apikey:wallboard", "wallboard", "apikey", DashboardRole.Viewer);
 

@@ -1,3 +1,4 @@
+using Webordinary.Dashboard.Storage.Changes;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -244,7 +245,7 @@ public sealed class MetricsTests(Aws.MotoFixture moto) : IClassFixture<Aws.MotoF
     [Fact]
     public async Task Many_probes_go_in_as_few_calls_as_the_limits_allow_and_planned_work_is_left_out()
     {
-        var feed = new ProbeStatusFeed(NullLogger<ProbeStatusFeed>.Instance);
+        var feed = new ProbeStatusFeed(ChangeFeed.InProcess());
         var cloudWatch = new RecordingCloudWatch();
         var publisher = new CloudWatchProbeMetrics(feed, cloudWatch, Microsoft.Extensions.Options.Options.Create(new MetricsOptions()), new FakeTimeProvider(),
             NullLogger<CloudWatchProbeMetrics>.Instance);

@@ -14,7 +14,11 @@ public sealed partial class Audit : IDisposable
     /// <summary>As long as the actor field takes.</summary>
     public const int MaxActorLength = 200;
 
+    /// <summary>A burst of writes (a rollout's steps, a run-all) reads the log again once.</summary>
+    private static readonly TimeSpan ReadAgainAtMost = TimeSpan.FromMilliseconds(500);
+
     private IReadOnlyList<AuditEntry> _entries = [];
+    private IDisposable? _subscription;
     private string? _actor;
     private string? _action;
 
@@ -30,7 +34,7 @@ public sealed partial class Audit : IDisposable
     [SupplyParameterFromQuery(Name = "action")]
     public string? ActionQuery { get; set; }
 
-    protected override void OnInitialized() => Log.Changed += OnChanged;
+    protected override void OnInitialized() => _subscription = Log.Subscribe(OnChangedAsync, ReadAgainAtMost);
 
     /// <summary>The filter from the URL; what is not an actor or an action (too long, unknown, a number) is no filter.</summary>
     protected override async Task OnParametersSetAsync()
@@ -42,7 +46,7 @@ public sealed partial class Audit : IDisposable
         await ReadAsync();
     }
 
-    private void OnChanged() => _ = InvokeAsync(async () =>
+    private Task OnChangedAsync() => InvokeAsync(async () =>
     {
         await ReadAsync();
         StateHasChanged();
@@ -68,5 +72,5 @@ public sealed partial class Audit : IDisposable
         _ => Color.Default,
     };
 
-    public void Dispose() => Log.Changed -= OnChanged;
+    public void Dispose() => _subscription?.Dispose();
 }
