@@ -30,6 +30,8 @@ public static class PostgresStoreServiceCollectionExtensions
         services.AddSingleton<INotificationOutbox, PostgresNotificationOutbox>();
         services.AddSingleton<IAuditStore, PostgresAuditStore>();
         services.AddSingleton<ISchedulePauses, PostgresSchedulePauses>();
+        services.AddSingleton<IRunNowCooldowns, PostgresRunNowCooldowns>();
+        services.AddSingleton<IScaleClaims, PostgresScaleClaims>();
         services.AddSingleton<IMaintenanceWindowStore, PostgresMaintenanceWindowStore>();
         services.AddSingleton<IApiKeyRecords, PostgresApiKeyRecords>();
         services.AddSingleton<IHistoryStore, PostgresHistoryStore>();

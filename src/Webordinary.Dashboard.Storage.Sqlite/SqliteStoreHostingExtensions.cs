@@ -19,6 +19,8 @@ public static class SqliteStoreHostingExtensions
         services.AddSingleton<INotificationOutbox, SqliteNotificationOutbox>();
         services.AddSingleton<IAuditStore, SqliteAuditStore>();
         services.AddSingleton<ISchedulePauses, SqliteSchedulePauses>();
+        services.AddSingleton<IRunNowCooldowns, SqliteRunNowCooldowns>();
+        services.AddSingleton<IScaleClaims, SqliteScaleClaims>();
         services.AddSingleton<IMaintenanceWindowStore, SqliteMaintenanceWindowStore>();
         services.AddSingleton<IApiKeyRecords, SqliteApiKeyRecords>();
         services.AddSingleton<IHistoryStore, SqliteHistoryStore>();
