@@ -33,7 +33,13 @@ public static class PostgresScheduling
                 store.UseSystemTextJsonSerializer();
                 // The migrations own the tables (QuartzTables); not checking them at start lets an instance start while
                 // the server is unreachable (its schedule waits for the store like the other start-up loads).
-                store.ConfigureStore(ado => ado.SchemaProvisioning = SchemaProvisioning.None);
+                store.ConfigureStore(ado =>
+                {
+                    ado.SchemaProvisioning = SchemaProvisioning.None;
+                    // A trigger later than its threshold (one a dead instance held, freed by the takeover) is fired by
+                    // the misfire scan, which by default runs once a minute: every second, it fires within the takeover.
+                    ado.MisfireHandlerFrequency = TimeSpan.FromSeconds(1);
+                });
                 store.UseClustering(cluster =>
                 {
                     cluster.CheckinInterval = options.CheckinInterval;

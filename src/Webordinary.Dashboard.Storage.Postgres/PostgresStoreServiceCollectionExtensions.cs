@@ -30,8 +30,9 @@ public static class PostgresStoreServiceCollectionExtensions
         services.AddSingleton<INotificationOutbox, PostgresNotificationOutbox>();
         services.AddSingleton<IAuditStore, PostgresAuditStore>();
         services.AddSingleton<ISchedulePauses, PostgresSchedulePauses>();
-        services.AddSingleton<IRunNowCooldowns, PostgresRunNowCooldowns>();
-        services.AddSingleton<IScaleClaims, PostgresScaleClaims>();
+        services.AddSingleton<IFallibleWrites>(sp => sp.GetRequiredService<PostgresDatabase>());
+        services.AddSingleton<IRunNowCooldowns, RunNowCooldowns>();
+        services.AddSingleton<IScaleClaims, ScaleClaims>();
         services.AddSingleton<IMaintenanceWindowStore, PostgresMaintenanceWindowStore>();
         services.AddSingleton<IApiKeyRecords, PostgresApiKeyRecords>();
         services.AddSingleton<IHistoryStore, PostgresHistoryStore>();

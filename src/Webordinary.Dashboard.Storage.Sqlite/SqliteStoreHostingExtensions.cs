@@ -19,8 +19,9 @@ public static class SqliteStoreHostingExtensions
         services.AddSingleton<INotificationOutbox, SqliteNotificationOutbox>();
         services.AddSingleton<IAuditStore, SqliteAuditStore>();
         services.AddSingleton<ISchedulePauses, SqliteSchedulePauses>();
-        services.AddSingleton<IRunNowCooldowns, SqliteRunNowCooldowns>();
-        services.AddSingleton<IScaleClaims, SqliteScaleClaims>();
+        services.AddSingleton<IFallibleWrites>(sp => sp.GetRequiredService<SqliteDatabase>());
+        services.AddSingleton<IRunNowCooldowns, RunNowCooldowns>();
+        services.AddSingleton<IScaleClaims, ScaleClaims>();
         services.AddSingleton<IMaintenanceWindowStore, SqliteMaintenanceWindowStore>();
         services.AddSingleton<IApiKeyRecords, SqliteApiKeyRecords>();
         services.AddSingleton<IHistoryStore, SqliteHistoryStore>();

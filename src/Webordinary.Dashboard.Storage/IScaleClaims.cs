@@ -1,3 +1,4 @@
+using Dapper;
 using Webordinary.Dashboard.Probes.Scaling;
 
 namespace Webordinary.Dashboard.Storage;
@@ -22,10 +23,27 @@ public interface IScaleClaims
     Task ReleaseAsync(string service, string auditId, CancellationToken cancellationToken);
 }
 
-/// <summary>The claims' statements, the same on both engines (times as Unix milliseconds).</summary>
-public static class ScaleClaimSql
+/// <summary>Claims in <c>scale_in_flight</c>, the same statements on both engines (times as Unix milliseconds).</summary>
+public sealed class ScaleClaims(IFallibleWrites writes) : IScaleClaims
 {
-    public const string Claim = """
+    public Task<ScaleClaim?> TryClaimAsync(ScaleClaim claim, DateTimeOffset staleBefore, CancellationToken cancellationToken) =>
+        writes.WriteAsync(async connection =>
+        {
+            var arguments = Arguments(claim, staleBefore);
+            if (await connection.QuerySingleOrDefaultAsync<string>(ClaimSql, arguments) is not null)
+            {
+                return null;
+            }
+
+            return (await connection.QuerySingleOrDefaultAsync<Row>(HolderSql, arguments))?.ToClaim()
+                // Released between the two statements: the service is free again, but this request lost the race.
+                ?? claim with { AuditId = "", InstanceId = "" };
+        }, cancellationToken);
+
+    public Task ReleaseAsync(string service, string auditId, CancellationToken cancellationToken) =>
+        writes.WriteAsync(connection => connection.ExecuteAsync(ReleaseSql, new { service, auditId }), cancellationToken);
+
+    private const string ClaimSql = """
         INSERT INTO scale_in_flight (service, audit_id, actor_id, actor_name, reason, to_count, started_at, instance_id)
         VALUES (@Service, @AuditId, @ActorId, @ActorName, @Reason, @To, @StartedAt, @InstanceId)
         ON CONFLICT (service) DO UPDATE SET audit_id = excluded.audit_id, actor_id = excluded.actor_id, actor_name = excluded.actor_name,
@@ -34,22 +52,22 @@ public static class ScaleClaimSql
         RETURNING audit_id;
         """;
 
-    public const string Holder = """
+    private const string HolderSql = """
         SELECT service AS Service, audit_id AS AuditId, actor_id AS ActorId, actor_name AS ActorName, reason AS Reason, CAST(to_count AS bigint) AS "To",
             started_at AS StartedAt, instance_id AS InstanceId
         FROM scale_in_flight WHERE service = @Service;
         """;
 
-    public const string Release = "DELETE FROM scale_in_flight WHERE service = @service AND audit_id = @auditId;";
+    private const string ReleaseSql = "DELETE FROM scale_in_flight WHERE service = @service AND audit_id = @auditId;";
 
-    public static object Arguments(ScaleClaim claim, DateTimeOffset staleBefore) => new
+    private static object Arguments(ScaleClaim claim, DateTimeOffset staleBefore) => new
     {
         claim.Service, claim.AuditId, claim.ActorId, claim.ActorName, Reason = claim.Reason.ToString(), claim.To,
         StartedAt = claim.StartedAt.ToUnixTimeMilliseconds(), claim.InstanceId, StaleBefore = staleBefore.ToUnixTimeMilliseconds(),
     };
 
     /// <summary>A claim as read back (times and the reason as stored).</summary>
-    public sealed record Row(string Service, string AuditId, string ActorId, string ActorName, string Reason, long To, long StartedAt, string InstanceId)
+    private sealed record Row(string Service, string AuditId, string ActorId, string ActorName, string Reason, long To, long StartedAt, string InstanceId)
     {
         public ScaleClaim ToClaim() => new(Service, AuditId, ActorId, ActorName, Enum.Parse<ScaleReason>(Reason), (int)To,
             DateTimeOffset.FromUnixTimeMilliseconds(StartedAt), InstanceId);
