@@ -5,11 +5,11 @@ using Webordinary.Dashboard.Storage;
 namespace Webordinary.Dashboard.Probes.Scheduling;
 
 /// <summary>
-/// Clustered only: closes as Interrupted the runs of instances that stopped checking in (killed mid-run), on whichever
-/// instance the trigger fires — once in the cluster, as every clustered trigger.
+/// Clustered only: closes as Interrupted the runs of instances that stopped checking in (killed mid-run) and releases
+/// the notification claims whose lease ran out, on whichever instance the trigger fires — once in the cluster.
 /// </summary>
 [DisallowConcurrentExecution]
-public sealed class InstanceSweepJob(IResultsStore results, ILogger<InstanceSweepJob> logger) : IJob
+public sealed class InstanceSweepJob(IResultsStore results, INotificationOutbox outbox, ILogger<InstanceSweepJob> logger) : IJob
 {
     public static readonly JobKey Key = new("instance-sweep", "maintenance");
 
@@ -21,6 +21,10 @@ public sealed class InstanceSweepJob(IResultsStore results, ILogger<InstanceSwee
         try
         {
             await results.CloseRunsOfStoppedInstancesAsync(cancellationToken);
+            if (await outbox.ReleaseExpiredClaimsAsync(cancellationToken) is > 0 and var released)
+            {
+                logger.LogWarning("Released {Count} notification claim(s) whose lease ran out", released);
+            }
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {

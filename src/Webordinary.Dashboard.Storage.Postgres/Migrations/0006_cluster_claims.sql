@@ -21,3 +21,7 @@ CREATE TABLE scale_in_flight (
 -- The instance that started each run (Quartz's scheduler instance id), so that a starting or sweeping instance closes
 -- only the runs of instances that stopped checking in.
 ALTER TABLE runs ADD COLUMN instance_id text NULL;
+
+-- An outbox claim is leased to the instance that made it: released at its start and stop, and by any instance once the
+-- lease has run out (its sender died), never while a live sender holds it.
+ALTER TABLE notification_outbox ADD COLUMN claimed_by text NULL, ADD COLUMN lease_until bigint NULL;
