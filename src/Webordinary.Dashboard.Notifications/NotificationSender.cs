@@ -97,6 +97,21 @@ public sealed class NotificationSender(
         finally
         {
             store.HealthChanged -= OnStoreHealth;
+            await ReleaseOwnClaimsAsync();
+        }
+    }
+
+    /// <summary>On the way out (SIGTERM): a row claimed for an attempt cut short goes back to pending at once, for another instance or the next start.</summary>
+    private async Task ReleaseOwnClaimsAsync()
+    {
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await outbox.ReleaseClaimsAsync(bound.Token);
+        }
+        catch (Exception exception)
+        {
+            logger.LogWarning("Notification claims could not be released on stopping ({Error}); they are released when their lease runs out", exception.Message);
         }
     }
 

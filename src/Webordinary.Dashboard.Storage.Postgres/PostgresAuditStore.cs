@@ -6,15 +6,22 @@ using Webordinary.Dashboard.Probes.Scaling;
 namespace Webordinary.Dashboard.Storage.Postgres;
 
 /// <summary>The audit log on PostgreSQL (<c>audit_log</c>).</summary>
-public sealed class PostgresAuditStore(PostgresDatabase database) : IAuditStore
+/// <param name="instance">Clustered, a starting instance leaves alone the scale changes live peers are rolling out.</param>
+public sealed class PostgresAuditStore(PostgresDatabase database, DashboardInstance? instance = null) : IAuditStore
 {
     public async Task CloseInterruptedScalesAsync(string message, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await database.MigrateAsync(cancellationToken);
         // Durable like the entries it closes: first in line while the server is away.
         await database.WriteDurablyAsync((connection, transaction) => connection.ExecuteAsync(
-            "UPDATE audit_log SET outcome = 'Interrupted', message = @message, completed_at = @now WHERE action = 'Scale' AND outcome = 'InProgress';",
-            new { message, now = now.ToUnixTimeMilliseconds() }, transaction), cancellationToken);
+            instance is { Clustered: true }
+                ? """
+                  UPDATE audit_log SET outcome = 'Interrupted', message = @message, completed_at = @now
+                  WHERE action = 'Scale' AND outcome = 'InProgress' AND id NOT IN (SELECT audit_id FROM scale_in_flight
+                      WHERE instance_id IN (SELECT instance_name FROM qrtz_scheduler_state WHERE sched_name = @scheduler));
+                  """
+                : "UPDATE audit_log SET outcome = 'Interrupted', message = @message, completed_at = @now WHERE action = 'Scale' AND outcome = 'InProgress';",
+            new { message, now = now.ToUnixTimeMilliseconds(), scheduler = PostgresScheduling.SchedulerName }, transaction), cancellationToken);
     }
 
     public Task AddAsync(AuditEntry entry, CancellationToken cancellationToken) =>

@@ -11,17 +11,7 @@ public static class PostgresDataSource
 
     public static NpgsqlDataSource Create(StoreOptions options, ILoggerFactory? loggerFactory = null)
     {
-        var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
-        if (!string.IsNullOrWhiteSpace(options.CaFile))
-        {
-            // Npgsql reads every certificate of the PEM file (the RDS bundles hold one per region and rotation).
-            builder.ConnectionStringBuilder.RootCertificate = options.CaFile;
-        }
-
-        if (string.IsNullOrWhiteSpace(builder.ConnectionStringBuilder.ApplicationName))
-        {
-            builder.ConnectionStringBuilder.ApplicationName = ApplicationName;
-        }
+        var builder = new NpgsqlDataSourceBuilder(ConnectionString(options, ApplicationName));
 
         // The stores send the same few statements over and over (a run, its steps, each at every probe's interval):
         // prepared once per connection, the server parses and plans each once instead of at every execution (the
@@ -38,5 +28,23 @@ public static class PostgresDataSource
         }
 
         return builder.Build();
+    }
+
+    /// <summary>The configured connection string with the CA file and an application name (unless it names one).</summary>
+    public static string ConnectionString(StoreOptions options, string applicationName)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+        if (!string.IsNullOrWhiteSpace(options.CaFile))
+        {
+            // Npgsql reads every certificate of the PEM file (the RDS bundles hold one per region and rotation).
+            builder.RootCertificate = options.CaFile;
+        }
+
+        if (string.IsNullOrWhiteSpace(builder.ApplicationName))
+        {
+            builder.ApplicationName = applicationName;
+        }
+
+        return builder.ConnectionString;
     }
 }

@@ -9,7 +9,7 @@ namespace Webordinary.Dashboard.Storage.Postgres;
 /// memory queue (<see cref="PostgresWriter"/>), and the schema (<see cref="PostgresSchema"/>), applied once per
 /// process — and, while the server cannot be reached, tried again on every flush until it is, the store unhealthy meanwhile.
 /// </summary>
-public sealed class PostgresDatabase : IStore, IAsyncDisposable
+public sealed class PostgresDatabase : IStore, IFallibleWrites, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresSchema _schema;
@@ -118,6 +118,9 @@ public sealed class PostgresDatabase : IStore, IAsyncDisposable
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         return await write(connection);
     }
+
+    Task<T> IFallibleWrites.WriteAsync<T>(Func<System.Data.Common.DbConnection, Task<T>> write, CancellationToken cancellationToken) =>
+        WriteAsync<T>(connection => write(connection), cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -10,7 +10,8 @@ namespace Webordinary.Dashboard.Storage.Postgres;
 /// of the incident change that causes it), unique by its key; senders of every instance claim rows with
 /// <c>FOR UPDATE SKIP LOCKED</c>, so each message goes once and no sender waits for another's.
 /// </summary>
-public sealed class PostgresNotificationOutbox(PostgresDatabase database) : INotificationOutbox
+/// <param name="instance">Clustered, claims are leased to this instance (null: a store opened outside a dashboard, one sender).</param>
+public sealed class PostgresNotificationOutbox(PostgresDatabase database, TimeProvider time, DashboardInstance? instance = null) : INotificationOutbox
 {
     /// <summary>Settled rows deleted per statement, so retention never holds many locks at once.</summary>
     private const int PruneBatch = 5_000;
@@ -138,15 +139,36 @@ public sealed class PostgresNotificationOutbox(PostgresDatabase database) : INot
     /// Locks the row if no other sender holds it (<c>SKIP LOCKED</c>: a sender of another instance claiming it at the
     /// same moment makes this one skip it, not wait) and it is still pending.
     /// </summary>
+    /// <summary>
+    /// How long a claim is leased: longer than the longest attempt (<c>Notifications:AttemptTimeout</c> is at most 2 min),
+    /// so a live sender's row is never taken from it; a dead one's is released this long after it claimed it.
+    /// </summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromMinutes(3);
+
     public async Task<bool> ClaimAsync(long id, CancellationToken cancellationToken) =>
         await database.WriteAsync(connection => connection.ExecuteAsync(
             """
-            UPDATE notification_outbox SET state = 'Sending'
+            UPDATE notification_outbox SET state = 'Sending', claimed_by = @claimedBy, lease_until = @leaseUntil
             WHERE id = (SELECT id FROM notification_outbox WHERE id = @id AND state = 'Pending' FOR UPDATE SKIP LOCKED);
-            """, new { id }), cancellationToken) == 1;
+            """, new { id, claimedBy = instance?.Id, leaseUntil = (time.GetUtcNow() + Lease).ToUnixTimeMilliseconds() }), cancellationToken) == 1;
 
+    /// <summary>
+    /// Clustered: this instance's claims (at its start and stop) and those whose lease has run out (their sender died),
+    /// never a live peer's. One sender (not clustered): every claim, as on SQLite.
+    /// </summary>
     public Task<int> ReleaseClaimsAsync(CancellationToken cancellationToken) =>
-        database.WriteAsync(connection => connection.ExecuteAsync("UPDATE notification_outbox SET state = 'Pending' WHERE state = 'Sending';"), cancellationToken);
+        database.WriteAsync(connection => connection.ExecuteAsync(instance is { Clustered: true }
+            ? """
+              UPDATE notification_outbox SET state = 'Pending', claimed_by = NULL, lease_until = NULL
+              WHERE state = 'Sending' AND (claimed_by IS NULL OR claimed_by = @me OR lease_until < @now);
+              """
+            : "UPDATE notification_outbox SET state = 'Pending', claimed_by = NULL, lease_until = NULL WHERE state = 'Sending';",
+            new { me = instance?.Id, now = time.GetUtcNow().ToUnixTimeMilliseconds() }), cancellationToken);
+
+    public Task<int> ReleaseExpiredClaimsAsync(CancellationToken cancellationToken) =>
+        database.WriteAsync(connection => connection.ExecuteAsync(
+            "UPDATE notification_outbox SET state = 'Pending', claimed_by = NULL, lease_until = NULL WHERE state = 'Sending' AND lease_until < @now;",
+            new { now = time.GetUtcNow().ToUnixTimeMilliseconds() }), cancellationToken);
 
     public Task RecordAttemptAsync(long id, DeliveryState state, int attempts, DateTimeOffset attemptedAt, DateTimeOffset dueAt, int? status, string? error,
         CancellationToken cancellationToken) =>

@@ -12,7 +12,9 @@ namespace Webordinary.Dashboard.Storage.Postgres;
 /// Probe runs and their steps on PostgreSQL. Times are Unix milliseconds, as on SQLite. Every write is durable: it
 /// goes through the provider's writer, which keeps it in memory while the server cannot be reached.
 /// </summary>
-public sealed class PostgresResultsStore(PostgresDatabase database, TimeProvider time, ILogger<PostgresResultsStore> logger) : IResultsStore
+/// <param name="instance">This process (its id goes on each run it starts); null for a store opened outside a dashboard.</param>
+public sealed class PostgresResultsStore(PostgresDatabase database, TimeProvider time, ILogger<PostgresResultsStore> logger, DashboardInstance? instance = null)
+    : IResultsStore
 {
     /// <summary>How many runs <see cref="StreamRunsAsync"/> reads at a time.</summary>
     internal const int StreamPage = 500;
@@ -39,9 +41,10 @@ public sealed class PostgresResultsStore(PostgresDatabase database, TimeProvider
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         await database.WriteDurablyAsync(async (connection, transaction) =>
         {
+            // Clustered, other instances' runs are under way: only those of instances no longer checked in are closed.
             var interrupted = await connection.ExecuteAsync(
-                "UPDATE runs SET ended_at = @now, outcome = 'Interrupted', message = @message WHERE ended_at IS NULL;",
-                new { now, message = IResultsStore.InterruptedMessage }, transaction);
+                instance is { Clustered: true } ? CloseRunsOfStoppedInstancesSql : "UPDATE runs SET ended_at = @now, outcome = 'Interrupted', message = @message WHERE ended_at IS NULL;",
+                new { now, message = IResultsStore.InterruptedMessage, scheduler = ClusterScheduler }, transaction);
             if (interrupted > 0)
             {
                 logger.LogWarning("Closed {Count} run(s) left running by a previous process", interrupted);
@@ -49,10 +52,38 @@ public sealed class PostgresResultsStore(PostgresDatabase database, TimeProvider
         }, cancellationToken);
     }
 
+    public async Task<int> CloseRunsOfStoppedInstancesAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var closed = await database.WriteAsync(connection => connection.ExecuteAsync(CloseRunsOfStoppedInstancesSql,
+            new { now, message = IResultsStore.StoppedInstanceMessage, scheduler = ClusterScheduler }), cancellationToken);
+        if (closed > 0)
+        {
+            logger.LogWarning("Closed {Count} run(s) of instance(s) that stopped checking in", closed);
+        }
+
+        return closed;
+    }
+
+    /// <summary>The clustered scheduler's name in Quartz's tables (<see cref="PostgresScheduling"/>).</summary>
+    private const string ClusterScheduler = PostgresScheduling.SchedulerName;
+
+    /// <summary>
+    /// Runs left running by an instance that is not checked in to the cluster's scheduler (Quartz's <c>qrtz_scheduler_state</c>:
+    /// an instance adds its row at start, and the row of one that stopped checking in is removed by a live one when it
+    /// takes its triggers over), and runs from before instances were recorded.
+    /// </summary>
+    private const string CloseRunsOfStoppedInstancesSql =
+        """
+        UPDATE runs SET ended_at = @now, outcome = 'Interrupted', message = @message
+        WHERE ended_at IS NULL AND (instance_id IS NULL
+            OR instance_id NOT IN (SELECT instance_name FROM qrtz_scheduler_state WHERE sched_name = @scheduler));
+        """;
+
     public Task InsertRunAsync(ProbeRun run, CancellationToken cancellationToken) =>
         database.WriteDurablyAsync(async (connection, transaction) =>
         {
-            var row = RunRow.From(run, await ProbeKeyAsync(connection, transaction, run));
+            var row = RunRow.From(run, await ProbeKeyAsync(connection, transaction, run), instance?.Id);
             await connection.ExecuteAsync(InsertRunSql, row, transaction);
         }, cancellationToken);
 
@@ -71,7 +102,7 @@ public sealed class PostgresResultsStore(PostgresDatabase database, TimeProvider
     private Task WriteRunWithStepsAsync(ProbeRun run, string runSql, CancellationToken cancellationToken) =>
         database.WriteDurablyAsync(async (connection, transaction) =>
         {
-            var row = RunRow.From(run, await ProbeKeyAsync(connection, transaction, run));
+            var row = RunRow.From(run, await ProbeKeyAsync(connection, transaction, run), instance?.Id);
             var steps = new List<StepRow>(run.Steps.Count);
             foreach (var step in run.Steps)
             {
@@ -226,8 +257,8 @@ public sealed class PostgresResultsStore(PostgresDatabase database, TimeProvider
 
     private const string InsertRunSql =
         """
-        INSERT INTO runs (id, probe_key, trigger, started_at, ended_at, duration_ms, outcome, message, metrics, maintenance_window)
-        VALUES (@Id, @ProbeKey, @Trigger, @StartedAt, @EndedAt, @DurationMs, @Outcome, @Message, CAST(@Metrics AS jsonb), @MaintenanceWindow);
+        INSERT INTO runs (id, probe_key, trigger, started_at, ended_at, duration_ms, outcome, message, metrics, maintenance_window, instance_id)
+        VALUES (@Id, @ProbeKey, @Trigger, @StartedAt, @EndedAt, @DurationMs, @Outcome, @Message, CAST(@Metrics AS jsonb), @MaintenanceWindow, @InstanceId);
         """;
 
     private const string CompleteRunSql =
@@ -286,8 +317,9 @@ public sealed class PostgresResultsStore(PostgresDatabase database, TimeProvider
         public string? Message { get; init; }
         public string? Metrics { get; init; }
         public string? MaintenanceWindow { get; init; }
+        public string? InstanceId { get; init; }
 
-        public static RunRow From(ProbeRun run, int probeKey) => new()
+        public static RunRow From(ProbeRun run, int probeKey, string? instanceId) => new()
         {
             Id = run.Id,
             ProbeId = run.ProbeId,
@@ -301,6 +333,7 @@ public sealed class PostgresResultsStore(PostgresDatabase database, TimeProvider
             Message = run.Message,
             Metrics = run.Metrics is null ? null : JsonSerializer.Serialize(run.Metrics),
             MaintenanceWindow = run.MaintenanceWindow,
+            InstanceId = instanceId,
         };
 
         public ProbeRun ToRun(IReadOnlyList<StepResult> steps) => new(

@@ -61,6 +61,11 @@ public static class PostgresStoreConfiguration
             }
         }
 
+        if (options.CheckinInterval < StoreOptions.MinCheckinInterval || options.CheckinInterval > StoreOptions.MaxCheckinInterval)
+        {
+            problems.Add($"{StoreOptions.SectionName}:{nameof(StoreOptions.CheckinInterval)}: must be between {StoreOptions.MinCheckinInterval} and {StoreOptions.MaxCheckinInterval}; got {options.CheckinInterval}.");
+        }
+
         if (!string.IsNullOrWhiteSpace(options.CaFile) && !File.Exists(options.CaFile))
         {
             problems.Add($"{CaFileSetting}: '{options.CaFile}' does not exist (a PEM bundle of certificate authorities, e.g. the RDS global-bundle.pem).");

@@ -32,6 +32,9 @@ public static class PostgresStoreServiceCollectionExtensions
         services.AddSingleton<INotificationOutbox, PostgresNotificationOutbox>();
         services.AddSingleton<IAuditStore, PostgresAuditStore>();
         services.AddSingleton<ISchedulePauses, PostgresSchedulePauses>();
+        services.AddSingleton<IFallibleWrites>(sp => sp.GetRequiredService<PostgresDatabase>());
+        services.AddSingleton<IRunNowCooldowns, RunNowCooldowns>();
+        services.AddSingleton<IScaleClaims, ScaleClaims>();
         services.AddSingleton<IMaintenanceWindowStore, PostgresMaintenanceWindowStore>();
         services.AddSingleton<IApiKeyRecords, PostgresApiKeyRecords>();
         // The probes' own caps when the probes are registered (AddHistory); a store opened alone caps every run alike.

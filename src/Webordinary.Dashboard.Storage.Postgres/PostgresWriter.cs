@@ -28,6 +28,8 @@ internal sealed class PostgresWriter(string location, NpgsqlDataSource dataSourc
     public static bool IsUnavailable(Exception exception) => exception switch
     {
         StoreSchemaException { InnerException: { } inner } => IsUnavailable(inner),
+        // The clustered scheduler's job store wraps what the server said.
+        Quartz.SchedulerException { InnerException: { } inner } => IsUnavailable(inner),
         // 08: connection exception; 53: insufficient resources; 57P01–57P03: admin shutdown, crash shutdown, cannot connect now;
         // 40001/40P01: serialization failure, deadlock (transient by definition); 42P01: undefined table (not migrated yet).
         PostgresException postgres => postgres.IsTransient || postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
@@ -43,6 +45,7 @@ internal sealed class PostgresWriter(string location, NpgsqlDataSource dataSourc
     public static string DescribeFailure(Exception exception) => exception switch
     {
         StoreSchemaException { InnerException: { } inner } => DescribeFailure(inner),
+        Quartz.SchedulerException { InnerException: { } inner } => DescribeFailure(inner),
         PostgresException postgres => $"{postgres.MessageText.TrimEnd('.')} (PostgreSQL {postgres.SqlState})",
         NpgsqlException { InnerException: { } inner } npgsql => $"{npgsql.Message.TrimEnd('.')}: {inner.Message}",
         _ => $"{exception.GetType().Name}: {exception.Message}",

@@ -8,7 +8,7 @@ namespace Webordinary.Dashboard.Storage.Sqlite;
 /// (<see cref="SqliteConnections"/>), the schema (<see cref="SqliteMigrations"/>), and every write through the one
 /// writer with its memory queue (<see cref="SqliteWriter"/>).
 /// </summary>
-public sealed class SqliteDatabase : IStore, IAsyncDisposable
+public sealed class SqliteDatabase : IStore, IFallibleWrites, IAsyncDisposable
 {
     /// <inheritdoc cref="DurableWriter{TConnection,TTransaction}.MaxPendingWrites"/>
     public const int MaxPendingWrites = DurableWriter<SqliteConnection, SqliteTransaction>.MaxPendingWrites;
@@ -71,6 +71,9 @@ public sealed class SqliteDatabase : IStore, IAsyncDisposable
     public Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> write, CancellationToken cancellationToken) => _writer.WriteAsync(write, cancellationToken);
 
     public Task<bool> FlushAsync(CancellationToken cancellationToken) => _writer.FlushAsync(cancellationToken);
+
+    Task<T> IFallibleWrites.WriteAsync<T>(Func<System.Data.Common.DbConnection, Task<T>> write, CancellationToken cancellationToken) =>
+        WriteAsync<T>(connection => write(connection), cancellationToken);
 
     public ValueTask DisposeAsync() => _writer.DisposeAsync();
 }

@@ -312,6 +312,22 @@ internal sealed class SqliteMigrations(string databasePath, SqliteConnections co
         );
         CREATE INDEX ix_sign_in_sessions_expires ON sign_in_sessions (expires_at);
         """,
+        """
+        CREATE TABLE manual_runs (
+            probe_id TEXT PRIMARY KEY,
+            last_manual_run_at INTEGER NOT NULL
+        );
+        CREATE TABLE scale_in_flight (
+            service TEXT PRIMARY KEY,
+            audit_id TEXT NOT NULL,
+            actor_id TEXT NOT NULL,
+            actor_name TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            to_count INTEGER NOT NULL,
+            started_at INTEGER NOT NULL,
+            instance_id TEXT NOT NULL
+        );
+        """,
     ];
 
     /// <summary>The schema version this build creates.</summary>

@@ -20,6 +20,9 @@ public static class SqliteStoreHostingExtensions
         services.AddSingleton<INotificationOutbox, SqliteNotificationOutbox>();
         services.AddSingleton<IAuditStore, SqliteAuditStore>();
         services.AddSingleton<ISchedulePauses, SqliteSchedulePauses>();
+        services.AddSingleton<IFallibleWrites>(sp => sp.GetRequiredService<SqliteDatabase>());
+        services.AddSingleton<IRunNowCooldowns, RunNowCooldowns>();
+        services.AddSingleton<IScaleClaims, ScaleClaims>();
         services.AddSingleton<IMaintenanceWindowStore, SqliteMaintenanceWindowStore>();
         services.AddSingleton<IApiKeyRecords, SqliteApiKeyRecords>();
         // The probes' own caps when the probes are registered (AddHistory); a store opened alone caps every run alike.

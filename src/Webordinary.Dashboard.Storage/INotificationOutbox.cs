@@ -30,8 +30,14 @@ public interface INotificationOutbox
     /// <summary>Claims a pending message for an attempt; false when it is not pending any more (cancelled meanwhile, or claimed by another).</summary>
     Task<bool> ClaimAsync(long id, CancellationToken cancellationToken);
 
-    /// <summary>Attempts a stop cut short (the dashboard went down mid-attempt) are pending again.</summary>
+    /// <summary>
+    /// Attempts a stop cut short (the dashboard went down mid-attempt) are pending again. Clustered (PostgreSQL): this
+    /// instance's claims and those whose lease ran out (their instance died), never a live peer's.
+    /// </summary>
     Task<int> ReleaseClaimsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Claims whose lease ran out (their instance died mid-attempt) are pending again; one sender per store (SQLite) has none.</summary>
+    Task<int> ReleaseExpiredClaimsAsync(CancellationToken cancellationToken) => Task.FromResult(0);
 
     /// <summary>What one attempt did (durable).</summary>
     Task RecordAttemptAsync(long id, DeliveryState state, int attempts, DateTimeOffset attemptedAt, DateTimeOffset dueAt, int? status, string? error,

@@ -11,8 +11,20 @@ public interface IResultsStore
     /// <summary>The message of a run <see cref="InitializeAsync"/> closed: a previous process left it running.</summary>
     const string InterruptedMessage = "Interrupted: the dashboard stopped while this run was in progress.";
 
-    /// <summary>Creates or migrates the schema and closes runs a previous process left "running".</summary>
+    /// <summary>The message of a run <see cref="CloseRunsOfStoppedInstancesAsync"/> closed.</summary>
+    const string StoppedInstanceMessage = "Interrupted: the dashboard instance running it stopped checking in.";
+
+    /// <summary>
+    /// Creates or migrates the schema and closes runs a previous process left "running" (clustered: only those of
+    /// instances no longer checked in, never a live peer's).
+    /// </summary>
     Task InitializeAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Closes as Interrupted the runs of instances no longer checked in to the cluster (one killed mid-run), so none
+    /// stays "running" for good; the cluster's sweep calls it. One instance per store (SQLite) has none: its start closes them.
+    /// </summary>
+    Task<int> CloseRunsOfStoppedInstancesAsync(CancellationToken cancellationToken) => Task.FromResult(0);
 
     Task InsertRunAsync(ProbeRun run, CancellationToken cancellationToken);
 

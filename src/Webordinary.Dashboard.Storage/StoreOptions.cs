@@ -31,6 +31,23 @@ public sealed class StoreOptions
     /// RDS, the region's or the global bundle from AWS), for <c>SSL Mode=VerifyFull</c>; without it the system's trust store is used.
     /// </summary>
     public string? CaFile { get; set; }
+
+    /// <summary>
+    /// For <see cref="Postgres"/>: whether the instances share one clustered Quartz scheduler in the database (the
+    /// default: each fire runs once in the cluster, so several instances can run). False: this instance schedules in
+    /// memory, alone — probes go on while the server is down, but a second instance would run everything twice.
+    /// </summary>
+    public bool ClusteredScheduling { get; set; } = true;
+
+    /// <summary>
+    /// For clustered scheduling: how often each instance checks in. An instance silent for two check-ins is dead and
+    /// the next check-in of another takes its triggers over and closes its runs: takeover within three check-ins.
+    /// </summary>
+    public TimeSpan CheckinInterval { get; set; } = TimeSpan.FromSeconds(4);
+
+    public static readonly TimeSpan MinCheckinInterval = TimeSpan.FromSeconds(1);
+
+    public static readonly TimeSpan MaxCheckinInterval = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>An unknown provider stops the start (exit 2) with the key named; so does one this build does not include yet.</summary>

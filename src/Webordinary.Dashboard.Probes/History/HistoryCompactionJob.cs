@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Quartz;
 using Webordinary.Dashboard.Storage;
@@ -25,4 +26,20 @@ public sealed class HistoryCompactionJob(IHistoryCompaction history, ILogger<His
             logger.LogError(exception, "History compaction failed; it is tried again at the next interval");
         }
     }
+}
+
+/// <summary>The compaction's trigger, written at start by every instance (clustered: into the shared store, where it fires once).</summary>
+internal sealed class HistoryCompactionSchedule(ISchedulerFactory schedulers, StartupLoads loads, TimeSpan interval) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => loads.LoadAsync("history compaction schedule", async token =>
+    {
+        var scheduler = await schedulers.GetScheduler(token);
+        await scheduler.AddJob(JobBuilder.Create<HistoryCompactionJob>().WithIdentity(HistoryCompactionJob.Key).StoreDurably().Build(), AddJobOptions.Replacing, token);
+        await scheduler.ScheduleJob(TriggerBuilder.Create().ForJob(HistoryCompactionJob.Key).WithIdentity("history-compaction", "maintenance")
+            .StartAt(DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30))
+            .WithSimpleSchedule(s => s.WithInterval(interval).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount))
+            .Build(), ScheduleJobOptions.Replacing, token);
+    }, cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

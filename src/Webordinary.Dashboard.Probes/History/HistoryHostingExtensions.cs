@@ -25,11 +25,10 @@ public static class HistoryHostingExtensions
         var interval = builder.Configuration.GetValue<TimeSpan?>($"{root}:CompactionInterval") is { } configured && configured >= TimeSpan.FromSeconds(10)
             ? configured
             : new HistoryOptions().CompactionInterval;
-        builder.Services.AddQuartz(quartz => quartz
-            .AddJob<HistoryCompactionJob>(job => job.WithIdentity(HistoryCompactionJob.Key).StoreDurably())
-            .AddTrigger(trigger => trigger.ForJob(HistoryCompactionJob.Key).WithIdentity("history-compaction", "maintenance")
-                .StartAt(DateTimeOffset.UtcNow + TimeSpan.FromSeconds(30))
-                .WithSimpleSchedule(s => s.WithInterval(interval).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount))));
+        // Scheduled by a start-up load, not by Quartz's own start: clustered, the schedule is in the store, and a server
+        // unreachable at start must not stop the dashboard.
+        builder.Services.AddHostedService(sp => new HistoryCompactionSchedule(
+            sp.GetRequiredService<ISchedulerFactory>(), sp.GetRequiredService<Storage.StartupLoads>(), interval));
         return builder;
     }
 

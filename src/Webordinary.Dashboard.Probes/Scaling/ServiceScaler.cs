@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Webordinary.Dashboard.Platform;
 using Webordinary.Dashboard.Probes.Audit;
 using Webordinary.Dashboard.Probes.Model;
+using Webordinary.Dashboard.Storage;
 
 namespace Webordinary.Dashboard.Probes.Scaling;
 
@@ -33,6 +34,8 @@ public sealed class ServiceScaler(
     IOptions<ScalingOptions> scaling,
     AuditLog audit,
     ServiceStatusFeed feed,
+    IScaleClaims claims,
+    DashboardInstance instance,
     TimeProvider time,
     ILogger<ServiceScaler> logger)
 {
@@ -118,8 +121,30 @@ public sealed class ServiceScaler(
 
         if (superseded is not null)
         {
+            await claims.ReleaseAsync(service, superseded.AuditId, CancellationToken.None);
             await audit.CompleteScaleAsync(superseded.AuditId, ScaleOutcome.Superseded, $"Superseded by a change to {desiredCount} from {actor.Name}.",
                 time.GetUtcNow(), null, CancellationToken.None);
+        }
+
+        // The store's claim holds it for every instance: another's change in flight refuses this one (409).
+        ScaleClaim? holder;
+        try
+        {
+            holder = await claims.TryClaimAsync(new ScaleClaim(service, progress.AuditId, actor.Id, actor.Name, reason, desiredCount, progress.StartedAt, instance.Id),
+                progress.StartedAt - scaling.Value.RolloutTimeout - StaleClaimMargin, cancellationToken);
+        }
+        catch
+        {
+            Release(service);
+            throw;
+        }
+
+        if (holder is not null)
+        {
+            Release(service);
+            return new(ScaleRequestStatus.ChangeInFlight, service,
+                $"A change of {service} to {holder.To} ({holder.Reason}, by {holder.ActorName}) is in flight since {holder.StartedAt:HH:mm:ss} UTC, started by "
+                + $"another instance; wait until it is steady.", holder.AuditId, null, holder.To);
         }
 
         try
@@ -127,7 +152,7 @@ public sealed class ServiceScaler(
             var current = await ecs.DescribeServiceAsync(aws.Value.Cluster, service, cancellationToken);
             if (current.DesiredCount == desiredCount)
             {
-                Release(service);
+                await ReleaseAsync(service, progress.AuditId);
                 return new(ScaleRequestStatus.NoChange, service, $"{service} already wants {desiredCount}.", null, desiredCount, desiredCount);
             }
 
@@ -164,18 +189,18 @@ public sealed class ServiceScaler(
         }
         catch (PlatformResourceNotFoundException exception)
         {
-            Release(service);
+            await ReleaseAsync(service, progress.AuditId);
             return new(ScaleRequestStatus.UnknownService, service, $"{service}: {exception.ErrorMessage}", null, null, null, exception.ErrorCode, exception.RequestId);
         }
         catch (PlatformCallException exception)
         {
-            Release(service);
+            await ReleaseAsync(service, progress.AuditId);
             return new(ScaleRequestStatus.Failed, service, $"ECS refused the change: {exception.ErrorCode}: {exception.ErrorMessage}", progress.AuditId,
                 null, desiredCount, exception.ErrorCode, exception.RequestId);
         }
         catch
         {
-            Release(service);
+            await ReleaseAsync(service, progress.AuditId);
             throw;
         }
     }
@@ -207,7 +232,7 @@ public sealed class ServiceScaler(
             {
                 await audit.CompleteScaleAsync(rollout.AuditId, ScaleOutcome.Completed, $"Steady at {rollout.To} after {elapsed.TotalSeconds:0.0} s.",
                     now, elapsed.TotalMilliseconds, cancellationToken);
-                Release(service);
+                await ReleaseAsync(service, rollout.AuditId);
                 logger.LogInformation("{Service} is steady at {Count} after {Elapsed}", service, rollout.To, elapsed);
                 continue;
             }
@@ -217,7 +242,7 @@ public sealed class ServiceScaler(
                 await audit.CompleteScaleAsync(rollout.AuditId, ScaleOutcome.TimedOut,
                     $"Not steady after {elapsed.TotalMinutes:0.#} min (running {state.Service.RunningCount}, pending {state.Service.PendingCount}, healthy targets {state.HealthyTargets}).",
                     now, null, cancellationToken);
-                Release(service);
+                await ReleaseAsync(service, rollout.AuditId);
                 continue;
             }
 
@@ -250,6 +275,23 @@ public sealed class ServiceScaler(
         return service.RunningCount > rollout.To || service.PendingCount > 0
             ? $"Stopping: {service.RunningCount} running, {rollout.To} wanted"
             : draining > 0 ? $"Draining: {draining} target(s)" : "Steady";
+    }
+
+    /// <summary>A claim this long past the rollout timeout was left by an instance that died watching it: it is taken over.</summary>
+    private static readonly TimeSpan StaleClaimMargin = TimeSpan.FromMinutes(1);
+
+    /// <summary>Ends the change here and in the store (a claim the store could not drop now goes stale after the rollout timeout).</summary>
+    private async Task ReleaseAsync(string service, string auditId)
+    {
+        Release(service);
+        try
+        {
+            await claims.ReleaseAsync(service, auditId, CancellationToken.None);
+        }
+        catch (Exception exception)
+        {
+            logger.LogWarning(exception, "The claim of the change {AuditId} of {Service} could not be released; it lapses after the rollout timeout", auditId, service);
+        }
     }
 
     private void Release(string service)

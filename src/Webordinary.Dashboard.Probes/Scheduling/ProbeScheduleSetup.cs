@@ -19,6 +19,7 @@ internal sealed class ProbeScheduleSetup(
     Maintenance.MaintenanceWindows windows,
     StartupLoads loads,
     TimeProvider time,
+    DashboardInstance instance,
     ILogger<ProbeScheduleSetup> logger) : IHostedService
 {
     /// <summary>First runs are spread out a little so start-up does not hit the platform all at once.</summary>
@@ -31,48 +32,119 @@ internal sealed class ProbeScheduleSetup(
         // the store answers; the probes are scheduled meanwhile and their runs kept in memory.
         await loads.LoadAsync(Health.ProbeHealthTracker.OpenIncidentsLoad, health.InitializeAsync, cancellationToken);
         await loads.LoadAsync("maintenance windows", windows.InitializeAsync, cancellationToken);
-        var scheduler = await schedulers.GetScheduler(cancellationToken);
-        var firstRun = time.GetUtcNow().AddSeconds(1);
-        // Spread over at most the shortest interval, so with many probes every one has run within one interval.
-        var shortest = catalog.Definitions.Select(d => d.Settings.Interval ?? TimeSpan.FromMinutes(1)).DefaultIfEmpty(TimeSpan.FromMinutes(1)).Min();
-        var stagger = TimeSpan.FromTicks(Math.Min(MaxStartStagger.Ticks, shortest.Ticks / Math.Max(1, catalog.Definitions.Count)));
         foreach (var definition in catalog.Definitions)
         {
             feed.Register(definition.Id, definition.Kind, definition.Settings.Describe(), definition.Settings.Enabled, [], health.HealthOf(definition.Id));
         }
 
         await loads.LoadAsync("recent runs", LoadRecentRunsAsync, cancellationToken);
+        if (instance.Clustered)
+        {
+            // The schedule is in the store: it waits for the server like the loads above (no probe runs meanwhile).
+            await loads.LoadAsync(ScheduleLoad, ScheduleAsync, cancellationToken);
+        }
+        else
+        {
+            await ScheduleAsync(cancellationToken);
+        }
+
+
+        logger.LogInformation("Instance {InstanceId} scheduled {Count} probe(s){Clustered}", instance.Id, catalog.Definitions.Count(d => d.Settings.Enabled),
+            instance.Clustered ? " in the cluster's shared schedule" : "");
+    }
+
+    public const string ScheduleLoad = "probe schedule";
+
+    /// <summary>
+    /// One durable job per probe and its trigger, written by every instance as it starts (clustered, into the shared
+    /// store): a trigger whose schedule is unchanged is left as it is, so an instance joining does not move the
+    /// cluster's fires; a changed one is replaced; the jobs of probes no longer configured go with their triggers.
+    /// </summary>
+    private async Task ScheduleAsync(CancellationToken cancellationToken)
+    {
+        var scheduler = await schedulers.GetScheduler(cancellationToken);
+        var firstRun = time.GetUtcNow().AddSeconds(1);
+        // Spread over at most the shortest interval, so with many probes every one has run within one interval.
+        var shortest = catalog.Definitions.Select(d => d.Settings.Interval ?? TimeSpan.FromMinutes(1)).DefaultIfEmpty(TimeSpan.FromMinutes(1)).Min();
+        var stagger = TimeSpan.FromTicks(Math.Min(MaxStartStagger.Ticks, shortest.Ticks / Math.Max(1, catalog.Definitions.Count)));
         foreach (var (definition, index) in catalog.Definitions.Select((d, i) => (d, i)))
         {
-
             var job = JobBuilder.Create<ProbeJob>()
                 .WithIdentity(ProbeJob.KeyFor(definition.Id))
                 .WithDescription($"{definition.Kind} probe {definition.Id}")
                 .StoreDurably()
                 .Build();
             await scheduler.AddJob(job, AddJobOptions.Replacing, cancellationToken);
+            var key = new TriggerKey(definition.Id, ProbeJob.Group);
             if (!definition.Settings.Enabled)
+            {
+                await scheduler.UnscheduleJob(key, cancellationToken);
+                continue;
+            }
+
+            var trigger = TriggerFor(definition.Settings, key, job.Key, firstRun + stagger * index);
+            if (await scheduler.GetTrigger(key, cancellationToken) is { } existing && SameSchedule(existing, trigger))
             {
                 continue;
             }
 
-            var trigger = TriggerBuilder.Create()
-                .WithIdentity(definition.Id, ProbeJob.Group)
-                .ForJob(job)
-                .StartAt(firstRun + stagger * index)
-                .WithMisfireThreshold(MisfireThresholdOf(definition.Settings));
-            trigger = definition.Settings.Cron is { Length: > 0 } cron
-                // A missed cron fire is skipped, not caught up: the next one is soon enough for a probe.
-                ? trigger.WithCronSchedule(cron, c => c.WithMisfireInstruction(CronTriggerMisfireInstruction.DoNothing))
-                : trigger.WithSimpleSchedule(s => s
-                    .WithInterval(definition.Settings.Interval!.Value)
-                    .RepeatForever()
-                    .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount));
-            await scheduler.ScheduleJob(trigger.Build(), ScheduleJobOptions.Replacing, cancellationToken);
+            await scheduler.ScheduleJob(trigger, ScheduleJobOptions.Replacing, cancellationToken);
         }
 
-        logger.LogInformation("Scheduled {Count} probe(s)", catalog.Definitions.Count(d => d.Settings.Enabled));
+        if (instance.Clustered)
+        {
+            var sweep = TriggerBuilder.Create().WithIdentity(InstanceSweepJob.Key.Name, InstanceSweepJob.Key.Group).ForJob(InstanceSweepJob.Key)
+                .StartAt(firstRun).WithSimpleSchedule(s => s.WithInterval(InstanceSweepJob.Interval).RepeatForever()
+                    .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount))
+                .Build();
+            await scheduler.AddJob(JobBuilder.Create<InstanceSweepJob>().WithIdentity(InstanceSweepJob.Key).StoreDurably().Build(), AddJobOptions.Replacing, cancellationToken);
+            if (await scheduler.GetTrigger(sweep.Key, cancellationToken) is not { } existing || !SameSchedule(existing, sweep))
+            {
+                await scheduler.ScheduleJob(sweep, ScheduleJobOptions.Replacing, cancellationToken);
+            }
+        }
+
+        var configured = catalog.Definitions.Select(d => ProbeJob.KeyFor(d.Id)).ToHashSet();
+        foreach (var stale in await scheduler.GetJobKeys(GroupMatcher<JobKey>.GroupEquals(ProbeJob.Group), cancellationToken))
+        {
+            if (!configured.Contains(stale))
+            {
+                await scheduler.DeleteJob(stale, cancellationToken);
+                logger.LogInformation("Removed the schedule of probe {ProbeId}, no longer configured", stale.Name);
+            }
+        }
     }
+
+    private ITrigger TriggerFor(Configuration.ProbeSettings settings, TriggerKey key, JobKey job, DateTimeOffset firstRun)
+    {
+        var trigger = TriggerBuilder.Create()
+            .WithIdentity(key)
+            .ForJob(job)
+            .StartAt(firstRun)
+            .WithMisfireThreshold(MisfireThresholdOf(settings));
+        // Clustered, a fire is late mostly because its instance died and another took the trigger over: it runs at once
+        // (once), so the probe runs again within the takeover. Alone, a late fire is a stall of this process, and the
+        // next one on the schedule comes soon enough (the schedule keeps its slots).
+        trigger = settings.Cron is { Length: > 0 } cron
+            ? trigger.WithCronSchedule(cron, c => c.WithMisfireInstruction(
+                instance.Clustered ? CronTriggerMisfireInstruction.FireAndProceed : CronTriggerMisfireInstruction.DoNothing))
+            : trigger.WithSimpleSchedule(s => s
+                .WithInterval(settings.Interval!.Value)
+                .RepeatForever()
+                .WithMisfireInstruction(instance.Clustered
+                    ? SimpleTriggerMisfireInstruction.NowWithExistingCount
+                    : SimpleTriggerMisfireInstruction.NextWithRemainingCount));
+        return trigger.Build();
+    }
+
+    /// <summary>Whether a stored trigger already fires as the configuration says (its start time aside).</summary>
+    private static bool SameSchedule(ITrigger existing, ITrigger wanted) =>
+        existing.MisfireInstructionCode == wanted.MisfireInstructionCode && existing.MisfireThreshold == wanted.MisfireThreshold && (existing, wanted) switch
+        {
+            (ICronTrigger a, ICronTrigger b) => a.CronExpressionString == b.CronExpressionString,
+            (ISimpleTrigger a, ISimpleTrigger b) => a.RepeatInterval == b.RepeatInterval && a.RepeatCount == b.RepeatCount,
+            _ => false,
+        };
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -20,8 +20,9 @@ public enum RunRequestStatus
 public sealed record RunRequestResult(string ProbeId, RunRequestStatus Status, string? RunId = null, TimeSpan? RetryAfter = null);
 
 /// <summary>
-/// "Run now" and "Run all": fire a probe's job through Quartz (<see cref="IScheduler.TriggerJob(JobKey, JobDataMap, CancellationToken)"/>), at most once
-/// per probe per <see cref="DashboardOptions.RunNowCooldown"/> so a button cannot flood the platform.
+/// "Run now" and "Run all": fire a probe's job through Quartz (<see cref="IScheduler.TriggerJob(JobKey, JobDataMap, CancellationToken)"/>; clustered,
+/// through the shared job store, so any instance may run it), at most once per probe per <see cref="DashboardOptions.RunNowCooldown"/>
+/// in the whole cluster (<see cref="IRunNowCooldowns"/>) so a button cannot flood the platform.
 /// </summary>
 public interface IProbeTriggers
 {
@@ -46,16 +47,14 @@ public interface IProbeTriggers
     Task CancelRecheckAsync(string probeId, DateTimeOffset askedBefore, CancellationToken cancellationToken);
 }
 
-public sealed class ProbeTriggers(ISchedulerFactory schedulers, ProbeCatalog catalog, IOptions<DashboardOptions> options, IStore store, TimeProvider time)
+public sealed class ProbeTriggers(
+    ISchedulerFactory schedulers, ProbeCatalog catalog, IOptions<DashboardOptions> options, IStore store, IRunNowCooldowns cooldowns, TimeProvider time)
     : IProbeTriggers
 {
     public const string RecheckGroup = "probe-rechecks";
 
     /// <summary>When a recheck was asked for (UTC ticks), in its trigger's data.</summary>
     private const string RequestedAtKey = "requestedAt";
-
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, DateTimeOffset> _lastManual = new(StringComparer.OrdinalIgnoreCase);
 
     public async Task<RunRequestResult> RunNowAsync(string probeId, CancellationToken cancellationToken)
     {
@@ -74,15 +73,20 @@ public sealed class ProbeTriggers(ISchedulerFactory schedulers, ProbeCatalog cat
             return new RunRequestResult(definition.Id, RunRequestStatus.StoreUnavailable);
         }
 
-        var now = time.GetUtcNow();
-        lock (_gate)
+        // Claimed in the store, so a click on another instance is refused too.
+        TimeSpan? wait;
+        try
         {
-            if (_lastManual.TryGetValue(definition.Id, out var last) && now - last < options.Value.RunNowCooldown)
-            {
-                return new RunRequestResult(definition.Id, RunRequestStatus.CoolingDown, RetryAfter: options.Value.RunNowCooldown - (now - last));
-            }
+            wait = await cooldowns.TryClaimAsync(definition.Id, time.GetUtcNow(), options.Value.RunNowCooldown, cancellationToken);
+        }
+        catch (Exception exception) when (store.IsUnavailable(exception))
+        {
+            return new RunRequestResult(definition.Id, RunRequestStatus.StoreUnavailable);
+        }
 
-            _lastManual[definition.Id] = now;
+        if (wait is { } retryAfter)
+        {
+            return new RunRequestResult(definition.Id, RunRequestStatus.CoolingDown, RetryAfter: retryAfter);
         }
 
         var runId = ProbeRun.NewId();

@@ -23,6 +23,8 @@ public static class DashboardHostingExtensions
 {
     private const string LiveTag = "live";
 
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(20);
+
     /// <summary>
     /// Points Path.GetTempPath at <c>Dashboard:TempDirectory</c>: what .NET buffers to disk (a large request body, for
     /// one) goes there, so under a read-only root that needs a writable one. Per process by nature (TMPDIR is the process's); a relative path is left to the options check.
@@ -43,6 +45,9 @@ public static class DashboardHostingExtensions
         // A failed start is reported once by RunDashboardAsync: a configuration error as exit 2 naming the key, anything
         // else as the unhandled exception. The host's own "Hosting failed to start" log would add a stack trace to both.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        // ECS sends SIGKILL 30 s after SIGTERM: the host's stop (Quartz waiting for runs, which are cancelled and closed
+        // as Interrupted at once) ends well before.
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout);
         builder.AddPlatform();
         builder.AddStore();
         builder.AddProbes();

@@ -23,18 +23,42 @@ public static class StoreHostingExtensions
         services.AddOptions<StoreOptions>().Bind(builder.Configuration.GetSection(StoreOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StoreOptions>>(new StoreOptionsValidator(Available));
 
-        if (new StoreOptions { Provider = builder.Configuration[StoreOptions.ProviderKey] ?? StoreOptions.Sqlite }.IsPostgres)
+        var chosen = new StoreOptions { Provider = builder.Configuration[StoreOptions.ProviderKey] ?? StoreOptions.Sqlite };
+        var bound = TryBind(builder.Configuration, chosen);
+        var instance = new DashboardInstance(DashboardInstance.NewId(), chosen.IsPostgres && chosen.ClusteredScheduling);
+        services.AddSingleton(instance);
+        if (chosen.IsPostgres)
         {
             // Store:ConnectionString (or ConnectionStrings:Dashboard) and Store:CaFile, checked at start (exit 2 naming
             // the key); the schema is applied at start; while the server cannot be reached the durable writes wait in
             // memory and the store is unhealthy.
             services.AddPostgresStore();
+            if (instance.Clustered && bound && PostgresStoreConfiguration.Problems(chosen, builder.Configuration).Count == 0)
+            {
+                // A connection string that cannot work is refused at start (exit 2) by the options check instead.
+                services.AddClusteredScheduling(chosen, instance);
+            }
+
             return builder;
         }
 
         var contentRoot = builder.Environment.ContentRootPath;
         services.AddSqliteStore(sp => Path.Combine(contentRoot, sp.GetRequiredService<IOptions<DashboardOptions>>().Value.DataDirectory, SqliteDatabase.FileName));
         return builder;
+    }
+
+    /// <summary>The section as the scheduler needs it at registration; a value that does not bind is reported by the options check at start.</summary>
+    private static bool TryBind(IConfiguration configuration, StoreOptions options)
+    {
+        try
+        {
+            PostgresStoreConfiguration.Bind(configuration, options);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using System.Net;
-using System.Text;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Webordinary.Dashboard.Cli;
@@ -19,7 +16,7 @@ namespace Webordinary.Dashboard.Tests.Store;
 /// line) instead of running everything twice; the lock is the OS's, so a holder killed with SIGKILL leaves nothing
 /// that stops the next start; the command line's <c>--store</c> still adds runs while the dashboard runs.
 /// </summary>
-public sealed partial class SqliteSingleInstanceTests
+public sealed class SqliteSingleInstanceTests
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("single-instance-").FullName;
 
@@ -28,10 +25,10 @@ public sealed partial class SqliteSingleInstanceTests
     [Fact]
     public async Task A_second_dashboard_on_the_same_store_exits_2_naming_the_holder_while_the_first_serves_and_the_cli_still_stores()
     {
-        await using var first = DashboardProcess.Start(_directory, DataDirectory);
+        await using var first = DashboardProcess.Start(_directory, new() { ["Dashboard:DataDirectory"] = DataDirectory });
         await first.WaitUntilAliveAsync();
 
-        await using var second = DashboardProcess.Start(_directory, DataDirectory);
+        await using var second = DashboardProcess.Start(_directory, new() { ["Dashboard:DataDirectory"] = DataDirectory });
         var exit = await second.WaitForExitAsync();
 
         Assert.True(exit == 2, $"exit {exit}: {second.Output}");
@@ -71,7 +68,7 @@ public sealed partial class SqliteSingleInstanceTests
     [Fact]
     public async Task After_the_holder_is_killed_with_SIGKILL_the_next_dashboard_starts_on_the_same_store()
     {
-        await using (var killed = DashboardProcess.Start(_directory, DataDirectory))
+        await using (var killed = DashboardProcess.Start(_directory, new() { ["Dashboard:DataDirectory"] = DataDirectory }))
         {
             await killed.WaitUntilAliveAsync();
             // Process.Kill is SIGKILL on Unix: no shutdown code runs, the lock file stays where it was.
@@ -81,126 +78,8 @@ public sealed partial class SqliteSingleInstanceTests
 
         Assert.True(File.Exists(Path.Combine(DataDirectory, SqliteInstanceLock.FileName)));
 
-        await using var next = DashboardProcess.Start(_directory, DataDirectory);
+        await using var next = DashboardProcess.Start(_directory, new() { ["Dashboard:DataDirectory"] = DataDirectory });
         await next.WaitUntilAliveAsync();
         Assert.Equal(HttpStatusCode.OK, await next.GetAliveAsync());
-    }
-
-    /// <summary>The published dashboard as a process of its own, on loopback port 0, its output kept.</summary>
-    private sealed partial class DashboardProcess : IAsyncDisposable
-    {
-        /// <summary>Time for a start on a busy 2-core machine.</summary>
-        private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
-
-        private readonly Process _process;
-        private readonly StringBuilder _output = new();
-        private readonly StringBuilder _error = new();
-        private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        private DashboardProcess(Process process) => _process = process;
-
-        public int Id => _process.Id;
-
-        public bool HasExited => _process.HasExited;
-
-        public string Error
-        {
-            get
-            {
-                lock (_error)
-                {
-                    return _error.ToString();
-                }
-            }
-        }
-
-        public string Output
-        {
-            get
-            {
-                lock (_output)
-                {
-                    return _output + Error;
-                }
-            }
-        }
-
-        public static DashboardProcess Start(string workingDirectory, string dataDirectory)
-        {
-            var start = new ProcessStartInfo("dotnet", [typeof(DashboardHostingExtensions).Assembly.Location, "--urls", "http://127.0.0.1:0"])
-            {
-                RedirectStandardError = true,
-                RedirectStandardOutput = true,
-                WorkingDirectory = workingDirectory,
-            };
-            start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-            start.Environment["Dashboard__DataDirectory"] = dataDirectory;
-            var dashboard = new DashboardProcess(new Process { StartInfo = start });
-            dashboard._process.OutputDataReceived += (_, e) => dashboard.OnOutput(e.Data);
-            dashboard._process.ErrorDataReceived += (_, e) =>
-            {
-                lock (dashboard._error)
-                {
-                    dashboard._error.AppendLine(e.Data);
-                }
-            };
-            dashboard._process.Start();
-            dashboard._process.BeginOutputReadLine();
-            dashboard._process.BeginErrorReadLine();
-            return dashboard;
-        }
-
-        private void OnOutput(string? line)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-
-            if (line is not null && ListeningLine().Match(line) is { Success: true } match)
-            {
-                _listening.TrySetResult(new Uri(match.Groups[1].Value));
-            }
-        }
-
-        /// <summary>Until Kestrel listens and <c>/alive</c> answers 200; the process's output if it ends first.</summary>
-        public async Task WaitUntilAliveAsync()
-        {
-            var exited = _process.WaitForExitAsync();
-            var first = await Task.WhenAny(_listening.Task, exited).WaitAsync(StartTimeout);
-            Assert.True(first == _listening.Task, $"ended before listening, exit {(_process.HasExited ? _process.ExitCode : null)}: {Output}");
-            Assert.Equal(HttpStatusCode.OK, await GetAliveAsync());
-        }
-
-        public async Task<HttpStatusCode> GetAliveAsync()
-        {
-            using var http = new HttpClient { BaseAddress = await _listening.Task, Timeout = TimeSpan.FromSeconds(30) };
-            using var response = await http.GetAsync(HostGuard.AlivePath);
-            return response.StatusCode;
-        }
-
-        public async Task<int> WaitForExitAsync()
-        {
-            await _process.WaitForExitAsync().WaitAsync(StartTimeout);
-            // The asynchronous readers have had their last line once WaitForExit (without a timeout) returns.
-            _process.WaitForExit();
-            return _process.ExitCode;
-        }
-
-        public void Kill() => _process.Kill();
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-
-            _process.Dispose();
-        }
-
-        [GeneratedRegex(@"Now listening on: (http://\S+)")]
-        private static partial Regex ListeningLine();
     }
 }

@@ -130,3 +130,15 @@ public sealed class PostgresSignInStoreContract(SharedPostgres postgres) : SignI
 
     protected override Task DropStoreAsync() => _database.DropAsync();
 }
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresClusterClaimsContract(SharedPostgres postgres) : ClusterClaimsContract
+{
+    private readonly PostgresTestDatabase _database = new(postgres);
+
+    protected override Task CreateStoreAsync() => _database.CreateAsync();
+
+    protected override void AddStore(IServiceCollection services) => _database.AddTo(services);
+
+    protected override Task DropStoreAsync() => _database.DropAsync();
+}

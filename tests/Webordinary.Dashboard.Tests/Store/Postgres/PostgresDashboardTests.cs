@@ -1,6 +1,7 @@
 using System.Net;
 using Webordinary.Dashboard.Probes.Feed;
 using Webordinary.Dashboard.Probes.Model;
+using Webordinary.Dashboard.Probes.Scheduling;
 using Webordinary.Dashboard.Storage;
 using Webordinary.Dashboard.Testing;
 
@@ -20,6 +21,9 @@ public sealed class PostgresDashboardTests(SharedPostgres postgres)
         var settings = DashboardHost.BaseSettings();
         settings["Store:Provider"] = "Postgres";
         settings["Store:ConnectionString"] = await postgres.Server.CreateDatabaseAsync();
+        // One instance scheduling in memory keeps probing while the server is down (clustered, the schedule is in the
+        // server: nothing fires until it is back, as the next test shows).
+        settings["Store:ClusteredScheduling"] = "false";
         DashboardHost.AddProbe(settings, "hermes", "HermesHealth", interval: "00:00:01");
         await using var host = await DashboardHost.StartAsync(settings);
         using var recorder = new FeedRecorder(host.Get<ProbeStatusFeed>());
@@ -122,6 +126,7 @@ public sealed class PostgresDashboardTests(SharedPostgres postgres)
             Assert.Contains(store.Location, healthText);
             Assert.Contains("Waiting for the store to load open incidents", overview);
             Assert.Contains("schedule pauses", waiting);
+            Assert.Contains(ProbeScheduleSetup.ScheduleLoad, waiting);
 
             // Once the server is back the flusher applies the schema, writes what waited, then runs the loads.
             using var recorder = new FeedRecorder(host.Get<ProbeStatusFeed>());
