@@ -9,8 +9,8 @@ namespace Webordinary.Dashboard.Tests.Store.Postgres;
 /// <summary>
 /// Sign-in that survives deploys, on one PostgreSQL store: a person signed in through the OpenID provider on instance A
 /// is signed in on instance B and on a new instance after A is gone (keys and sessions are in the store, not in a
-/// process or its data directory); a page's antiforgery token from one instance is accepted by another; signing out on
-/// one instance refuses the cookie on the others at once.
+/// process or its data directory); a page's antiforgery token from one instance is accepted by another; while the
+/// server is down the session cannot be read (503, not 500); signing out on one instance refuses the cookie on the others at once.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class SignInAcrossInstancesTests(SharedPostgres postgres) : IAsyncLifetime
@@ -71,6 +71,21 @@ public sealed class SignInAcrossInstancesTests(SharedPostgres postgres) : IAsync
             // A copy of the cookie taken before opens nothing, on any instance.
             Assert.Equal(HttpStatusCode.Unauthorized, await StatusWithCookieAsync(b, session));
             Assert.Equal(HttpStatusCode.Unauthorized, await StatusWithCookieAsync(restarted, session));
+
+            // While the server is down no session can be read: 503, the store's outage, never a 500. (Last: the pool's
+            // connections from before the restart fail once each afterwards.)
+            HttpStatusCode duringOutage;
+            await postgres.Server.StopAsync();
+            try
+            {
+                duringOutage = await StatusWithCookieAsync(b, session);
+            }
+            finally
+            {
+                await postgres.Server.StartAgainAsync();
+            }
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, duringOutage);
         }
         finally
         {
