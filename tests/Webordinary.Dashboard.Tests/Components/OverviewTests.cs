@@ -216,6 +216,32 @@ public sealed class OverviewTests
         Assert.Contains("caused by dynamodb", cut.Find("tr[data-probe-id='routing']").TextContent);
     }
 
+    [Theory]
+    [InlineData("Operator", true)]
+    [InlineData("Viewer", false)]
+    public async Task An_operator_acknowledges_an_incident_from_its_banner_and_the_banner_says_who(string role, bool mayAcknowledge)
+    {
+        await using var context = NewContext(out _, out _, role: role);
+        var incident = new Incident("i1", "dynamodb", T0, null, "run-dynamodb", null, null);
+        var store = context.Services.GetRequiredService<IIncidentStore>();
+        await store.UpsertAsync(incident, CancellationToken.None);
+        ((FakeSignals)context.Services.GetRequiredService<IPlatformSignals>()).OpenIncidents = [incident];
+
+        var cut = context.Render<Overview>();
+        var button = cut.Find("[data-testid='root-cause-acknowledge']");
+
+        Assert.Equal(!mayAcknowledge, button.HasAttribute("disabled"));
+        if (!mayAcknowledge)
+        {
+            return;
+        }
+
+        button.Click();
+        cut.WaitForAssertion(() => Assert.Contains("Acknowledged by", cut.Find("[data-testid='root-cause-acknowledged']").TextContent));
+        Assert.Contains("Un-acknowledge", cut.Find("[data-testid='root-cause-acknowledge']").TextContent);
+        Assert.NotNull((await store.GetAsync("i1", CancellationToken.None))!.Acknowledged);
+    }
+
     [Fact]
     public async Task The_store_not_storing_and_an_open_maintenance_window_each_have_their_banner_and_follow_changes()
     {

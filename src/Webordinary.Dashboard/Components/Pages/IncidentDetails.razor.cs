@@ -60,6 +60,9 @@ public sealed partial class IncidentDetails : IDisposable
     public required TimeProvider Time { get; init; }
 
     [Inject]
+    public required IStore Store { get; init; }
+
+    [Inject]
     public required ISnackbar Snackbar { get; init; }
 
     protected override void OnInitialized()
@@ -178,6 +181,13 @@ public sealed partial class IncidentDetails : IDisposable
     /// <returns>Whether it was done.</returns>
     private async Task<bool> ActAsync(Func<System.Security.Claims.ClaimsPrincipal, Task<string?>> action, string done)
     {
+        if (!Store.Health.Healthy)
+        {
+            // As the API's 503: a write the store cannot take now is refused, not left to fail half-way.
+            Snackbar.Add("The store is not taking writes right now, so nothing is changed: try again when it is back.", Severity.Error);
+            return false;
+        }
+
         _busy = true;
         try
         {
