@@ -24,6 +24,7 @@ public sealed partial class IncidentDetails : IDisposable
 
     private IncidentView? _view;
     private IDisposable? _subscription;
+    private IDisposable? _auditSubscription;
     private int _refreshQueued;
     private string? _denial;
     private string _actorId = "";
@@ -76,7 +77,12 @@ public sealed partial class IncidentDetails : IDisposable
             }
         });
         Center.Changed += QueueRefresh;
-        Audit.Changed += QueueRefresh;
+        // Acknowledgements, notes and actions taken are audited, on whichever instance: the timeline reads them again.
+        _auditSubscription = Audit.Subscribe(() =>
+        {
+            QueueRefresh();
+            return Task.CompletedTask;
+        }, TimeSpan.FromMilliseconds(500));
     }
 
     protected override async Task OnParametersSetAsync()
@@ -206,6 +212,6 @@ public sealed partial class IncidentDetails : IDisposable
     {
         _subscription?.Dispose();
         Center.Changed -= QueueRefresh;
-        Audit.Changed -= QueueRefresh;
+        _auditSubscription?.Dispose();
     }
 }

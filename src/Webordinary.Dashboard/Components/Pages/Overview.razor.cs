@@ -29,6 +29,9 @@ public sealed partial class Overview : IDisposable
     private bool _warmingUp;
     private IReadOnlyList<Probes.History.UptimeWindow> _platformUptime = [];
     private IDisposable? _subscription;
+    private static readonly TimeSpan AuditThrottle = TimeSpan.FromMilliseconds(500);
+
+    private IDisposable? _auditSubscription;
     private bool _runAllBusy;
     private int _refreshQueued;
     private long _lastRefresh;
@@ -138,7 +141,8 @@ public sealed partial class Overview : IDisposable
         // right after finds it in PlatformUptime.
         _subscription = Feed.Subscribe(_ => QueueRefresh());
         Signals.Changed += QueueRefresh;
-        Audit.Changed += OnAudited;
+        // Acknowledgements are audited: an audit entry of any instance may change a banner's acknowledged line.
+        _auditSubscription = Audit.Subscribe(OnAudited, AuditThrottle);
         ReadState();
         await ReadAcknowledgementsAsync();
         _acknowledgeDenied = await User.DenialAsync(IncidentActions.IncidentRole);
@@ -187,13 +191,15 @@ public sealed partial class Overview : IDisposable
         }
     }
 
-    private void OnAudited()
+    private Task OnAudited()
     {
         if (_incidents.Count > 0)
         {
             _acknowledgedReadFor = "";
             QueueRefresh();
         }
+
+        return Task.CompletedTask;
     }
 
     private async Task ReadAcknowledgementsAsync()
@@ -298,6 +304,6 @@ public sealed partial class Overview : IDisposable
     {
         _subscription?.Dispose();
         Signals.Changed -= QueueRefresh;
-        Audit.Changed -= OnAudited;
+        _auditSubscription?.Dispose();
     }
 }
