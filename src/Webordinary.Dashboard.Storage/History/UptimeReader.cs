@@ -39,7 +39,7 @@ public sealed class UptimeReader(DbConnection connection) : IUptimeReader
         [.. (await connection.QueryAsync<(string ProbeId, long? BeforeAt, string? BeforeOutcome, string? BeforeWindow, long? NextAt)>(
             """
             SELECT k.probe_id, b.started_at, b.outcome, b.maintenance_window,
-                   (SELECT MIN(started_at) FROM runs WHERE probe_key = k.key AND started_at >= @to AND ended_at IS NOT NULL)
+                   (SELECT started_at FROM runs WHERE probe_key = k.key AND started_at >= @to AND ended_at IS NOT NULL ORDER BY started_at LIMIT 1)
             FROM probe_keys k
             LEFT JOIN runs b ON b.seq = (SELECT seq FROM runs WHERE probe_key = k.key AND started_at < @from AND ended_at IS NOT NULL ORDER BY started_at DESC LIMIT 1)
             WHERE CAST(@probeId AS text) IS NULL OR k.probe_id = @probeId;

@@ -57,11 +57,11 @@ public sealed class OverviewTests
     [Fact]
     public async Task Platform_uptime_says_how_much_data_each_window_is_over_instead_of_claiming_a_year()
     {
-        await using var context = NewContext(out _, out _);
+        var now = DateTimeOffset.UtcNow;
+        await using var context = NewContext(out _, out _, new TickingTime(now));
         var results = new SqliteResultsStore((SqliteDatabase)context.Services.GetRequiredService<IStore>(), TimeProvider.System, NullLogger<SqliteResultsStore>.Instance);
         await results.InitializeAsync(CancellationToken.None);
-        // Four minutes up, then a failure a minute ago: each run holds until the next.
-        var now = DateTimeOffset.UtcNow;
+        // Four minutes up, then a failure a minute ago (the page's clock stands still): each run holds until the next.
         for (var minutesAgo = 5; minutesAgo >= 1; minutesAgo--)
         {
             var startedAt = now.AddMinutes(-minutesAgo);
@@ -73,8 +73,8 @@ public sealed class OverviewTests
 
         var cut = context.Render<Overview>();
 
-        cut.WaitForAssertion(() => Assert.Matches(@"^365 d: 80\.\d\d\s?% over 5 min of data$", cut.Find("[data-platform-window='365d']").TextContent.Trim()));
-        Assert.Matches(@"^24 h: 80\.\d\d\s?% over 5 min of data$", cut.Find("[data-platform-window='24h']").TextContent.Trim());
+        cut.WaitForAssertion(() => Assert.Matches(@"^365 d: 80\.00\s?% over 5 min of data$", cut.Find("[data-platform-window='365d']").TextContent.Trim()));
+        Assert.Matches(@"^24 h: 80\.00\s?% over 5 min of data$", cut.Find("[data-platform-window='24h']").TextContent.Trim());
         Assert.Contains("Share of time up", cut.Find("[data-platform-window='7d']").GetAttribute("title"));
     }
 
@@ -357,7 +357,7 @@ public sealed class OverviewTests
         var database = new Webordinary.Dashboard.Storage.Sqlite.SqliteDatabase(
             Path.Combine(Directory.CreateTempSubdirectory("overview-test-").FullName, "dashboard.db"), NullLogger<Webordinary.Dashboard.Storage.Sqlite.SqliteDatabase>.Instance);
         database.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
-        context.Services.AddSingleton<Webordinary.Dashboard.Storage.IHistoryStore>(new Webordinary.Dashboard.Storage.Sqlite.SqliteHistoryStore(database, Webordinary.Dashboard.Probes.History.UptimeSpanLimits.Unconfigured, TimeProvider.System));
+        context.Services.AddSingleton<Webordinary.Dashboard.Storage.IHistoryStore>(new Webordinary.Dashboard.Storage.Sqlite.SqliteHistoryStore(database, Webordinary.Dashboard.Probes.History.UptimeSpanLimits.Unconfigured, time ?? TimeProvider.System));
         context.Services.AddSingleton<Webordinary.Dashboard.Storage.IStore>(database);
         context.Services.AddLogging();
         context.Services.AddSingleton<Webordinary.Dashboard.Probes.History.PlatformUptime>();

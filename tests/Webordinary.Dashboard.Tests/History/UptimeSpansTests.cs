@@ -67,4 +67,18 @@ public sealed class UptimeSpansTests
         Assert.Equal((70_000L, 0L), (buckets[1].UpMs, buckets[1].DownMs));
         Assert.Equal(UptimeSpans.Within(runs, null, Cap, T0.AddHours(1), T0.AddHours(3)), buckets[0] + buckets[1]);
     }
+
+    [Fact]
+    public void A_probes_cap_is_its_interval_or_its_crons_gap_plus_its_timeout()
+    {
+        var options = new Webordinary.Dashboard.Probes.Configuration.DashboardOptions();
+        options.Probes["every-minute"] = new() { Interval = TimeSpan.FromMinutes(1), Timeout = TimeSpan.FromSeconds(20) };
+        options.Probes["hourly"] = new() { Cron = "0 0 * * * ?", Timeout = TimeSpan.FromSeconds(30) };
+
+        var limits = HistoryHostingExtensions.SpanLimits(options);
+
+        Assert.Equal(TimeSpan.FromSeconds(80), limits.CapFor("Every-Minute"));
+        Assert.Equal(TimeSpan.FromHours(1) + TimeSpan.FromSeconds(30), limits.CapFor("hourly"));
+        Assert.Equal(UptimeSpanLimits.DefaultCap, limits.CapFor("removed-probe"));
+    }
 }
