@@ -17,6 +17,7 @@ public sealed partial class IncidentDetails : IDisposable
 
     private IncidentView? _view;
     private IDisposable? _subscription;
+    private IDisposable? _centerChanges;
     private int _refreshQueued;
 
     [Parameter]
@@ -47,7 +48,7 @@ public sealed partial class IncidentDetails : IDisposable
                 QueueRefresh();
             }
         });
-        Center.Changed += QueueRefresh;
+        _centerChanges = Center.Subscribe(QueueRefresh);
     }
 
     protected override async Task OnParametersSetAsync() => await ReadAsync();
@@ -89,6 +90,6 @@ public sealed partial class IncidentDetails : IDisposable
     public void Dispose()
     {
         _subscription?.Dispose();
-        Center.Changed -= QueueRefresh;
+        _centerChanges?.Dispose();
     }
 }
