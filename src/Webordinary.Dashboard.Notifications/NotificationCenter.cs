@@ -1,4 +1,5 @@
 using Webordinary.Dashboard.Storage;
+using Webordinary.Dashboard.Storage.Changes;
 
 namespace Webordinary.Dashboard.Notifications;
 
@@ -42,21 +43,47 @@ public enum RetryOutcome
 
 public sealed record RetryResult(RetryOutcome Outcome, OutboxEntry? Entry);
 
+/// <summary>What the notifications page shows changed.</summary>
+public abstract record NotificationCenterChange : DashboardChange;
+
+/// <summary>A delivery was tried on some instance: every instance reads the channels' figures again.</summary>
+public sealed record DeliveryAttempted(string Channel) : NotificationCenterChange;
+
+/// <summary>This instance's view of the channels changed (heard here only).</summary>
+public sealed record ChannelStatesChanged : NotificationCenterChange;
+
 /// <summary>
 /// The notifications as people see and use them: the channels with their state, the delivery log, Send test and
-/// Retry of a dead letter (the actions' checks are <c>NotificationActions</c>').
+/// Retry of a dead letter (the actions' checks are <c>NotificationActions</c>'). A delivery tried on another instance
+/// (the change feed says so) reads the figures again, at most once a second.
 /// </summary>
-public sealed class NotificationCenter(NotificationChannels channels, INotificationOutbox outbox, NotificationMessages messages, NotificationSignals signals,
-    TimeProvider time)
+public sealed class NotificationCenter
 {
+    private static readonly TimeSpan RefreshForOthersAtMost = TimeSpan.FromSeconds(1);
+
+    private readonly NotificationChannels channels;
+    private readonly INotificationOutbox outbox;
+    private readonly NotificationMessages messages;
+    private readonly NotificationSignals signals;
+    private readonly TimeProvider time;
+    private readonly ChangeFeed _changes;
     private readonly Lock _gate = new();
 
     // Refreshes one at a time: figures read before another refresh's are never applied after them.
     private readonly SemaphoreSlim _refreshing = new(1, 1);
-    private readonly Dictionary<string, ChannelState> _states = channels.All.ToDictionary(c => c.Name, c => new ChannelState(c), StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, ChannelState> _states;
 
-    /// <summary>A channel's state changed or a message was queued or tried: open pages read again.</summary>
-    public event Action? Changed;
+    public NotificationCenter(NotificationChannels channels, INotificationOutbox outbox, NotificationMessages messages, NotificationSignals signals,
+        TimeProvider time, ChangeFeed changes)
+    {
+        (this.channels, this.outbox, this.messages, this.signals, this.time, _changes) = (channels, outbox, messages, signals, time, changes);
+        _states = channels.All.ToDictionary(c => c.Name, c => new ChannelState(c), StringComparer.OrdinalIgnoreCase);
+        // For the life of the process (both are singletons).
+        changes.Subscribe<DeliveryAttempted>(_ => RefreshAsync(CancellationToken.None), RefreshForOthersAtMost, ChangeOrigin.OtherInstances);
+    }
+
+    /// <summary>A channel's state changed or a message was queued or tried (here or on another instance): open pages read again.</summary>
+    public IDisposable Subscribe(Action onChanged) => _changes.Subscribe<NotificationCenterChange>(_ => onChanged());
 
     public IReadOnlyList<NotificationChannel> Channels => channels.All;
 
@@ -132,7 +159,7 @@ public sealed class NotificationCenter(NotificationChannels channels, INotificat
             _refreshing.Release();
         }
 
-        Changed?.Invoke();
+        _changes.Publish(new ChannelStatesChanged());
     }
 
     private async Task RefreshInOrderAsync(CancellationToken cancellationToken)
@@ -175,10 +202,16 @@ public sealed class NotificationCenter(NotificationChannels channels, INotificat
             _states[channel] = change(_states[channel]);
         }
 
-        Changed?.Invoke();
+        _changes.Publish(new ChannelStatesChanged());
     }
 
-    internal void Attempted(string channel, OutboxEntry entry) => Update(channel, s => s with
+    internal void Attempted(string channel, OutboxEntry entry)
+    {
+        Update(channel, s => Attempted(s, entry));
+        _changes.Publish(new DeliveryAttempted(channel));
+    }
+
+    private static ChannelState Attempted(ChannelState s, OutboxEntry entry) => s with
     {
         Sending = false,
         LastAttemptAt = entry.LastAttemptAt,
@@ -186,5 +219,5 @@ public sealed class NotificationCenter(NotificationChannels channels, INotificat
         LastError = entry.State == DeliveryState.Delivered ? null : entry.LastError,
         ConsecutiveFailures = entry.State == DeliveryState.Delivered ? 0 : s.ConsecutiveFailures + 1,
         NextAttemptAt = entry.State == DeliveryState.Pending ? entry.DueAt : null,
-    });
+    };
 }

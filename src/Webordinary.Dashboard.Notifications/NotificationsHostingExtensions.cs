@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Webordinary.Dashboard.Probes.Health;
+using Webordinary.Dashboard.Storage.Changes;
 
 namespace Webordinary.Dashboard.Notifications;
 
@@ -31,6 +32,7 @@ public static class NotificationsHostingExtensions
         services.AddSingleton<IIncidentOutbox>(sp => sp.GetRequiredService<NotificationRules>());
         services.AddSingleton<IncidentSettling>();
         services.AddSingleton<NotificationCenter>();
+        services.AddChangeKind<DeliveryAttempted>("notification-delivery-attempted");
         services.AddSingleton<NotificationReminders>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationReminders>());
         services.AddHostedService<NotificationSender>();

@@ -211,22 +211,15 @@ public sealed class DeliveryTests
             }
         }
 
-        center.Changed += Check;
+        using var changes = center.Subscribe(Check);
+        Check();
         try
         {
-            Check();
-            try
-            {
-                return await done.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(30));
-            }
-            catch (TimeoutException exception)
-            {
-                throw new TimeoutException($"Channel {channel} never got there; it is {center.StateOf(channel)}", exception);
-            }
+            return await done.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(30));
         }
-        finally
+        catch (TimeoutException exception)
         {
-            center.Changed -= Check;
+            throw new TimeoutException($"Channel {channel} never got there; it is {center.StateOf(channel)}", exception);
         }
     }
 }

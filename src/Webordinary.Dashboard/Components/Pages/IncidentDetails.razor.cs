@@ -24,6 +24,7 @@ public sealed partial class IncidentDetails : IDisposable
 
     private IncidentView? _view;
     private IDisposable? _subscription;
+    private IDisposable? _centerChanges;
     private IDisposable? _auditSubscription;
     private int _refreshQueued;
     private string? _denial;
@@ -76,7 +77,7 @@ public sealed partial class IncidentDetails : IDisposable
                 QueueRefresh();
             }
         });
-        Center.Changed += QueueRefresh;
+        _centerChanges = Center.Subscribe(QueueRefresh);
         // Acknowledgements, notes and actions taken are audited, on whichever instance: the timeline reads them again.
         _auditSubscription = Audit.Subscribe(() =>
         {
@@ -211,7 +212,7 @@ public sealed partial class IncidentDetails : IDisposable
     public void Dispose()
     {
         _subscription?.Dispose();
-        Center.Changed -= QueueRefresh;
+        _centerChanges?.Dispose();
         _auditSubscription?.Dispose();
     }
 }

@@ -17,6 +17,8 @@ public sealed partial class Notifications : IDisposable
 
     private static readonly TimeSpan MinRenderInterval = TimeSpan.FromMilliseconds(250);
 
+    private IDisposable? _centerChanges;
+
     private IReadOnlyList<ChannelState> _channels = [];
     private IReadOnlyList<OutboxEntry> _log = [];
     private IReadOnlyList<OutboxEntry> _dead = [];
@@ -44,7 +46,7 @@ public sealed partial class Notifications : IDisposable
     {
         // Subscribed before the first await: a circuit closed while it waits is disposed before it goes on, and a
         // handler added after Dispose would never be removed.
-        Center.Changed += QueueRefresh;
+        _centerChanges = Center.Subscribe(QueueRefresh);
         Inbox = Services.GetService<SandboxInbox>();
         _denied = await User.DenialAsync(NotificationActions.NotifyRole);
         await ReadAsync();
@@ -133,5 +135,5 @@ public sealed partial class Notifications : IDisposable
         _ => Color.Default,
     };
 
-    public void Dispose() => Center.Changed -= QueueRefresh;
+    public void Dispose() => _centerChanges?.Dispose();
 }
