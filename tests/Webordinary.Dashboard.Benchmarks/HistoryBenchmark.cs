@@ -268,15 +268,16 @@ public static class HistoryBenchmark
             ? $"a kept database measured again ({ReuseVariable})"
             : $"{days} days × {probes.Count} probes at {Interval.TotalSeconds:0} s: {generation.Runs:N0} runs written in "
                 + $"{generation.Writing.TotalMinutes:0.0} min and compacted in {generation.Compacting.TotalMinutes:0.0} min (a day's compaction p95 {Stats.Ms(generation.CompactDayP95Ms)} ms)";
-        return await MeasureHostAsync(context, Name, contentRoot, probes, days, size, $"{generated}; {breakdown}", settings => settings["Dashboard:DataDirectory"] = "data");
+        return await MeasureHostAsync(context, Name, contentRoot, probes, days, size, $"{generated}; {breakdown}", TargetQueryMs, settings => settings["Dashboard:DataDirectory"] = "data");
     }
 
     /// <summary>
     /// The size row, then the uptime queries and the two pages of a dashboard started on the generated history
-    /// (<paramref name="useStore"/> points its settings at the store that holds it).
+    /// (<paramref name="useStore"/> points its settings at the store that holds it); the platform's uptime is held to
+    /// <paramref name="platformTargetMs"/>, one probe's to 50 ms.
     /// </summary>
     internal static async Task<IReadOnlyList<BenchmarkRow>> MeasureHostAsync(BenchmarkContext context, string name, string contentRoot,
-        IReadOnlyList<GeneratedProbe> probes, int days, long size, string sizeNotes, Action<Dictionary<string, string?>> useStore)
+        IReadOnlyList<GeneratedProbe> probes, int days, long size, string sizeNotes, double platformTargetMs, Action<Dictionary<string, string?>> useStore)
     {
         var settings = DashboardHost.BaseSettings();
         useStore(settings);
@@ -326,7 +327,8 @@ public static class HistoryBenchmark
         [
             new BenchmarkRow(name, $"{days} d × {probes.Count} probes, database size", Stats.Mb(size), "<= 1 GB", BenchmarkRow.YesNo(size <= TargetSizeBytes), sizeNotes),
             new BenchmarkRow(name, "uptime 24h/7d/30d/365d query", $"one probe {Stats.Summary(uptime, 50, 100)}; platform (all probes) {Stats.Summary(platformUptime, 50, 100)}",
-                $"<= {TargetQueryMs:0} ms", BenchmarkRow.YesNo(Stats.Percentile(uptime, 50) <= TargetQueryMs && Stats.Percentile(platformUptime, 50) <= TargetQueryMs),
+                platformTargetMs == TargetQueryMs ? $"<= {TargetQueryMs:0} ms" : $"one probe <= {TargetQueryMs:0} ms, the platform <= {platformTargetMs:0} ms",
+                BenchmarkRow.YesNo(Stats.Percentile(uptime, 50) <= TargetQueryMs && Stats.Percentile(platformUptime, 50) <= platformTargetMs),
                 $"IHistoryStore.GetUptimeAsync (all four windows in one call), 20 calls after 3 warm-up calls; 365 d uptime of {probeId} {year.Uptime:P3} over {year.Runs:N0} runs"),
             new BenchmarkRow(name, "overview page render", $"on screen {Stats.Summary([.. overview.Select(l => l.OnScreenMs)], 50, 100)}", $"<= {TargetRenderMs:0} ms",
                 BenchmarkRow.YesNo(Stats.Percentile([.. overview.Select(l => l.OnScreenMs)], 50) <= TargetRenderMs),
