@@ -50,19 +50,12 @@ public sealed class StoreOptions
     public static readonly TimeSpan MaxCheckinInterval = TimeSpan.FromSeconds(60);
 }
 
-/// <summary>An unknown provider stops the start (exit 2) with the key named; so does one this build does not include yet.</summary>
+/// <summary>An unknown provider stops the start (exit 2) with the key named.</summary>
 public sealed class StoreOptionsValidator(IReadOnlyCollection<string> available) : IValidateOptions<StoreOptions>
 {
-    public ValidateOptionsResult Validate(string? name, StoreOptions options)
-    {
-        if (available.Contains(options.Provider, StringComparer.OrdinalIgnoreCase))
-        {
-            return ValidateOptionsResult.Success;
-        }
-
-        return ValidateOptionsResult.Fail(
-            string.Equals(options.Provider, StoreOptions.Postgres, StringComparison.OrdinalIgnoreCase)
-                ? $"{StoreOptions.ProviderKey} is '{options.Provider}', which this build does not include yet: use {string.Join(" or ", available)}."
-                : $"{StoreOptions.ProviderKey} is '{options.Provider}', not a store provider: use {string.Join(" or ", available)} ({StoreOptions.Sqlite} is the default).");
-    }
+    public ValidateOptionsResult Validate(string? name, StoreOptions options) =>
+        available.Contains(options.Provider, StringComparer.OrdinalIgnoreCase)
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(
+                $"{StoreOptions.ProviderKey} is '{options.Provider}', not a store provider: use {string.Join(" or ", available)} ({StoreOptions.Sqlite} is the default).");
 }

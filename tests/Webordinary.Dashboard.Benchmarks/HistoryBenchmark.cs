@@ -50,10 +50,7 @@ public static class HistoryBenchmark
         var contentRoot = reuse ?? Directory.CreateTempSubdirectory("dashboard-history-").FullName;
         try
         {
-            var templates = await RecordTemplatesAsync(context);
-            var probes = Enumerable.Range(0, ProbeCount)
-                .Select(i => new GeneratedProbe($"{templates[i % templates.Count].Pass.ProbeId}-{i / templates.Count + 1:00}", templates[i % templates.Count], i * 577 % 30_000))
-                .ToList();
+            var probes = await ProbesAsync(context);
             var generation = reuse is null
                 ? await GenerateAsync(context, Path.Combine(contentRoot, "data", SqliteDatabase.FileName), probes, days.Value)
                 : null;
@@ -72,9 +69,20 @@ public static class HistoryBenchmark
         }
     }
 
-    private sealed record Template(ProbeRun Pass, ProbeRun? Parked);
+    internal sealed record Template(ProbeRun Pass, ProbeRun? Parked);
 
-    private sealed record GeneratedProbe(string Id, Template Template, int OffsetMs);
+    internal sealed record GeneratedProbe(string Id, Template Template, int OffsetMs);
+
+    /// <summary>The 50 probes of the generated history: the sandbox's kinds in turn, each with a run of its own kind as template.</summary>
+    internal static async Task<List<GeneratedProbe>> ProbesAsync(BenchmarkContext context)
+    {
+        var templates = await RecordTemplatesAsync(context);
+        return
+        [
+            .. Enumerable.Range(0, ProbeCount)
+                .Select(i => new GeneratedProbe($"{templates[i % templates.Count].Pass.ProbeId}-{i / templates.Count + 1:00}", templates[i % templates.Count], i * 577 % 30_000)),
+        ];
+    }
 
     private sealed record Generation(long Runs, TimeSpan Writing, TimeSpan Compacting, double CompactDayP95Ms, DateTimeOffset End);
 
@@ -256,8 +264,23 @@ public static class HistoryBenchmark
         var databasePath = Path.Combine(contentRoot, "data", SqliteDatabase.FileName);
         var size = SizeOf(databasePath);
         var breakdown = await SizeBreakdownAsync(databasePath, size);
+        var generated = generation is null
+            ? $"a kept database measured again ({ReuseVariable})"
+            : $"{days} days × {probes.Count} probes at {Interval.TotalSeconds:0} s: {generation.Runs:N0} runs written in "
+                + $"{generation.Writing.TotalMinutes:0.0} min and compacted in {generation.Compacting.TotalMinutes:0.0} min (a day's compaction p95 {Stats.Ms(generation.CompactDayP95Ms)} ms)";
+        return await MeasureHostAsync(context, Name, contentRoot, probes, days, size, $"{generated}; {breakdown}", TargetQueryMs, settings => settings["Dashboard:DataDirectory"] = "data");
+    }
+
+    /// <summary>
+    /// The size row, then the uptime queries and the two pages of a dashboard started on the generated history
+    /// (<paramref name="useStore"/> points its settings at the store that holds it); the platform's uptime is held to
+    /// <paramref name="platformTargetMs"/>, one probe's to 50 ms.
+    /// </summary>
+    internal static async Task<IReadOnlyList<BenchmarkRow>> MeasureHostAsync(BenchmarkContext context, string name, string contentRoot,
+        IReadOnlyList<GeneratedProbe> probes, int days, long size, string sizeNotes, double platformTargetMs, Action<Dictionary<string, string?>> useStore)
+    {
         var settings = DashboardHost.BaseSettings();
-        settings["Dashboard:DataDirectory"] = "data";
+        useStore(settings);
         foreach (var probe in probes)
         {
             DashboardHost.AddProbe(settings, probe.Id, probe.Template.Pass.ProbeKind);
@@ -297,24 +320,20 @@ public static class HistoryBenchmark
         context.Log($"history: every load on screen: overview {string.Join(" ", overview.Select(l => Stats.Ms(l.OnScreenMs)))}; "
             + $"probe page {string.Join(" ", probePage.Select(l => Stats.Ms(l.OnScreenMs)))}");
 
-        var generated = generation is null
-            ? $"a kept database measured again ({ReuseVariable})"
-            : $"{days} days × {probes.Count} probes at {Interval.TotalSeconds:0} s: {generation.Runs:N0} runs written in "
-                + $"{generation.Writing.TotalMinutes:0.0} min and compacted in {generation.Compacting.TotalMinutes:0.0} min (a day's compaction p95 {Stats.Ms(generation.CompactDayP95Ms)} ms)";
         var loads = "navigation start → on screen: the first contentful paint, which is the first frame (the layout holds rendering until the "
             + "prerendered page is parsed to its end, so that frame has every row, chart and chip); performance.now() in Chromium, measured by the page "
             + "itself; 10 loads after 2 warm-up loads in one tab, each a whole document and a new circuit, each begun once the last one was idle";
         return
         [
-            new BenchmarkRow(Name, $"{days} d × {probes.Count} probes, database size", Stats.Mb(size), "<= 1 GB", BenchmarkRow.YesNo(size <= TargetSizeBytes),
-                $"{generated}; {breakdown}"),
-            new BenchmarkRow(Name, "uptime 24h/7d/30d/365d query", $"one probe {Stats.Summary(uptime, 50, 100)}; platform (all probes) {Stats.Summary(platformUptime, 50, 100)}",
-                $"<= {TargetQueryMs:0} ms", BenchmarkRow.YesNo(Stats.Percentile(uptime, 50) <= TargetQueryMs && Stats.Percentile(platformUptime, 50) <= TargetQueryMs),
+            new BenchmarkRow(name, $"{days} d × {probes.Count} probes, database size", Stats.Mb(size), "<= 1 GB", BenchmarkRow.YesNo(size <= TargetSizeBytes), sizeNotes),
+            new BenchmarkRow(name, "uptime 24h/7d/30d/365d query", $"one probe {Stats.Summary(uptime, 50, 100)}; platform (all probes) {Stats.Summary(platformUptime, 50, 100)}",
+                platformTargetMs == TargetQueryMs ? $"<= {TargetQueryMs:0} ms" : $"one probe <= {TargetQueryMs:0} ms, the platform <= {platformTargetMs:0} ms",
+                BenchmarkRow.YesNo(Stats.Percentile(uptime, 50) <= TargetQueryMs && Stats.Percentile(platformUptime, 50) <= platformTargetMs),
                 $"IHistoryStore.GetUptimeAsync (all four windows in one call), 20 calls after 3 warm-up calls; 365 d uptime of {probeId} {year.Uptime:P3} over {year.Runs:N0} runs"),
-            new BenchmarkRow(Name, "overview page render", $"on screen {Stats.Summary([.. overview.Select(l => l.OnScreenMs)], 50, 100)}", $"<= {TargetRenderMs:0} ms",
+            new BenchmarkRow(name, "overview page render", $"on screen {Stats.Summary([.. overview.Select(l => l.OnScreenMs)], 50, 100)}", $"<= {TargetRenderMs:0} ms",
                 BenchmarkRow.YesNo(Stats.Percentile([.. overview.Select(l => l.OnScreenMs)], 50) <= TargetRenderMs),
                 $"{probes.Count} rows and the platform uptime; {loads}; {Describe(overview)}"),
-            new BenchmarkRow(Name, "probe page load", $"on screen {Stats.Summary([.. probePage.Select(l => l.OnScreenMs)], 50, 100)}", $"<= {TargetRenderMs:0} ms",
+            new BenchmarkRow(name, "probe page load", $"on screen {Stats.Summary([.. probePage.Select(l => l.OnScreenMs)], 50, 100)}", $"<= {TargetRenderMs:0} ms",
                 BenchmarkRow.YesNo(Stats.Percentile([.. probePage.Select(l => l.OnScreenMs)], 50) <= TargetRenderMs),
                 $"/probes/{probeId}, 7 d charts from hourly rollups, uptime, runs, incidents; {loads}; {Describe(probePage)}"),
         ];

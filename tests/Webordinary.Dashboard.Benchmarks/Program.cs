@@ -85,7 +85,7 @@ internal static class Arguments
 
 internal static class Benchmarks
 {
-    public static readonly string[] Names = [PushBenchmark.Name, PushBenchmark.WireName, PushBenchmark.ClusterName, BrowserBenchmark.Name, SchedulerBenchmark.Name, DetectBenchmark.Name, NotifyBenchmark.Name, MemoryBenchmark.Name, PeerBenchmark.Name, PeerPostgresBenchmark.Name, HistoryBenchmark.Name, ResponseOutputBenchmark.Name];
+    public static readonly string[] Names = [PushBenchmark.Name, PushBenchmark.WireName, PushBenchmark.ClusterName, BrowserBenchmark.Name, SchedulerBenchmark.Name, DetectBenchmark.Name, NotifyBenchmark.Name, MemoryBenchmark.Name, PeerBenchmark.Name, PeerPostgresBenchmark.Name, HistoryBenchmark.Name, HistoryPostgresBenchmark.Name, ResponseOutputBenchmark.Name];
 
     private static readonly Dictionary<string, string> Targets = new()
     {
@@ -98,6 +98,7 @@ internal static class Benchmarks
         [NotifyBenchmark.Name] = "p99 <= detect + 1 s; a slow receiver delays nothing else",
         [MemoryBenchmark.Name] = "RSS <= 200 MB",
         [HistoryBenchmark.Name] = "<= 1 GB, uptime query <= 50 ms, pages <= 300 ms",
+        [HistoryPostgresBenchmark.Name] = "<= 1 GB, uptime query <= 50 ms (one probe) / 100 ms (platform), pages <= 300 ms",
         [PeerBenchmark.Name] = "<= 0.5× Prometheus + blackbox CPU, <= 1.0× their RSS",
         [PeerPostgresBenchmark.Name] = "dashboard + PostgreSQL CPU <= 1.5× the SQLite figure",
         [ResponseOutputBenchmark.Name] = "CPU a request within 5% of without",
@@ -184,6 +185,7 @@ internal static class Benchmarks
                 PeerBenchmark.Name => await PeerBenchmark.RunAsync(context),
                 PeerPostgresBenchmark.Name => await PeerPostgresBenchmark.RunAsync(context),
                 HistoryBenchmark.Name => await HistoryBenchmark.RunAsync(context, unit.Sizes.Count > 0 ? unit.Sizes.Single() : null),
+                HistoryPostgresBenchmark.Name => await HistoryPostgresBenchmark.RunAsync(context, unit.Sizes.Count > 0 ? unit.Sizes.Single() : null),
                 _ => throw new ArgumentException($"Unknown benchmark '{unit.Name}'."),
             };
         }
@@ -205,6 +207,7 @@ internal static class Benchmarks
     {
         SchedulerBenchmark.Name => TimeSpan.FromMinutes(quick ? 4 : 6),
         HistoryBenchmark.Name => TimeSpan.FromMinutes(quick ? 60 : 600),
+        HistoryPostgresBenchmark.Name => TimeSpan.FromMinutes(90),
         NotifyBenchmark.Name => TimeSpan.FromMinutes(quick ? 4 : 10),
         PeerPostgresBenchmark.Name => TimeSpan.FromMinutes(quick ? 5 : 10),
         _ => TimeSpan.FromMinutes(5),
