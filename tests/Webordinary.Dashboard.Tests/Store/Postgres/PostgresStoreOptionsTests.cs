@@ -20,6 +20,8 @@ public sealed class PostgresStoreOptionsTests
     [InlineData("ConnectionStrings:Dashboard", "Host=db.example;SSL Mode=Sometimes", "ConnectionStrings:Dashboard: not a valid Npgsql connection string")]
     [InlineData("Store:CaFile", "/nowhere/global-bundle.pem", "Store:CaFile: '/nowhere/global-bundle.pem' does not exist")]
     [InlineData("Store:Provider", "Postgres", "Store:ConnectionString: required when Store:Provider is Postgres")]
+    [InlineData("Store:CheckinInterval", "00:00:00.500", "Store:CheckinInterval: must be between 00:00:01 and 00:01:00")]
+    [InlineData("Store:CheckinInterval", "00:05:00", "Store:CheckinInterval: must be between 00:00:01 and 00:01:00")]
     public void A_setting_that_cannot_work_stops_the_start_naming_its_key(string key, string value, string expected)
     {
         var settings = new Dictionary<string, string?> { ["Store:Provider"] = "Postgres", [key] = value };
