@@ -252,7 +252,7 @@ public sealed class DashboardStack : Stack
             // which Npgsql reads when the connection string has none.
             ["Store__ConnectionString"] = Fn.Join("", ["Host=", Database.Instance.AttrEndpointAddress, ";Port=", Database.Instance.AttrEndpointPort,
                 ";Database=", DashboardDatabase.DatabaseName, ";SSL Mode=VerifyFull"]),
-            ["Store__RootCertificate"] = RdsCertificateBundle,
+            ["Store__CaFile"] = RdsCertificateBundle,
         }),
         Secrets = new[]
         {

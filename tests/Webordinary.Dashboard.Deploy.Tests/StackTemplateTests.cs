@@ -88,7 +88,10 @@ public sealed class StackTemplateTests
         Assert.Equal("ClusterName", (string?)environment["Aws__Cluster"]!["Ref"]);
         Assert.Equal("https://${HostName}/", (string?)environment["Dashboard__PublicUrl"]!["Fn::Sub"]);
         Assert.Equal("Postgres", (string?)environment["Store__Provider"]);
-        Assert.Equal(DashboardStack.RdsCertificateBundle, (string?)environment["Store__RootCertificate"]);
+        Assert.Equal(DashboardStack.RdsCertificateBundle, (string?)environment["Store__CaFile"]);
+        // Every Store__ key is a setting the dashboard reads: a misspelt one would be ignored without a word.
+        Assert.All(environment.Keys.Where(key => key.StartsWith("Store__", StringComparison.Ordinal)),
+            key => Assert.NotNull(typeof(Webordinary.Dashboard.Storage.StoreOptions).GetProperty(key["Store__".Length..])));
         var connection = environment["Store__ConnectionString"]!.ToJsonString();
         Assert.Contains("SSL Mode=VerifyFull", connection, StringComparison.Ordinal);
         Assert.Contains("Endpoint.Address", connection, StringComparison.Ordinal);

@@ -23,6 +23,11 @@ public static class StoreTables
         "schedule_pauses",
         "api_keys",
         "notification_outbox",
+        "incident_notes",
+        "data_protection_keys",
+        "sign_in_sessions",
+        "manual_runs",
+        "scale_in_flight",
     ];
 }
 

@@ -219,6 +219,14 @@ public sealed class StoreCopyTests(SharedPostgres postgres) : IAsyncLifetime
         await keys.SyncConfiguredAsync([new ConfiguredApiKey("ci", new string('a', 64), "Operator")], Now.AddDays(-2), cancel);
         await keys.AddAsync(new StoredApiKey("bot", "dashboard", new string('b', 64), "Viewer", Now.AddDays(-1), "alice (cookie)", null, null, null), cancel);
         await keys.RecordUseAsync("bot", Now.AddHours(-1), cancel);
+
+        Assert.Equal(IncidentUpdate.Done, await incidents.AddNoteAsync(
+            new IncidentNote("note-1", "inc-2", "sub-1", "alice@example.com", Now.AddMinutes(-15), null, "Looking at the task's logs <b>now</b>."), cancel));
+        await store.GetRequiredService<IDataProtectionKeys>().AddAsync(new StoredDataProtectionKey("key-1", "<key id=\"1\" version=\"1\" />"), cancel);
+        await store.GetRequiredService<ISignInSessions>().AddAsync("session-1", [1, 2, 3], Now.AddHours(8), cancel);
+        Assert.Null(await store.GetRequiredService<IRunNowCooldowns>().TryClaimAsync("ecs", Now.AddMinutes(-1), TimeSpan.FromSeconds(10), cancel));
+        Assert.Null(await store.GetRequiredService<IScaleClaims>().TryClaimAsync(
+            new ScaleClaim("hermes", "a2", "sub-1", "alice@example.com", ScaleReason.Manual, 2, Now.AddHours(-2), "host-1-a"), Now.AddHours(-3), cancel));
     }
 
     private static ProbeRun Run(string probe, DateTimeOffset at, ProbeOutcome outcome, string? maintenance = null)
@@ -257,6 +265,9 @@ public sealed class StoreCopyTests(SharedPostgres postgres) : IAsyncLifetime
             ["schedule pauses"] = await store.GetRequiredService<ISchedulePauses>().ListAsync(cancel),
             ["deliveries"] = await store.GetRequiredService<INotificationOutbox>().ListAsync(new DeliveryQuery(), cancel),
             ["channel figures"] = await store.GetRequiredService<INotificationOutbox>().FiguresAsync(cancel),
+            ["notes of inc-2"] = await store.GetRequiredService<IIncidentStore>().ListNotesAsync("inc-2", cancel),
+            ["data protection keys"] = await store.GetRequiredService<IDataProtectionKeys>().ListAsync(cancel),
+            ["sign-in session"] = await store.GetRequiredService<ISignInSessions>().GetAsync("session-1", Now, cancel),
         };
         return reads.ToDictionary(read => read.Key, read => JsonSerializer.Serialize(read.Value));
     }
