@@ -52,8 +52,10 @@ public sealed class ClusterTests(SharedPostgres postgres) : IDisposable
         }
 
         Assert.Equal(3, await CheckedInAsync(connectionString));
-        // Shared, not one instance doing it all: the runs name the instances that ran them.
-        Assert.True(runs.Select(r => r.Instance).Distinct().Count() >= 2, string.Join(", ", runs.Select(r => r.Instance).Distinct()));
+        // Which instance runs a fire is Quartz's choice: near random when busy, the node that was just active when not
+        // (its clustering documentation), so two probes may all run on one instance. That is not asserted; every run
+        // names an instance of the cluster.
+        Assert.All(runs, run => Assert.False(string.IsNullOrEmpty(run.Instance)));
         Assert.All(new[] { a, b, c }, instance => Assert.False(instance.HasExited, instance.Output));
     }
 

@@ -38,6 +38,10 @@ public sealed class PostgresClusterFeedTests(SharedPostgres postgres)
         var onB = Settings(database);
         // B knows the probe but never runs it: what its hub pushes is A's.
         DashboardHost.AddProbe(onB, "hermes", "HermesHealth");
+        // Each instance schedules its own probes (in memory), so the run is A's: with clustered scheduling either
+        // instance may take a fire, and B's start would replace A's trigger with its own schedule.
+        onA["Store:ClusteredScheduling"] = "false";
+        onB["Store:ClusteredScheduling"] = "false";
         await using var a = await DashboardHost.StartAsync(onA);
         await using var b = await DashboardHost.StartAsync(onB);
         await b.Get<PostgresChangeListener>().Listening.WaitAsync(Wait);
