@@ -18,7 +18,10 @@ public sealed class HistoryBrowserTests(ChromiumFixture chromium) : IClassFixtur
         DashboardHost.AddProbe(settings, "hermes", HermesHealthProbe.KindName);
         await using var host = await DashboardHost.StartAsync(settings);
         var store = host.Get<IResultsStore>();
-        var start = DateTimeOffset.UtcNow.AddDays(-7);
+        // Runs at :05 and :35 of every hour: uptime is time, and a failed run's time (until the next run) then stays in
+        // its own hour, so each failure makes one hour short whatever the time of day the test runs at.
+        var now = DateTimeOffset.UtcNow;
+        var start = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 5, 0, TimeSpan.Zero).AddDays(-7);
         // A week of runs every 30 minutes, one in ten failing; then the real compaction rolls them up.
         for (var i = 0; i < 7 * 48; i++)
         {

@@ -22,6 +22,9 @@ public sealed partial class IncidentDetails : IDisposable
 {
     private static readonly TimeSpan MinRenderInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>What an action says while the store takes no writes (the API answers 503 then).</summary>
+    internal const string StoreRefusesWrites = "The store is not taking writes right now, so nothing is changed: try again when it is back.";
+
     private IncidentView? _view;
     private IDisposable? _subscription;
     private IDisposable? _centerChanges;
@@ -191,7 +194,7 @@ public sealed partial class IncidentDetails : IDisposable
         if (!Store.Health.Healthy)
         {
             // As the API's 503: a write the store cannot take now is refused, not left to fail half-way.
-            Snackbar.Add("The store is not taking writes right now, so nothing is changed: try again when it is back.", Severity.Error);
+            Snackbar.Add(StoreRefusesWrites, Severity.Error);
             return false;
         }
 

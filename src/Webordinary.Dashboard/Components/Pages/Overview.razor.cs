@@ -81,6 +81,9 @@ public sealed partial class Overview : IDisposable
     public required Storage.IIncidentStore IncidentStore { get; init; }
 
     [Inject]
+    public required Storage.IStore Store { get; init; }
+
+    [Inject]
     public required Probes.Audit.AuditLog Audit { get; init; }
 
     // The search and filters live in the URL (ProbeFilter): a view can be linked and survives a reload.
@@ -206,14 +209,28 @@ public sealed partial class Overview : IDisposable
     {
         var incidents = _incidents;
         _acknowledgedReadFor = string.Join('\n', incidents.Select(i => i.Id));
-        _acknowledged = incidents.Count == 0
-            ? new Dictionary<string, Probes.Health.IncidentAcknowledgement>()
-            : (await IncidentStore.ListAsync(null, openOnly: true, incidents.Count + 50, CancellationToken.None))
-                .Where(i => i.Acknowledged is not null).ToDictionary(i => i.Id, i => i.Acknowledged!);
+        try
+        {
+            _acknowledged = incidents.Count == 0
+                ? new Dictionary<string, Probes.Health.IncidentAcknowledgement>()
+                : (await IncidentStore.ListAsync(null, openOnly: true, incidents.Count + 50, CancellationToken.None))
+                    .Where(i => i.Acknowledged is not null).ToDictionary(i => i.Id, i => i.Acknowledged!);
+        }
+        catch (Exception exception) when (Store.IsUnavailable(exception))
+        {
+            // The banners show without who acknowledged them (the store's own banner says why); read again at the next change.
+            _acknowledgedReadFor = "";
+        }
     }
 
     private async Task ToggleAcknowledgedAsync(string incidentId)
     {
+        if (!Store.Health.Healthy)
+        {
+            Snackbar.Add(IncidentDetails.StoreRefusesWrites, Severity.Error);
+            return;
+        }
+
         var acknowledge = !_acknowledged.ContainsKey(incidentId);
         var outcome = await IncidentActions.AcknowledgeAsync(await User.GetAsync(), incidentId, acknowledge, CancellationToken.None);
         Snackbar.Add(outcome.Denied is { } denied ? $"{denied}: your role does not allow acknowledging incidents."
