@@ -243,6 +243,58 @@ public sealed class OverviewTests
     }
 
     [Fact]
+    public async Task While_the_store_cannot_be_read_the_banner_shows_without_who_acknowledged_and_acknowledge_is_refused()
+    {
+        await using var context = NewContext(out _, out _);
+        var down = new StoreHealth(false, "server closed the connection unexpectedly", T0, 3, 0);
+        var store = new UnreachableStore(down);
+        context.Services.AddSingleton<IStore>(store);
+        context.Services.AddSingleton(UnreachableStore.Incidents());
+        var incident = new Incident("i1", "dynamodb", T0, null, "run-dynamodb", null, null);
+        var signals = (FakeSignals)context.Services.GetRequiredService<IPlatformSignals>();
+        signals.OpenIncidents = [incident];
+        signals.StoreHealth = down;
+
+        var cut = context.Render<Overview>();
+
+        // The page renders (the read that failed is the store's outage, not the page's), with the incident's banner.
+        Assert.NotNull(cut.Find("[data-testid='root-cause-acknowledge']"));
+        Assert.Empty(cut.FindAll("[data-testid='root-cause-acknowledged']"));
+        Assert.True(store.AskedAboutAFailure);
+
+        cut.Find("[data-testid='root-cause-acknowledge']").Click();
+        var snackbar = context.Services.GetRequiredService<MudBlazor.ISnackbar>();
+        cut.WaitForAssertion(() => Assert.Contains(snackbar.ShownSnackbars, s => s.Message == IncidentDetails.StoreRefusesWrites));
+    }
+
+    /// <summary>A store the server of which cannot be reached: every incident read fails as such a read does.</summary>
+    private sealed class UnreachableStore(StoreHealth health) : IStore
+    {
+        public bool AskedAboutAFailure { get; private set; }
+
+        public string Location => "db.example:5432/dashboard";
+
+        public StoreHealth Health => health;
+
+        public event Action<StoreHealth>? HealthChanged { add { } remove { } }
+
+        public Task MigrateAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task<bool> FlushAsync(CancellationToken cancellationToken) => Task.FromResult(false);
+
+        public bool IsUnavailable(Exception exception) => AskedAboutAFailure = exception is TimeoutException;
+
+        public static IIncidentStore Incidents() => System.Reflection.DispatchProxy.Create<IIncidentStore, FailingCalls>();
+    }
+
+    /// <summary>Every call fails as a call to an unreachable server does.</summary>
+    public class FailingCalls : System.Reflection.DispatchProxy
+    {
+        protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args) =>
+            throw new TimeoutException("Timeout during reading attempt");
+    }
+
+    [Fact]
     public async Task The_store_not_storing_and_an_open_maintenance_window_each_have_their_banner_and_follow_changes()
     {
         await using var context = NewContext(out _, out _);
