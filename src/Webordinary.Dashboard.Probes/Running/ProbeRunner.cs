@@ -90,7 +90,7 @@ public sealed class ProbeRunner(
         // A failure while the dashboard's own change rolls out, or while the service is parked, is planned work; an
         // outage that was already Down before the change stays a failure (it is not the change's).
         if (outcome == ProbeOutcome.Fail && !stopping.IsCancellationRequested
-            && await ExplainAsync(probe.Id) is { } reason && (reason.Parked || health.HealthOf(probe.Id) != Health.ProbeHealth.Down))
+            && await ExplainAsync(probe.Id, started.StartedAt) is { } reason && (reason.Parked || health.HealthOf(probe.Id) != Health.ProbeHealth.Down))
         {
             (outcome, message) = (ProbeOutcome.Maintenance, $"{reason.Message} — {message}");
             serviceParked = reason.Parked;
@@ -115,12 +115,12 @@ public sealed class ProbeRunner(
     }
 
     /// <summary>Planned work behind a failure, asked within a short limit: an answer that does not come leaves the failure standing.</summary>
-    private async Task<PlannedReason?> ExplainAsync(string probeId)
+    private async Task<PlannedReason?> ExplainAsync(string probeId, DateTimeOffset runStartedAt)
     {
         using var limit = new CancellationTokenSource(CleanupGrace, time);
         try
         {
-            return await planned.ExplainAsync(probeId, limit.Token);
+            return await planned.ExplainAsync(probeId, runStartedAt, limit.Token);
         }
         catch (OperationCanceledException)
         {

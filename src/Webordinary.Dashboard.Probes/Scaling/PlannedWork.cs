@@ -18,7 +18,8 @@ public sealed record PlannedReason(string Message, bool Parked);
 public sealed class PlannedWork(ServiceScaler scaler, ParkedServiceCheck parked, ProbeCatalog catalog, IOptions<ScalingOptions> scaling, TimeProvider time)
 {
     /// <summary>Asked only for a failed run, so ECS is read (whether the service is parked) only then.</summary>
-    public async Task<PlannedReason?> ExplainAsync(string probeId, CancellationToken cancellationToken)
+    /// <param name="runStartedAt">When the failed run started: a rollout in flight at any time since explains it.</param>
+    public async Task<PlannedReason?> ExplainAsync(string probeId, DateTimeOffset runStartedAt, CancellationToken cancellationToken)
     {
         if (!catalog.Topology.Involves(probeId, PlatformComponent.Ecs))
         {
@@ -26,7 +27,7 @@ public sealed class PlannedWork(ServiceScaler scaler, ParkedServiceCheck parked,
         }
 
         var service = catalog.HermesService;
-        if (scaler.InFlight(service) is { } rollout)
+        if (scaler.InFlightSince(service, runStartedAt) is { } rollout)
         {
             var elapsed = time.GetUtcNow() - rollout.StartedAt;
             if (elapsed <= scaling.Value.RolloutTimeout)

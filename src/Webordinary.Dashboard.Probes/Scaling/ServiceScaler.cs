@@ -42,11 +42,25 @@ public sealed class ServiceScaler(
     private readonly Lock _gate = new();
     private readonly Dictionary<string, RolloutProgress> _inFlight = new(StringComparer.Ordinal);
 
+    // The last rollout of each service that became steady, and when: a run that started during it and failed is the
+    // rollout's, even when the rollout was seen to settle before the run ended.
+    private readonly Dictionary<string, (RolloutProgress Rollout, DateTimeOffset SettledAt)> _settled = new(StringComparer.Ordinal);
+
     public RolloutProgress? InFlight(string service)
     {
         lock (_gate)
         {
             return _inFlight.GetValueOrDefault(service);
+        }
+    }
+
+    /// <summary>The rollout in flight, or else the last one that settled at or after <paramref name="since"/>.</summary>
+    public RolloutProgress? InFlightSince(string service, DateTimeOffset since)
+    {
+        lock (_gate)
+        {
+            return _inFlight.GetValueOrDefault(service)
+                ?? (_settled.TryGetValue(service, out var settled) && settled.SettledAt >= since ? settled.Rollout : null);
         }
     }
 
@@ -232,6 +246,11 @@ public sealed class ServiceScaler(
             {
                 await audit.CompleteScaleAsync(rollout.AuditId, ScaleOutcome.Completed, $"Steady at {rollout.To} after {elapsed.TotalSeconds:0.0} s.",
                     now, elapsed.TotalMilliseconds, cancellationToken);
+                lock (_gate)
+                {
+                    _settled[service] = (rollout, now);
+                }
+
                 await ReleaseAsync(service, rollout.AuditId);
                 logger.LogInformation("{Service} is steady at {Count} after {Elapsed}", service, rollout.To, elapsed);
                 continue;

@@ -27,6 +27,28 @@ public sealed class PlannedWorkTests
     }
 
     [Fact]
+    public async Task A_run_that_started_during_a_rollout_is_explained_by_it_even_when_the_rollout_settled_before_the_run_ended()
+    {
+        await using var host = await DashboardHost.StartAsync(Settings());
+        using var http = host.CreateClient();
+        var services = host.Get<ServiceStatusFeed>();
+        var scaler = host.Get<ServiceScaler>();
+        var planned = host.Get<PlannedWork>();
+
+        Assert.Equal(202, (int)(await http.PostAsJsonAsync($"api/services/{Service}/scale", new { desiredCount = 2 })).StatusCode);
+        var startedDuringRollout = DateTimeOffset.UtcNow;
+        Assert.NotNull(scaler.InFlight(Service));
+        await services.WaitForAsync(s => s.Hermes() is { HealthyTargets: 2, IsSteady: true } && scaler.InFlight(Service) is null, TimeSpan.FromSeconds(60));
+
+        // The rollout is over; a run that began while it was rolling out and failed is still the rollout's.
+        var reason = await planned.ExplainAsync(PlatformProbes.Hermes, startedDuringRollout, CancellationToken.None);
+        Assert.NotNull(reason);
+        Assert.StartsWith($"{Service} is starting: ", reason.Message);
+        // A run that began after it settled is not (the service is up, not parked): its failure stands.
+        Assert.Null(await planned.ExplainAsync(PlatformProbes.Hermes, DateTimeOffset.UtcNow.AddSeconds(1), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Scaling_zero_to_two_and_back_through_the_api_is_maintenance_and_parked_with_no_incident_and_no_uptime_lost()
     {
         await using var host = await DashboardHost.StartAsync(Settings());
